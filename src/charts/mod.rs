@@ -1,0 +1,101 @@
+//! Draws every figure with plotters: SVG for the web, PNG (rendered from that SVG by resvg)
+//! for Markdown and print, plus alt text and the CSV of exactly the values drawn.
+//! Charts are drawn in parallel; the font is parsed once.
+
+mod bars;
+mod font;
+mod text;
+
+use rayon::prelude::*;
+
+use crate::catalog::FigureMeta;
+use crate::error::{Error, Result};
+use crate::model::{FigureData, Status};
+use crate::numfmt;
+
+pub use font::ChartFont;
+
+pub const WIDTH: u32 = 960;
+pub const HEIGHT: u32 = 560;
+
+/// One drawn figure.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    pub id: String,
+    pub svg: String,
+    pub png: Vec<u8>,
+    pub alt: String,
+    /// The values drawn, with their provenance.
+    pub csv: String,
+}
+
+pub fn render_all(figures: &[(&FigureMeta, &FigureData)], font: &ChartFont, png_scale: f32) -> Result<Vec<Chart>> {
+    figures.par_iter().map(|(meta, data)| render(meta, data, font, png_scale)).collect()
+}
+
+pub fn render(meta: &FigureMeta, data: &FigureData, font: &ChartFont, png_scale: f32) -> Result<Chart> {
+    let chart_error = |message: String| Error::Chart { figure: format!("{} ({})", meta.id, meta.printed_number), message };
+    font.check_text(&labels(meta, data)).map_err(|c| chart_error(format!("character {c:?} (U+{:04X}) is not in the chart font", c as u32)))?;
+    let svg = match meta.chart.as_str() {
+        "keywords" => text::keywords(meta, font),
+        "structure" => text::structure(meta, font),
+        _ => bars::draw(meta, data, font),
+    }
+    .map_err(chart_error)?;
+    let png = font.to_png(&svg, png_scale).map_err(chart_error)?;
+    Ok(Chart { id: meta.id.clone(), alt: alt_text(meta, data), csv: values_csv(data), svg, png })
+}
+
+/// Every piece of text a chart may draw, for the glyph check.
+fn labels(meta: &FigureMeta, data: &FigureData) -> String {
+    let mut s = format!("{}{}{}", meta.caption, meta.source_label, meta.source_note.as_deref().unwrap_or(""));
+    s.extend(meta.keywords.iter().map(String::as_str));
+    for l in &meta.layers {
+        s.push_str(&l.name);
+        s.extend(l.items.iter().map(String::as_str));
+    }
+    for p in &data.points {
+        s.push_str(&p.series);
+        s.push_str(&p.category);
+        s.push_str(p.qualifier.as_deref().unwrap_or(""));
+    }
+    s.push_str(data.unit.as_deref().unwrap_or(""));
+    s.push_str(bars::FIXED_TEXT);
+    s
+}
+
+/// A sentence that says what the chart shows, from the data.
+pub fn alt_text(meta: &FigureMeta, data: &FigureData) -> String {
+    let unit = data.unit.as_deref().unwrap_or("");
+    if !meta.keywords.is_empty() {
+        return format!("{}：{}。", meta.caption, meta.keywords.join("、"));
+    }
+    if !meta.layers.is_empty() {
+        let layers: Vec<String> = meta.layers.iter().map(|l| format!("{}（{}）", l.name, l.items.join("、"))).collect();
+        return format!("{}：{}。", meta.caption, layers.join("；"));
+    }
+    let known: Vec<_> = data.points.iter().filter(|p| p.value.is_some() && !p.series.contains("增长率")).collect();
+    let missing = data.points.iter().filter(|p| p.status == Status::Missing).count();
+    let mut s = format!("{}。", meta.caption);
+    if let Some(top) = known.iter().max_by(|a, b| a.value.partial_cmp(&b.value).unwrap_or(std::cmp::Ordering::Equal)) {
+        let series = if top.series.is_empty() { String::new() } else { format!("{}中", top.series) };
+        s.push_str(&format!("{series}最大的是{}，{}{}{}。", top.category, top.qualifier.as_deref().unwrap_or(""), numfmt::number(top.value.unwrap_or(0.0), 2), unit));
+    }
+    if missing > 0 {
+        s.push_str(&format!("另有 {missing} 项数值报告未给出。"));
+    } else if known.is_empty() {
+        s.push_str("报告未给出数值。");
+    }
+    s
+}
+
+/// The CSV of exactly the values drawn (RFC 4180, deterministic).
+pub fn values_csv(data: &FigureData) -> String {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let _ = w.write_record(["series", "category", "value", "qualifier", "status", "provenance"]);
+    for p in &data.points {
+        let v = p.value.map(|v| numfmt::number(v, 6)).unwrap_or_default();
+        let _ = w.write_record([p.series.as_str(), &p.category, &v, p.qualifier.as_deref().unwrap_or(""), p.status.as_str(), &p.provenance]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}

@@ -1,0 +1,73 @@
+//! The two figures that are not charts of numbers: the keyword graphic (图 1-1) and the
+//! layered structure diagram (图 1-10), both drawn from their YAML description.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::bars::{PALETTE, text, wrap};
+use super::font::ChartFont;
+use super::{HEIGHT, WIDTH};
+use crate::catalog::FigureMeta;
+
+fn canvas(draw: impl FnOnce(&super::bars::Area) -> Result<(), String>) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        area.fill(&WHITE).map_err(|e| e.to_string())?;
+        draw(&area)?;
+        area.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+fn light(c: &RGBColor) -> RGBColor {
+    RGBColor(c.0 / 8 + 222, c.1 / 8 + 222, c.2 / 8 + 222)
+}
+
+pub fn keywords(meta: &FigureMeta, font: &ChartFont) -> Result<String, String> {
+    canvas(|area| {
+        let w = WIDTH as i32;
+        text(area, &meta.caption, w / 2, 34, 22.0, &BLACK, Pos::new(HPos::Center, VPos::Center))?;
+        let cols = 3;
+        let (cell_w, cell_h) = ((w - 80) / cols, 70);
+        for (i, k) in meta.keywords.iter().enumerate() {
+            let (r, c) = ((i / cols as usize) as i32, (i % cols as usize) as i32);
+            let (x0, y0) = (40 + c * cell_w + 8, 80 + r * (cell_h + 14));
+            let color = PALETTE[i % PALETTE.len()];
+            area.draw(&Rectangle::new([(x0, y0), (x0 + cell_w - 16, y0 + cell_h)], light(&color).filled())).map_err(|e| e.to_string())?;
+            text(area, k, x0 + (cell_w - 16) / 2, y0 + cell_h / 2, 20.0, &color, Pos::new(HPos::Center, VPos::Center))?;
+        }
+        let _ = font;
+        Ok(())
+    })
+}
+
+pub fn structure(meta: &FigureMeta, font: &ChartFont) -> Result<String, String> {
+    canvas(|area| {
+        let w = WIDTH as i32;
+        text(area, &meta.caption, w / 2, 34, 22.0, &BLACK, Pos::new(HPos::Center, VPos::Center))?;
+        let n = meta.layers.len().max(1) as i32;
+        let layer_h = (HEIGHT as i32 - 110) / n;
+        for (i, layer) in meta.layers.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            let y0 = 70 + i as i32 * layer_h;
+            area.draw(&Rectangle::new([(40, y0), (w - 40, y0 + layer_h - 12)], light(&color).filled())).map_err(|e| e.to_string())?;
+            area.draw(&Rectangle::new([(40, y0), (230, y0 + layer_h - 12)], color.filled())).map_err(|e| e.to_string())?;
+            for (li, line) in wrap(font, &layer.name, 170.0, 18.0, 3).iter().enumerate() {
+                text(area, line, 135, y0 + 24 + li as i32 * 24, 18.0, &WHITE, Pos::new(HPos::Center, VPos::Center))?;
+            }
+            let items = layer.items.len().max(1) as i32;
+            let item_w = (w - 290) / items;
+            for (j, item) in layer.items.iter().enumerate() {
+                let x0 = 250 + j as i32 * item_w;
+                area.draw(&Rectangle::new([(x0, y0 + 14), (x0 + item_w - 10, y0 + layer_h - 26)], WHITE.filled())).map_err(|e| e.to_string())?;
+                let lines = wrap(font, item, (item_w - 20) as f32, 16.0, 3);
+                let cy = y0 + (layer_h - 12) / 2 - (lines.len() as i32 - 1) * 10;
+                for (li, line) in lines.iter().enumerate() {
+                    text(area, line, x0 + (item_w - 10) / 2, cy + li as i32 * 20, 16.0, &color, Pos::new(HPos::Center, VPos::Center))?;
+                }
+            }
+        }
+        Ok(())
+    })
+}

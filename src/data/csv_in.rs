@@ -1,0 +1,184 @@
+//! Reads one CSV against its declared schema into a DataFrame. Every problem is reported
+//! with the file, the line and the column, and a hint; nothing here panics on bad input.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::catalog::{ColumnSpec, ColumnType};
+use crate::error::{self, InputError, Result};
+
+/// Months are stored as `year * 100 + month` and dates as `year * 10000 + month * 100 + day`,
+/// so metrics can group by year with integer arithmetic.
+pub fn read(path: &Path, columns: &[ColumnSpec], key: &[String]) -> Result<DataFrame> {
+    let text = error::read_to_string(path)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    if text.trim().is_empty() {
+        return Err(InputError::new(path, "file is empty")
+            .hint(format!("the first line must be the header: {}", names(columns)))
+            .into());
+    }
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    let header = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
+    let positions = match_header(path, &header, columns)?;
+
+    let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); columns.len()];
+    let mut lines = Vec::new();
+    let mut keys: BTreeMap<Vec<String>, usize> = BTreeMap::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(path, &e))?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let mut key_values = Vec::new();
+        for (i, spec) in columns.iter().enumerate() {
+            let pos = positions[i];
+            let raw = record.get(pos).unwrap_or("");
+            let located = |msg: String| InputError::new(path, msg).at(line, pos + 1).field(&spec.name);
+            if raw != raw.trim() {
+                return Err(located(format!("cell `{raw}` has leading or trailing spaces"))
+                    .hint("remove the spaces; data/README.md keeps cells trimmed")
+                    .into());
+            }
+            if raw.is_empty() && !spec.nullable {
+                return Err(located("empty cell in a column that may not be empty".into())
+                    .hint("fill in the printed value, or declare the column `nullable: true` if the document leaves it blank")
+                    .into());
+            }
+            if !raw.is_empty() {
+                check_type(raw, spec.kind).map_err(|hint| located(format!("`{raw}` is not a valid {}", type_name(spec.kind))).hint(hint))?;
+            }
+            if key.contains(&spec.name) {
+                key_values.push(raw.to_string());
+            }
+            cells[i].push((!raw.is_empty()).then(|| raw.to_string()));
+        }
+        if let Some(first) = keys.insert(key_values.clone(), line) {
+            return Err(InputError::new(path, format!("duplicate key ({}) = ({})", key.join(", "), key_values.join(", ")))
+                .line(line)
+                .hint(format!("line {first} has the same key; if both rows are really printed, add a column to `key` in the YAML"))
+                .into());
+        }
+        lines.push(line);
+    }
+    if lines.is_empty() {
+        return Err(InputError::new(path, "file has a header but no rows").hint("a dataset needs at least one record").into());
+    }
+    let height = lines.len();
+    let series: Vec<Column> = columns.iter().zip(cells).map(|(spec, values)| to_column(spec, values)).collect();
+    DataFrame::new(height, series).map_err(|e| InputError::new(path, format!("could not build the table: {e}")).into())
+}
+
+fn names(columns: &[ColumnSpec]) -> String {
+    columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(",")
+}
+
+fn match_header(path: &Path, header: &csv::StringRecord, columns: &[ColumnSpec]) -> Result<Vec<usize>> {
+    let found: Vec<&str> = header.iter().collect();
+    for (i, name) in found.iter().enumerate() {
+        if !columns.iter().any(|c| c.name == *name) {
+            let nearest = nearest(name, columns.iter().map(|c| c.name.as_str()));
+            let hint = match nearest {
+                Some(n) => format!("did you mean `{n}`? Declared columns: {}", names(columns)),
+                None => format!("declare it in the YAML, or remove it; declared columns: {}", names(columns)),
+            };
+            return Err(InputError::new(path, format!("unknown column `{name}`")).at(1, i + 1).hint(hint).into());
+        }
+        if found[..i].contains(name) {
+            return Err(InputError::new(path, format!("column `{name}` appears twice in the header")).at(1, i + 1).into());
+        }
+    }
+    columns
+        .iter()
+        .map(|c| {
+            found.iter().position(|n| *n == c.name).ok_or_else(|| {
+                InputError::new(path, format!("missing column `{}`", c.name))
+                    .line(1)
+                    .hint(format!("the header must name every declared column: {}", names(columns)))
+                    .into()
+            })
+        })
+        .collect()
+}
+
+fn csv_error(path: &Path, e: &csv::Error) -> crate::error::Error {
+    let line = e.position().map(|p| p.line() as usize);
+    let mut err = match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => InputError::new(path, format!("row has {len} fields, the header has {expected_len}"))
+            .hint("a cell that contains a comma must be quoted: \"a, b\""),
+        csv::ErrorKind::Utf8 { .. } => InputError::new(path, "file is not valid UTF-8").hint("save the file as UTF-8"),
+        _ => InputError::new(path, format!("malformed CSV: {e}")).hint("check quoting: a quote inside a quoted cell is written twice (\"\")"),
+    };
+    if let Some(l) = line {
+        err = err.line(l);
+    }
+    err.into()
+}
+
+fn type_name(kind: ColumnType) -> &'static str {
+    match kind {
+        ColumnType::String => "text",
+        ColumnType::Integer => "integer",
+        ColumnType::Number => "number",
+        ColumnType::Month => "month",
+        ColumnType::Date => "date",
+    }
+}
+
+fn check_type(raw: &str, kind: ColumnType) -> std::result::Result<(), String> {
+    match kind {
+        ColumnType::String => Ok(()),
+        ColumnType::Integer => raw.parse::<i64>().map(|_| ()).map_err(|_| "write a whole number without separators or units, e.g. 1900".into()),
+        ColumnType::Number => match raw.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(()),
+            _ => Err("write a plain number in the column's unit, without 亿/万 or thousands separators, e.g. 10.5".into()),
+        },
+        ColumnType::Month => parse_month(raw).map(|_| ()).ok_or_else(|| "write months as YYYY-MM, e.g. 2023-01 for 2023.1".into()),
+        ColumnType::Date => parse_date(raw).map(|_| ()).ok_or_else(|| "write dates as YYYY-MM-DD, e.g. 2023-03-22".into()),
+    }
+}
+
+pub fn parse_month(raw: &str) -> Option<i32> {
+    let (y, m) = raw.split_once('-')?;
+    let (y, m) = (y.parse::<i32>().ok()?, m.parse::<i32>().ok()?);
+    (raw.len() == 7 && (1..=12).contains(&m)).then_some(y * 100 + m)
+}
+
+pub fn parse_date(raw: &str) -> Option<i32> {
+    let ym = parse_month(raw.get(..7)?)?;
+    let d = raw.get(8..)?.parse::<i32>().ok()?;
+    (raw.len() == 10 && raw.as_bytes()[7] == b'-' && (1..=31).contains(&d)).then_some(ym * 100 + d)
+}
+
+fn to_column(spec: &ColumnSpec, values: Vec<Option<String>>) -> Column {
+    let name: PlSmallStr = spec.name.as_str().into();
+    // The values were checked above, so these parses cannot fail.
+    match spec.kind {
+        ColumnType::String => Column::new(name, values),
+        ColumnType::Integer => Column::new(name, values.iter().map(|v| v.as_deref().and_then(|s| s.parse::<i64>().ok())).collect::<Vec<_>>()),
+        ColumnType::Number => Column::new(name, values.iter().map(|v| v.as_deref().and_then(|s| s.parse::<f64>().ok())).collect::<Vec<_>>()),
+        ColumnType::Month => Column::new(name, values.iter().map(|v| v.as_deref().and_then(parse_month)).collect::<Vec<_>>()),
+        ColumnType::Date => Column::new(name, values.iter().map(|v| v.as_deref().and_then(parse_date)).collect::<Vec<_>>()),
+    }
+}
+
+/// The closest name by edit distance, if it is close enough to be a typo.
+pub fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (levenshtein(name, c), c))
+        .filter(|(d, c)| *d <= (c.chars().count() / 3).max(2))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

@@ -1,0 +1,134 @@
+//! The data stage: reads every dataset under `data/` once, computes the derived figures, and
+//! hands plain values ([`Facts`]) to the rest of the program. This is the only module that
+//! uses Polars, so a Polars upgrade touches nothing else.
+
+mod csv_in;
+mod figures;
+mod metrics;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::catalog::{Catalog, ColumnSpec, ColumnType};
+use crate::error::{InputError, Result};
+use crate::model::{Cell, Facts, Stated, Table};
+
+pub use csv_in::nearest;
+pub use metrics::{METRIC_DOCS, MetricDoc};
+
+/// The loaded DataFrames, by dataset id.
+pub(crate) struct Frames {
+    pub tables: BTreeMap<String, DataFrame>,
+    pub stated: DataFrame,
+    pub places: DataFrame,
+}
+
+/// Reads every dataset and computes every metric and figure.
+pub fn load(catalog: &Catalog) -> Result<Facts> {
+    let root = &catalog.root;
+    let mut tables = BTreeMap::new();
+    for (yaml, meta) in &catalog.tables {
+        let csv = yaml.with_extension("csv");
+        tables.insert(meta.id.clone(), csv_in::read(&csv, &meta.columns, &meta.key)?);
+    }
+    let stated_path = root.join("stated.csv");
+    let stated = csv_in::read(&stated_path, &stated_columns(), &["key".to_string()])?;
+    let places = csv_in::read(&root.join("lookups/places.csv"), &place_columns(), &["place".to_string()])?;
+    let frames = Frames { tables, stated, places };
+
+    let stated = stated_values(&frames.stated);
+    let metrics = metrics::scalars(&frames)?;
+    let figures = catalog
+        .figures
+        .iter()
+        .map(|(path, meta)| figures::resolve(path, meta, &frames, &stated))
+        .collect::<Result<Vec<_>>>()?;
+    let tables = catalog
+        .tables
+        .iter()
+        .map(|(_, meta)| to_table(&meta.id, &frames.tables[&meta.id], &meta.columns))
+        .collect();
+    Ok(Facts { tables, figures, stated, metrics })
+}
+
+fn spec(name: &str, kind: ColumnType, nullable: bool) -> ColumnSpec {
+    ColumnSpec { name: name.into(), title: name.into(), kind, nullable, unit: None, format: None }
+}
+
+fn stated_columns() -> Vec<ColumnSpec> {
+    vec![
+        spec("key", ColumnType::String, false),
+        spec("value", ColumnType::Number, false),
+        spec("unit", ColumnType::String, true),
+        spec("qualifier", ColumnType::String, true),
+        spec("where", ColumnType::String, false),
+        spec("quote", ColumnType::String, false),
+    ]
+}
+
+fn place_columns() -> Vec<ColumnSpec> {
+    vec![spec("place", ColumnType::String, false), spec("province", ColumnType::String, false), spec("region", ColumnType::String, false)]
+}
+
+fn strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+    df.column(name).and_then(|c| c.str().map(|s| s.iter().map(|v| v.map(str::to_string)).collect())).unwrap_or_default()
+}
+
+fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
+    df.column(name)
+        .and_then(|c| c.cast(&DataType::Float64))
+        .and_then(|c| c.f64().map(|s| s.iter().collect()))
+        .unwrap_or_default()
+}
+
+fn stated_values(df: &DataFrame) -> Vec<Stated> {
+    let keys = strings(df, "key");
+    let values = floats(df, "value");
+    let units = strings(df, "unit");
+    let qualifiers = strings(df, "qualifier");
+    let locations = strings(df, "where");
+    let quotes = strings(df, "quote");
+    (0..df.height())
+        .map(|i| Stated {
+            key: keys[i].clone().unwrap_or_default(),
+            value: values[i].unwrap_or_default(),
+            unit: units[i].clone().unwrap_or_default(),
+            qualifier: qualifiers[i].clone(),
+            location: locations[i].clone().unwrap_or_default(),
+            quote: quotes[i].clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Turns a table's DataFrame back into typed cells for rendering.
+fn to_table(id: &str, df: &DataFrame, columns: &[ColumnSpec]) -> Table {
+    let cols: Vec<Vec<Cell>> = columns
+        .iter()
+        .map(|spec| {
+            let Ok(c) = df.column(&spec.name) else { return vec![Cell::Missing; df.height()] };
+            let cells: Vec<Cell> = match spec.kind {
+                ColumnType::String => c.str().map(|s| s.iter().map(|v| v.map_or(Cell::Missing, |v| Cell::Text(v.to_string()))).collect()).unwrap_or_default(),
+                ColumnType::Integer => c.i64().map(|s| s.iter().map(|v| v.map_or(Cell::Missing, Cell::Integer)).collect()).unwrap_or_default(),
+                ColumnType::Number => c.f64().map(|s| s.iter().map(|v| v.map_or(Cell::Missing, Cell::Number)).collect()).unwrap_or_default(),
+                ColumnType::Month => c.i32().map(|s| s.iter().map(|v| v.map_or(Cell::Missing, |v| Cell::Month(v / 100, (v % 100) as u32))).collect()).unwrap_or_default(),
+                ColumnType::Date => c
+                    .i32()
+                    .map(|s| s.iter().map(|v| v.map_or(Cell::Missing, |v| Cell::Date(v / 10000, (v / 100 % 100) as u32, (v % 100) as u32))).collect())
+                    .unwrap_or_default(),
+            };
+            cells
+        })
+        .collect();
+    let rows = (0..df.height()).map(|r| cols.iter().map(|c| c[r].clone()).collect()).collect();
+    Table { id: id.to_string(), columns: columns.iter().map(|c| c.name.clone()).collect(), rows }
+}
+
+/// Polars errors carry query-plan dumps; an editor sees only the first line, with the
+/// dataset and metric named.
+pub(crate) fn polars_error(context: &str, path: &Path, e: PolarsError) -> crate::error::Error {
+    let msg = e.to_string();
+    let first = msg.lines().next().unwrap_or("").trim();
+    InputError::new(path, format!("{context}: {first}")).hint("check the dataset's columns and types against its YAML").into()
+}

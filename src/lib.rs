@@ -1,0 +1,14 @@
+//! blockchain-report: regenerates the 2023-2024 中国区块链年度发展报告 from `data/`.
+//!
+//! Data flows one way: [`config`] → [`catalog`] → [`data`] (Polars, and nothing else uses
+//! it) → plain [`model`] values → [`charts`] → [`render`]. [`build`] runs the stages.
+
+pub mod build;
+pub mod catalog;
+pub mod charts;
+pub mod config;
+pub mod data;
+pub mod error;
+pub mod model;
+pub mod numfmt;
+pub mod render;

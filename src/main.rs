@@ -1,0 +1,82 @@
+//! The command line: a thin layer over the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use blockchain_report::{build, render};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(version, about = "Regenerates the 中国区块链年度发展报告 from data/ with one command")]
+struct Cli {
+    /// The edition's report.yaml.
+    #[arg(long, short, global = true, default_value = "report.yaml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build output/: report.md, report.html, charts and the data behind them.
+    Build,
+    /// List every value the templates can use: name, value, unit and provenance.
+    Vars {
+        /// Only names containing this text.
+        filter: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let project = build::Project::open(&cli.config)?;
+    match cli.command {
+        Command::Build => {
+            let summary = build::build(&project).context("build failed; the previous output/ is unchanged")?;
+            println!(
+                "built {}: {} tables, {} figures, {} files",
+                project.output_dir().display(),
+                summary.tables,
+                summary.figures,
+                summary.files
+            );
+        }
+        Command::Vars { filter, json } => {
+            let (_, facts) = project.load()?;
+            let vars = render::variables(&facts);
+            let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+            if json {
+                let flat: Vec<_> = vars
+                    .iter()
+                    .flat_map(|(scope, vs)| vs.iter().map(move |(k, v)| (format!("{scope}.{k}"), v)))
+                    .filter(|(n, _)| wanted(n))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&flat)?);
+            } else {
+                for (scope, vs) in &vars {
+                    for (key, v) in vs {
+                        let name = format!("{scope}.{key}");
+                        if wanted(&name) {
+                            let value = blockchain_report::numfmt::number(v.value, 4);
+                            println!("{name}\t{}{value} {}\t{}\t{}", v.qualifier, v.unit, v.kind, v.provenance);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
