@@ -69,8 +69,7 @@ fn run(df: LazyFrame, metric: &str, table: &str) -> Result<DataFrame> {
     df.collect().map_err(|e| polars_error(&format!("metric `{metric}`"), Path::new(&path), e))
 }
 
-fn value(name: impl Into<String>, value: f64, doc: &str, formula: impl Into<String>, inputs: &[&str], unit: &str) -> MetricValue {
-    let _ = doc;
+fn value(name: impl Into<String>, value: f64, formula: impl Into<String>, inputs: &[&str], unit: &str) -> MetricValue {
     MetricValue { name: name.into(), value, unit: unit.into(), formula: formula.into(), inputs: inputs.iter().map(|s| s.to_string()).collect() }
 }
 
@@ -91,15 +90,25 @@ pub fn cagr(start: f64, end: f64, years: f64) -> Option<f64> {
 pub fn scalars(frames: &Frames) -> Result<Vec<MetricValue>> {
     let mut out = Vec::new();
     for (id, df) in &frames.tables {
-        out.push(value(format!("count_{}", id.replace('-', "_")), df.height() as f64, "", "number of rows of the table", &[id.as_str()], "项"));
+        out.push(value(format!("count_{}", id.replace('-', "_")), df.height() as f64, "number of rows of the table", &[id.as_str()], "项"));
     }
-    let by_kind = standards_counts(frames)?;
-    let total: f64 = by_kind.iter().map(|(_, n)| n).sum();
-    out.push(value("standards_total", total, "", "sum of standards_by_kind", &STANDARD_KINDS.iter().map(|(t, _)| *t).collect::<Vec<_>>(), "项"));
-    out.extend(fund_scalars(frames)?);
-    out.extend(park_scalars(frames)?);
-    for (province, rank) in ranked(&metaverse_by_province(frames)?, "province", "count")? {
-        out.push(value(format!("metaverse_policy_rank:{province}"), rank, "", "dense rank by count of 附表 1 rows", &[METAVERSE], "位"));
+    // A project without some of the tables (a fixture, a smaller edition) simply has fewer
+    // metrics; a template that uses a missing one fails with the variable's name.
+    let has = |id: &str| frames.tables.contains_key(id);
+    if STANDARD_KINDS.iter().all(|(t, _)| has(t)) {
+        let total: f64 = standards_counts(frames)?.iter().map(|(_, n)| n).sum();
+        out.push(value("standards_total", total, "sum of standards_by_kind", &STANDARD_KINDS.iter().map(|(t, _)| *t).collect::<Vec<_>>(), "项"));
+    }
+    if has(FUNDS) {
+        out.extend(fund_scalars(frames)?);
+    }
+    if has(PARKS) {
+        out.extend(park_scalars(frames)?);
+    }
+    if has(METAVERSE) {
+        for (province, rank) in ranked(&metaverse_by_province(frames)?, "province", "count")? {
+            out.push(value(format!("metaverse_policy_rank:{province}"), rank, "dense rank by count of 附表 1 rows", &[METAVERSE], "位"));
+        }
     }
     Ok(out)
 }
@@ -116,8 +125,8 @@ fn fund_scalars(frames: &Frames) -> Result<Vec<MetricValue>> {
     let funds = frame(frames, FUNDS)?;
     let totals = run(funds.clone().lazy().select([len().cast(DataType::Float64).alias("n"), col("scale_yi").sum().alias("scale")]), "funds_total", FUNDS)?;
     let mut out = vec![
-        value("funds_total", col_f64(&totals, "n")[0].unwrap_or(0.0), "", "rows of 附表 3", &[FUNDS], "个"),
-        value("funds_scale_total", col_f64(&totals, "scale")[0].unwrap_or(0.0), "", "sum of disclosed scale_yi over 附表 3", &[FUNDS], "亿元"),
+        value("funds_total", col_f64(&totals, "n")[0].unwrap_or(0.0), "rows of 附表 3", &[FUNDS], "个"),
+        value("funds_scale_total", col_f64(&totals, "scale")[0].unwrap_or(0.0), "sum of disclosed scale_yi over 附表 3", &[FUNDS], "亿元"),
     ];
     let by_year = funds_by_year(frames)?;
     let years = col_f64(&by_year, "year");
@@ -125,8 +134,8 @@ fn fund_scalars(frames: &Frames) -> Result<Vec<MetricValue>> {
     let scales = col_f64(&by_year, "scale");
     for i in 0..by_year.height() {
         let year = years[i].unwrap_or(0.0) as i64;
-        out.push(value(format!("funds_new_{year}"), counts[i].unwrap_or(0.0), "", format!("funds of 附表 3 founded in {year}"), &[FUNDS], "个"));
-        out.push(value(format!("funds_scale_new_{year}"), scales[i].unwrap_or(0.0), "", format!("sum of disclosed scale_yi of funds founded in {year}"), &[FUNDS], "亿元"));
+        out.push(value(format!("funds_new_{year}"), counts[i].unwrap_or(0.0), format!("funds of 附表 3 founded in {year}"), &[FUNDS], "个"));
+        out.push(value(format!("funds_scale_new_{year}"), scales[i].unwrap_or(0.0), format!("sum of disclosed scale_yi of funds founded in {year}"), &[FUNDS], "亿元"));
     }
     Ok(out)
 }
@@ -160,11 +169,11 @@ fn park_scalars(frames: &Frames) -> Result<Vec<MetricValue>> {
     )?;
     let get = |name: &str| col_f64(&summary, name)[0].unwrap_or(0.0);
     let total = get("total");
-    out.push(value("parks_total", total, "", "rows of 附表 4", &[PARKS], "家"));
-    out.push(value("parks_provinces", get("provinces"), "", "distinct 省份 of 附表 4", &[PARKS], "个"));
-    out.push(value("parks_cities", get("cities"), "", "distinct 城市 of 附表 4", &[PARKS], "个"));
+    out.push(value("parks_total", total, "rows of 附表 4", &[PARKS], "家"));
+    out.push(value("parks_provinces", get("provinces"), "distinct 省份 of 附表 4", &[PARKS], "个"));
+    out.push(value("parks_cities", get("cities"), "distinct 城市 of 附表 4", &[PARKS], "个"));
     for (key, label) in [("gov", "政府"), ("ent", "企业"), ("uni", "高校"), ("both", "政府和企业")] {
-        out.push(value(format!("parks_lead_share:{label}"), get(key) / total * 100.0, "", format!("parks whose 主导机构 names {label} / all parks × 100"), &[PARKS], "%"));
+        out.push(value(format!("parks_lead_share:{label}"), get(key) / total * 100.0, format!("parks whose 主导机构 names {label} / all parks × 100"), &[PARKS], "%"));
     }
 
     // Cumulative count per year, growth of the cumulative count, CAGR since 2019.
@@ -180,16 +189,16 @@ fn park_scalars(frames: &Frames) -> Result<Vec<MetricValue>> {
     for i in 0..per_year.height() {
         let year = years[i].unwrap_or(0.0) as i64;
         let (n, cum) = (new[i].unwrap_or(0.0), cumulative[i].unwrap_or(0.0));
-        out.push(value(format!("parks_new_{year}"), n, "", format!("parks of 附表 4 founded in {year}"), &[PARKS], "家"));
+        out.push(value(format!("parks_new_{year}"), n, format!("parks of 附表 4 founded in {year}"), &[PARKS], "家"));
         if cum > n {
-            out.push(value(format!("parks_growth_{year}"), n / (cum - n) * 100.0, "", format!("parks founded in {year} / parks founded before {year} × 100"), &[PARKS], "%"));
+            out.push(value(format!("parks_growth_{year}"), n / (cum - n) * 100.0, format!("parks founded in {year} / parks founded before {year} × 100"), &[PARKS], "%"));
         }
         if year == 2019 {
             cum_2019 = Some(cum);
         }
         if let (Some(start), true) = (cum_2019, year > 2019) {
             if let Some(rate) = cagr(start, cum, (year - 2019) as f64) {
-                out.push(value(format!("parks_cagr_2019_{year}"), rate, "", "((cumulative parks at end of year / at end of 2019)^(1 / years) − 1) × 100", &[PARKS], "%"));
+                out.push(value(format!("parks_cagr_2019_{year}"), rate, "((cumulative parks at end of year / at end of 2019)^(1 / years) − 1) × 100", &[PARKS], "%"));
             }
         }
     }
@@ -197,13 +206,13 @@ fn park_scalars(frames: &Frames) -> Result<Vec<MetricValue>> {
     let by_region = run(parks.clone().group_by([col("region")]).agg([len().cast(DataType::Float64).alias("count")]).sort(["region"], SortMultipleOptions::default()), "parks_region_share", PARKS)?;
     for (region, count) in col_str(&by_region, "region").into_iter().zip(col_f64(&by_region, "count")) {
         let (region, count) = (region.unwrap_or_default(), count.unwrap_or(0.0));
-        out.push(value(format!("parks_region_count:{region}"), count, "", format!("parks of 附表 4 in {region}"), &[PARKS], "家"));
-        out.push(value(format!("parks_region_share:{region}"), count / total * 100.0, "", format!("parks in {region} / all parks × 100"), &[PARKS], "%"));
+        out.push(value(format!("parks_region_count:{region}"), count, format!("parks of 附表 4 in {region}"), &[PARKS], "家"));
+        out.push(value(format!("parks_region_share:{region}"), count / total * 100.0, format!("parks in {region} / all parks × 100"), &[PARKS], "%"));
     }
 
     let by_city = run(parks.group_by([col("city")]).agg([len().cast(DataType::Float64).alias("count")]), "parks_city_rank", PARKS)?;
     for (city, rank) in ranked(&by_city, "city", "count")? {
-        out.push(value(format!("parks_city_rank:{city}"), rank, "", "dense rank of the city by park count", &[PARKS], "位"));
+        out.push(value(format!("parks_city_rank:{city}"), rank, "dense rank of the city by park count", &[PARKS], "位"));
     }
     Ok(out)
 }

@@ -1,0 +1,95 @@
+//! Shared helpers: copy a report project into a scratch directory and build it there.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use blockchain_report::build::{self, Project};
+use blockchain_report::error::Error;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// A scratch copy of the small fixture report (its templates stay the repository's).
+pub fn mini() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("tests/fixtures/mini/data"), &dir.path().join("data"));
+    let yaml = std::fs::read_to_string(repo().join("tests/fixtures/mini/report.yaml")).unwrap();
+    let templates = repo().join("templates");
+    let yaml = yaml.replace("../../../templates", templates.to_str().unwrap());
+    std::fs::write(dir.path().join("report.yaml"), yaml).unwrap();
+    dir
+}
+
+/// A scratch copy of the real edition: report.yaml, data/ and templates/.
+pub fn real() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("data"), &dir.path().join("data"));
+    copy_dir(&repo().join("templates"), &dir.path().join("templates"));
+    std::fs::copy(repo().join("report.yaml"), dir.path().join("report.yaml")).unwrap();
+    dir
+}
+
+pub fn build(dir: &Path) -> Result<build::Summary, Error> {
+    let project = Project::open(&dir.join("report.yaml"))?;
+    build::build(&project)
+}
+
+pub fn read(dir: &Path, rel: &str) -> String {
+    std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// Replaces the first occurrence of `from` in a file, failing if it is not there.
+pub fn edit(dir: &Path, rel: &str, from: &str, to: &str) {
+    let path = dir.join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{rel} does not contain {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// The error a build gives, as the CLI prints it.
+pub fn build_error(dir: &Path) -> String {
+    match build(dir) {
+        Ok(_) => panic!("the build should have failed"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Compares with a reviewed snapshot under tests/snapshots; UPDATE_SNAPSHOTS=1 rewrites it.
+pub fn assert_snapshot(name: &str, actual: &str) {
+    let path = repo().join("tests/snapshots").join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    if expected != actual {
+        let diff: Vec<String> = expected
+            .lines()
+            .zip(actual.lines())
+            .enumerate()
+            .filter(|(_, (e, a))| e != a)
+            .take(5)
+            .map(|(i, (e, a))| format!("line {}:\n  - {e}\n  + {a}", i + 1))
+            .collect();
+        panic!(
+            "snapshot {name} differs ({} vs {} lines); review and run with UPDATE_SNAPSHOTS=1 to accept\n{}",
+            expected.lines().count(),
+            actual.lines().count(),
+            diff.join("\n")
+        );
+    }
+}
