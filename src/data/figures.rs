@@ -125,7 +125,8 @@ fn derive(csv: &Path, line: usize, d: &Derivation, points: &[Point], series: &st
             let current = lookup(csv, line, stated, &need("current", &d.current)?)?;
             let growth = lookup(csv, line, stated, &need("growth_pct", &d.growth_pct)?)?;
             let v = current.value / (1.0 + growth.value / 100.0);
-            Ok((Some(v), format!("派生值：{} ÷ (1 + {}%)，由 {} 与 {} 反推", fmt(current.value), fmt(growth.value), current.key, growth.key)))
+            let sign = if growth.value < 0.0 { "−" } else { "+" };
+            Ok((Some(v), format!("派生值：{} ÷ (1 {sign} {}%)，由 {} 与 {} 反推", fmt(current.value), fmt(growth.value.abs()), current.key, growth.key)))
         }
         Formula::Remainder => {
             let (whole, whole_text) = match (&d.whole, d.whole_value) {

@@ -16,7 +16,7 @@ use crate::error::{InputError, Result};
 use crate::model::{Cell, Facts, Stated, Table};
 
 pub use csv_in::nearest;
-pub use metrics::{METRIC_DOCS, MetricDoc};
+pub use metrics::{METRIC_DOCS, MetricDoc, cagr, yoy};
 
 /// The loaded DataFrames, by dataset id.
 pub(crate) struct Frames {

@@ -1,0 +1,48 @@
+//! Times a full build of the edition (all tables, all charts as SVG and PNG, Markdown and
+//! HTML) on a scratch copy of the project. Run with `cargo bench`: release profile, medians
+//! over repeated builds. A benchmark, not a test: it asserts nothing about time.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use blockchain_report::build::{self, Project};
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() { copy_dir(&path, &target) } else { std::fs::copy(&path, &target).map(|_| ()).unwrap() }
+    }
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn main() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let scratch = std::env::temp_dir().join(format!("blockchain-report-bench-{}", std::process::id()));
+    copy_dir(&repo.join("data"), &scratch.join("data"));
+    copy_dir(&repo.join("templates"), &scratch.join("templates"));
+    std::fs::copy(repo.join("report.yaml"), scratch.join("report.yaml")).unwrap();
+
+    let runs = 15;
+    let mut whole = Vec::new();
+    let mut data_only = Vec::new();
+    for _ in 0..runs + 1 {
+        let t = Instant::now();
+        let project = Project::open(&scratch.join("report.yaml")).unwrap();
+        build::build(&project).unwrap();
+        whole.push(t.elapsed());
+        let t = Instant::now();
+        project.load().unwrap();
+        data_only.push(t.elapsed());
+    }
+    whole.remove(0); // warm-up
+    data_only.remove(0);
+    println!("full build (26 tables, 39 charts as SVG + PNG, Markdown, HTML): median {:.0?} over {runs} runs", median(whole));
+    println!("data stage alone (read every CSV, metrics, figure data):        median {:.1?}", median(data_only));
+    std::fs::remove_dir_all(&scratch).ok();
+}

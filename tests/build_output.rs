@@ -1,0 +1,84 @@
+//! Whole builds: what the report says for a small fixture (a reviewed snapshot), a changed
+//! value flowing into every output that uses it, and byte-identical rebuilds.
+
+mod common;
+use common::*;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[test]
+fn fixture_report_snapshot() {
+    let dir = mini();
+    build(dir.path()).unwrap();
+    assert_snapshot("mini-report.md", &read(dir.path(), "output/report.md"));
+    assert_snapshot("mini-scale.csv", &read(dir.path(), "output/data/figures/scale.csv"));
+}
+
+#[test]
+fn data_values_are_escaped_in_markdown_and_html() {
+    let dir = mini();
+    build(dir.path()).unwrap();
+    let html = read(dir.path(), "output/report.html");
+    assert!(html.contains("《关于&lt;数据&gt;资产*管理*的意见》"), "{html}");
+    assert!(!html.contains("<数据>"));
+    assert!(html.contains("<html lang=\"zh-CN\">"));
+}
+
+#[test]
+fn changing_one_stated_value_changes_the_chart_its_csv_and_the_derived_points() {
+    let dir = real();
+    build(dir.path()).unwrap();
+    let csv_before = read(dir.path(), "output/data/figures/industry-scale.csv");
+    assert!(csv_before.contains(",2023,60,约,stated,"), "{csv_before}");
+    edit(dir.path(), "data/stated.csv", "industry_scale_2023,60,", "industry_scale_2023,61,");
+    build(dir.path()).unwrap();
+    let csv = read(dir.path(), "output/data/figures/industry-scale.csv");
+    assert!(csv.contains(",2023,61,约,stated,"), "{csv}");
+    // The derived 2022 value follows: 61 / (1 − 0.117) = 69.08…
+    assert!(csv.contains(",2022,69.082673,"), "{csv}");
+    let svg = read(dir.path(), "output/charts/industry-scale.svg");
+    assert!(svg.contains("约61") && svg.contains("69.08"), "the chart shows the new values");
+    let report = read(dir.path(), "output/report.md");
+    assert!(report.contains("最大的是2022，69.08亿元"), "alt text follows the data");
+}
+
+#[test]
+fn changing_one_table_cell_changes_the_report_and_the_metrics() {
+    let dir = real();
+    edit(dir.path(), "data/tables/industry-parks.csv", "华东地区,江苏,南京,2016-04,", "华东地区,江苏,南京,2023-04,");
+    build(dir.path()).unwrap();
+    let report = read(dir.path(), "output/report.md");
+    assert!(report.contains("| 华东地区 | 江苏 | 南京 | 2023.04 |"), "the appendix table shows the new date");
+    let drawn = read(dir.path(), "output/data/figures/industry-parks-by-year.csv");
+    assert!(drawn.contains("华东地区,2023,4,"), "the parks chart counts it in 2023: {drawn}");
+}
+
+fn hashes(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.strip_prefix(dir).unwrap().display().to_string(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let dir = real();
+    build(dir.path()).unwrap();
+    let first = hashes(&dir.path().join("output"));
+    build(dir.path()).unwrap();
+    let second = hashes(&dir.path().join("output"));
+    assert_eq!(first.keys().collect::<Vec<_>>(), second.keys().collect::<Vec<_>>());
+    for (name, bytes) in &first {
+        assert!(bytes == &second[name], "{name} differs between two builds");
+    }
+}
