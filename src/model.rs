@@ -67,7 +67,7 @@ pub struct FigureData {
     pub points: Vec<Point>,
 }
 
-/// A number stated in the prose (data/stated.csv).
+/// A number stated in the prose (data/stated/*.csv).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Stated {
     pub key: String,

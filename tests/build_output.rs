@@ -31,7 +31,7 @@ fn changing_one_stated_value_changes_the_chart_its_csv_and_the_derived_points() 
     build(dir.path()).unwrap();
     let csv_before = read(dir.path(), "output/data/figures/industry-scale.csv");
     assert!(csv_before.contains(",2023,60,约,stated,"), "{csv_before}");
-    edit(dir.path(), "data/stated.csv", "industry_scale_2023,60,", "industry_scale_2023,61,");
+    edit(dir.path(), "data/stated/ch1.csv", "industry_scale_2023,60,", "industry_scale_2023,61,");
     build(dir.path()).unwrap();
     let csv = read(dir.path(), "output/data/figures/industry-scale.csv");
     assert!(csv.contains(",2023,61,约,stated,"), "{csv}");

@@ -110,7 +110,7 @@ fn figure_reference_to_an_unknown_stated_key() {
     let dir = mini();
     edit(dir.path(), "data/figures/scale.csv", "stated,scale_2023", "stated,scale_2032");
     let err = build_error(dir.path());
-    assert!(err.contains("`scale_2032` is not a key of data/stated.csv") && err.contains("scale.csv:5"), "{err}");
+    assert!(err.contains("`scale_2032` is not a key of data/stated/") && err.contains("scale.csv:5"), "{err}");
     assert!(err.contains("did you mean `scale_2023`?"), "{err}");
 }
 

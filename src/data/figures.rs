@@ -45,11 +45,11 @@ pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, stated: &[Stated
 
 fn lookup<'a>(csv: &Path, line: usize, stated: &'a [Stated], key: &str) -> Result<&'a Stated> {
     stated.iter().find(|s| s.key == key).ok_or_else(|| {
-        let mut err = InputError::new(csv, format!("`{key}` is not a key of data/stated.csv")).line(line).field("ref");
+        let mut err = InputError::new(csv, format!("`{key}` is not a key of data/stated/")).line(line).field("ref");
         if let Some(n) = super::nearest(key, stated.iter().map(|s| s.key.as_str())) {
             err = err.hint(format!("did you mean `{n}`?"));
         } else {
-            err = err.hint("add the stated number to data/stated.csv, with where it is printed");
+            err = err.hint("add the stated number to data/stated/, with where it is printed");
         }
         err.into()
     })
@@ -102,7 +102,7 @@ fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, stated: &[Stated
             Status::Missing => p.provenance = "报告未给出".to_string(),
         }
         if status != Status::External && values[i].is_some() {
-            return Err(located(format!("a {} point must leave `value` empty", status.as_str())).field("value").hint("only external points carry a value in the CSV; stated values come from data/stated.csv").into());
+            return Err(located(format!("a {} point must leave `value` empty", status.as_str())).field("value").hint("only external points carry a value in the CSV; stated values come from data/stated/").into());
         }
         points.push(p);
     }

@@ -33,8 +33,7 @@ pub fn load(catalog: &Catalog) -> Result<Facts> {
         let csv = yaml.with_extension("csv");
         tables.insert(meta.id.clone(), csv_in::read(&csv, &meta.columns, &meta.key)?);
     }
-    let stated_path = root.join("stated.csv");
-    let stated = csv_in::read(&stated_path, &stated_columns(), &["key".to_string()])?;
+    let stated = read_stated(&root.join("stated"))?;
     let places = csv_in::read(&root.join("lookups/places.csv"), &place_columns(), &["place".to_string()])?;
     let frames = Frames { tables, stated, places };
 
@@ -51,6 +50,36 @@ pub fn load(catalog: &Catalog) -> Result<Facts> {
         .map(|(_, meta)| to_table(&meta.id, &frames.tables[&meta.id], &meta.columns))
         .collect();
     Ok(Facts { tables, figures, stated, metrics })
+}
+
+/// Every `data/stated/*.csv` (one file per chapter, so editors of different chapters never
+/// touch the same file), read in name order; a key may be defined only once in all of them.
+fn read_stated(dir: &Path) -> Result<DataFrame> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|source| crate::error::Error::Io { path: dir.to_path_buf(), source })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    paths.sort();
+    let mut all: Option<DataFrame> = None;
+    let mut seen: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
+    for path in paths {
+        let df = csv_in::read(&path, &stated_columns(), &["key".to_string()])?;
+        for (i, key) in strings(&df, "key").into_iter().enumerate() {
+            let key = key.unwrap_or_default();
+            if let Some(first) = seen.insert(key.clone(), path.clone()) {
+                return Err(InputError::new(&path, format!("stated key `{key}` is already defined in {}", first.display()))
+                    .line(i + 2)
+                    .hint("a stated number is defined once; use the existing key, or rename this one")
+                    .into());
+            }
+        }
+        all = Some(match all {
+            None => df,
+            Some(acc) => acc.vstack(&df).map_err(|e| polars_error("stated registry", &path, e))?,
+        });
+    }
+    all.ok_or_else(|| InputError::new(dir, "no stated figures found").hint("add data/stated/<chapter>.csv with the columns key,value,unit,qualifier,where,quote").into())
 }
 
 fn spec(name: &str, kind: ColumnType, nullable: bool) -> ColumnSpec {
