@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::model::{Cell, Facts};
 use crate::render;
 
-pub const FONT: &str = "static/fonts/NotoSansSC-subset.otf";
+pub const FONT: &str = "fonts/NotoSansSC-subset.otf";
 
 /// Paths of one project, resolved from its report.yaml.
 pub struct Project {
@@ -30,6 +30,9 @@ impl Project {
     }
     pub fn templates_dir(&self) -> PathBuf {
         self.root.join(&self.config.settings.templates_dir)
+    }
+    pub fn assets_dir(&self) -> PathBuf {
+        self.root.join(&self.config.settings.assets_dir)
     }
     pub fn output_dir(&self) -> PathBuf {
         self.root.join(&self.config.settings.output_dir)
@@ -53,16 +56,14 @@ pub struct Summary {
 pub fn build(project: &Project) -> Result<Summary> {
     let (catalog, facts) = project.load()?;
     let templates = project.templates_dir();
-    let tera = render::load_templates(&templates)?;
-    let font = ChartFont::load(&templates.join(FONT))?;
+    let font = ChartFont::load(&project.assets_dir().join(FONT))?;
     let figure_inputs: Vec<_> = catalog
         .figures
         .iter()
         .filter_map(|(_, meta)| facts.figure(&meta.id).map(|data| (meta, data)))
         .collect();
     let charts = charts::render_all(&figure_inputs, &font, project.config.settings.png_scale)?;
-    let chapters = render::chapters(&catalog, &facts, &charts);
-    let rendered = render::render(&tera, &templates, &project.config, &facts, &chapters)?;
+    let rendered = render::render(&templates, &project.config, &catalog, &facts, &charts)?;
 
     let mut files: Vec<(PathBuf, Vec<u8>)> = vec![
         ("report.md".into(), rendered.markdown.into_bytes()),
@@ -78,10 +79,10 @@ pub fn build(project: &Project) -> Result<Summary> {
             files.push((format!("data/tables/{}.csv", meta.id).into(), table_csv(&meta.columns, &table.rows).into_bytes()));
         }
     }
-    for asset in ["static/style.css", FONT, "static/fonts/OFL.txt"] {
-        let path = templates.join(asset);
+    for asset in ["style.css", FONT, "fonts/OFL.txt"] {
+        let path = project.assets_dir().join(asset);
         let bytes = std::fs::read(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
-        files.push((Path::new("assets").join(asset.trim_start_matches("static/")), bytes));
+        files.push((Path::new("assets").join(asset), bytes));
     }
     let count = files.len();
     write_atomically(&project.output_dir(), &files)?;

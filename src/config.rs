@@ -35,6 +35,8 @@ pub struct Settings {
     /// Where `data/` and `templates/` are, relative to report.yaml.
     pub data_dir: PathBuf,
     pub templates_dir: PathBuf,
+    /// Stylesheet and font, copied to output/assets/ (the font also draws the charts).
+    pub assets_dir: PathBuf,
     /// Where the report is written, relative to report.yaml.
     pub output_dir: PathBuf,
     /// PNG pixels per SVG pixel.
@@ -43,7 +45,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { data_dir: "data".into(), templates_dir: "templates".into(), output_dir: "output".into(), png_scale: 2.0 }
+        Self { data_dir: "data".into(), templates_dir: "templates".into(), assets_dir: "templates/static".into(), output_dir: "output".into(), png_scale: 2.0 }
     }
 }
 

@@ -26,35 +26,6 @@ pub struct Var {
     pub provenance: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct TableView {
-    pub id: String,
-    pub number: String,
-    pub title: String,
-    pub source_note: String,
-    pub markdown: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct FigureView {
-    pub id: String,
-    pub number: String,
-    pub caption: String,
-    pub source_label: String,
-    pub source_note: String,
-    pub png: String,
-    pub svg: String,
-    pub alt: String,
-    pub notes: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ChapterView {
-    pub key: String,
-    pub tables: Vec<TableView>,
-    pub figures: Vec<FigureView>,
-}
-
 pub struct Rendered {
     pub markdown: String,
     pub html: String,
@@ -79,72 +50,6 @@ pub fn variables(facts: &Facts) -> BTreeMap<String, BTreeMap<String, Var>> {
         })
         .collect();
     BTreeMap::from([("stated".to_string(), stated), ("metrics".to_string(), metrics)])
-}
-
-fn chapter_key(v: &serde_yaml::Value) -> String {
-    match v {
-        serde_yaml::Value::Number(n) => n.to_string(),
-        serde_yaml::Value::String(s) => s.clone(),
-        _ => String::new(),
-    }
-}
-
-/// Sort key of a printed number such as 表 1-10 or 附表 3.
-fn order(printed: &str) -> (u32, u32) {
-    let digits: Vec<u32> = printed.split(|c: char| !c.is_ascii_digit()).filter_map(|s| s.parse().ok()).collect();
-    match (printed.starts_with('附'), digits.as_slice()) {
-        (true, [n, ..]) => (100, *n),
-        (false, [c, n, ..]) => (*c, *n),
-        _ => (999, 0),
-    }
-}
-
-/// Numbers tables and figures per chapter in document order: 表 1-1, 图 2-3, 附表 1.
-fn number(prefix: &str, chapter: &str, index: usize) -> String {
-    if chapter == "appendix" { format!("附{prefix} {index}") } else { format!("{prefix} {chapter}-{index}") }
-}
-
-pub fn chapters(catalog: &Catalog, facts: &Facts, charts: &[Chart]) -> Vec<ChapterView> {
-    let mut tables: Vec<&TableMeta> = catalog.tables.iter().map(|(_, m)| m).collect();
-    tables.sort_by_key(|m| order(&m.printed_number));
-    let mut figures: Vec<&FigureMeta> = catalog.figures.iter().map(|(_, m)| m).collect();
-    figures.sort_by_key(|m| order(&m.printed_number));
-    let mut keys: Vec<String> = tables.iter().map(|m| chapter_key(&m.chapter)).chain(figures.iter().map(|m| chapter_key(&m.chapter))).collect();
-    keys.sort_by_key(|k| k.parse::<u32>().unwrap_or(u32::MAX));
-    keys.dedup();
-    keys.into_iter()
-        .map(|key| {
-            let t = tables
-                .iter()
-                .filter(|m| chapter_key(&m.chapter) == key)
-                .enumerate()
-                .filter_map(|(i, m)| {
-                    let table = facts.table(&m.id)?;
-                    Some(TableView { id: m.id.clone(), number: number("表", &key, i + 1), title: m.title.clone(), source_note: m.source_note.clone().unwrap_or_default(), markdown: table_markdown(m, table) })
-                })
-                .collect();
-            let f = figures
-                .iter()
-                .filter(|m| chapter_key(&m.chapter) == key)
-                .enumerate()
-                .filter_map(|(i, m)| {
-                    let chart = charts.iter().find(|c| c.id == m.id)?;
-                    Some(FigureView {
-                        id: m.id.clone(),
-                        number: number("图", &key, i + 1),
-                        caption: m.caption.clone(),
-                        source_label: m.source_label.clone(),
-                        source_note: m.source_note.clone().unwrap_or_default(),
-                        png: format!("charts/{}.png", m.id),
-                        svg: format!("charts/{}.svg", m.id),
-                        alt: chart.alt.clone(),
-                        notes: m.notes.clone(),
-                    })
-                })
-                .collect();
-            ChapterView { key, tables: t, figures: f }
-        })
-        .collect()
 }
 
 /// Escapes a data value for Markdown, so that no value can become markup or raw HTML.
@@ -219,43 +124,229 @@ pub fn table_markdown(meta: &TableMeta, table: &Table) -> String {
     md
 }
 
+
 /// 2024-05 → 二零二四年五月, as the cover prints it.
 fn chinese_month(year: i32, month: u32) -> String {
     const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
     let y: String = year.to_string().chars().map(|c| DIGITS[c.to_digit(10).unwrap_or(0) as usize]).collect();
-    let m = match month {
-        1..=9 => DIGITS[month as usize].to_string(),
-        10 => "十".to_string(),
-        _ => format!("十{}", DIGITS[(month - 10) as usize]),
-    };
-    format!("{y}年{m}月")
+    format!("{y}年{}月", chinese_number(month as i64))
+}
+
+/// A whole number in Chinese numerals, as the text writes small counts: 13 → 十三.
+pub fn chinese_number(n: i64) -> String {
+    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    const UNITS: [&str; 4] = ["", "十", "百", "千"];
+    if n < 0 {
+        return format!("负{}", chinese_number(-n));
+    }
+    if n < 10 {
+        return DIGITS[n as usize].to_string();
+    }
+    if (10..20).contains(&n) {
+        return format!("十{}", if n % 10 == 0 { "" } else { DIGITS[(n % 10) as usize] });
+    }
+    if n >= 10000 {
+        return n.to_string();
+    }
+    let digits: Vec<usize> = n.to_string().chars().map(|c| c.to_digit(10).unwrap_or(0) as usize).collect();
+    let mut out = String::new();
+    let mut zero = false;
+    for (i, d) in digits.iter().enumerate() {
+        let unit = UNITS[digits.len() - 1 - i];
+        if *d == 0 {
+            zero = true;
+        } else {
+            if zero {
+                out.push('零');
+                zero = false;
+            }
+            out.push_str(DIGITS[*d]);
+            out.push_str(unit);
+        }
+    }
+    out
+}
+
+fn digits(kwargs: &Kwargs) -> tera::TeraResult<usize> {
+    Ok(kwargs.get::<i64>("digits")?.unwrap_or(4).clamp(0, 8) as usize)
+}
+
+/// The number a filter is given; an undefined one is a key missing from data/.
+fn number_arg(v: &tera::Value) -> tera::TeraResult<f64> {
+    if v.is_undefined() {
+        return Err(tera::Error::message("this number is not defined: the key is not in data/stated/*.csv, or no metric has that name (`blockchain-report vars` lists them)"));
+    }
+    v.as_f64().ok_or_else(|| tera::Error::message(format!("expected a number, got `{v}`")))
 }
 
 fn register_filters(tera: &mut Tera) {
-    // {{ x | num(digits=1) }}: 四舍五入 at display, trailing zeros dropped.
-    tera.register_filter("num", |v: f64, kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
-        let digits = kwargs.get::<i64>("digits")?.unwrap_or(2).clamp(0, 8) as usize;
-        Ok(numfmt::number(v, digits))
-    });
-    // {{ x | fixed(digits=2) }}: exactly that many decimals.
-    tera.register_filter("fixed", |v: f64, kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
-        let digits = kwargs.get::<i64>("digits")?.unwrap_or(2).clamp(0, 8) as usize;
-        Ok(numfmt::fixed(v, digits))
+    fn filter(tera: &mut Tera, name: &'static str, show: fn(f64, usize) -> String) {
+        tera.register_filter(name, move |v: &tera::Value, k: Kwargs, _: &State| -> tera::TeraResult<String> { Ok(show(number_arg(v)?, digits(&k)?)) });
+    }
+    filter(tera, "num", numfmt::number);
+    filter(tera, "pct", |v, d| format!("{}%", numfmt::number(v, d)));
+    filter(tera, "change", |v, d| format!("{}{}%", if v < 0.0 { "下降" } else { "增长" }, numfmt::number(v.abs(), d)));
+    filter(tera, "pp", |v, d| format!("{}个百分点", numfmt::number(v, d)));
+    filter(tera, "yi", |v, d| format!("{}亿元", numfmt::number(v, d)));
+    filter(tera, "wan", |v, d| format!("{}万", numfmt::number(v / 10000.0, d)));
+    filter(tera, "cn", |v, _| chinese_number(v.round() as i64));
+    tera.register_filter("fixed", |v: &tera::Value, k: Kwargs, _: &State| -> tera::TeraResult<String> {
+        Ok(numfmt::fixed(number_arg(v)?, k.get::<i64>("digits")?.unwrap_or(2).clamp(0, 8) as usize))
     });
 }
 
-/// Loads every template under `dir`, named by its path relative to it (sorted, so the load
-/// order never depends on the file system).
-pub fn load_templates(dir: &Path) -> Result<Tera> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Table,
+    Figure,
+}
+
+/// Where each table and figure is placed, collected in a first render pass and numbered
+/// before the second: numbers follow the chapter and the order of placement.
+#[derive(Default)]
+struct Numbering {
+    second_pass: bool,
+    placed: Vec<(Kind, String, String)>,
+    numbers: BTreeMap<String, String>,
+}
+
+impl Numbering {
+    fn assign(&mut self) {
+        let mut counters: BTreeMap<(Kind, String), usize> = BTreeMap::new();
+        for (kind, id, chapter) in &self.placed {
+            let n = counters.entry((*kind, chapter.clone())).or_default();
+            *n += 1;
+            let prefix = if *kind == Kind::Table { "表" } else { "图" };
+            let number = if chapter == "appendix" { format!("附{prefix} {n}") } else { format!("{prefix} {chapter}-{n}") };
+            self.numbers.insert(id.clone(), number);
+        }
+        self.second_pass = true;
+    }
+}
+
+/// What a placed table or figure gives its partial.
+#[derive(Debug, Clone, Serialize)]
+struct Block {
+    anchor: String,
+    number: String,
+    title: String,
+    caption: String,
+    source_label: String,
+    source_note: String,
+    markdown: String,
+    png: String,
+    alt: String,
+    notes: Vec<String>,
+}
+
+type Shared<T> = std::sync::Arc<std::sync::Mutex<T>>;
+
+fn unknown(kind: &str, id: &str, known: &BTreeMap<String, Block>) -> tera::Error {
+    let hint = match crate::data::nearest(id, known.keys().map(String::as_str)) {
+        Some(n) => format!("did you mean `{n}`?"),
+        None => format!("known ids: {}", known.keys().cloned().collect::<Vec<_>>().join(", ")),
+    };
+    tera::Error::message(format!("unknown {kind} `{id}` (no data/{kind}s/{id}.yaml); {hint}"))
+}
+
+fn chapter_of(state: &State) -> tera::TeraResult<String> {
+    match state.get::<tera::Value>("chapter")? {
+        Some(v) => Ok(v.as_i64().map(|n| n.to_string()).or_else(|| v.as_str().map(str::to_string)).unwrap_or_default()),
+        None => Err(tera::Error::message("a table or figure is placed outside a chapter: start the chapter template with {% set chapter = N %}")),
+    }
+}
+
+fn register_placement(tera: &mut Tera, name: &'static str, kind: Kind, blocks: BTreeMap<String, Block>, numbering: Shared<Numbering>) {
+    tera.register_function(name, move |kwargs: Kwargs, state: &State| -> tera::TeraResult<tera::Value> {
+        let id: String = kwargs.must_get("id")?;
+        let Some(block) = blocks.get(&id) else { return Err(unknown(if kind == Kind::Table { "table" } else { "figure" }, &id, &blocks)) };
+        let mut numbering = numbering.lock().map_err(|_| tera::Error::message("numbering lock poisoned"))?;
+        let mut block = block.clone();
+        if numbering.second_pass {
+            block.number = numbering.numbers.get(&id).cloned().unwrap_or_default();
+        } else {
+            if numbering.placed.iter().any(|(_, placed, _)| *placed == id) {
+                return Err(tera::Error::message(format!("`{id}` is placed twice; place it once and use ref(id=\"{id}\") elsewhere")));
+            }
+            let chapter = chapter_of(state)?;
+            numbering.placed.push((kind, id, chapter));
+        }
+        Ok(tera::Value::from_serializable(&block))
+    });
+}
+
+/// Builds the table and figure blocks the templates can place.
+fn blocks(catalog: &Catalog, facts: &Facts, charts: &[Chart]) -> (BTreeMap<String, Block>, BTreeMap<String, Block>) {
+    let empty = |anchor: String| Block {
+        anchor,
+        number: String::new(),
+        title: String::new(),
+        caption: String::new(),
+        source_label: String::new(),
+        source_note: String::new(),
+        markdown: String::new(),
+        png: String::new(),
+        alt: String::new(),
+        notes: Vec::new(),
+    };
+    let tables = catalog
+        .tables
+        .iter()
+        .filter_map(|(_, m)| {
+            let table = facts.table(&m.id)?;
+            let b = Block { title: m.title.clone(), source_note: m.source_note.clone().unwrap_or_default(), markdown: table_markdown(m, table), ..empty(format!("tab-{}", m.id)) };
+            Some((m.id.clone(), b))
+        })
+        .collect();
+    let figures = catalog
+        .figures
+        .iter()
+        .filter_map(|(_, m): &(_, FigureMeta)| {
+            let chart = charts.iter().find(|c| c.id == m.id)?;
+            let b = Block {
+                caption: m.caption.clone(),
+                source_label: m.source_label.clone(),
+                source_note: m.source_note.clone().unwrap_or_default(),
+                png: format!("charts/{}.png", m.id),
+                alt: chart.alt.clone(),
+                notes: m.notes.clone(),
+                ..empty(format!("fig-{}", m.id))
+            };
+            Some((m.id.clone(), b))
+        })
+        .collect();
+    (tables, figures)
+}
+
+/// Loads every template under `dir` (except README.md and static/), named by its path
+/// relative to it, with the filters and the placement functions registered first.
+fn load_templates(dir: &Path, catalog: &Catalog, facts: &Facts, charts: &[Chart]) -> Result<(Tera, Shared<Numbering>)> {
     let mut files = Vec::new();
     collect(dir, dir, &mut files)?;
     files.sort();
     let mut tera = Tera::new();
     tera.autoescape_on([".html"]);
     register_filters(&mut tera);
+    let numbering: Shared<Numbering> = Default::default();
+    let (tables, figures) = blocks(catalog, facts, charts);
+    let all: BTreeMap<String, Block> = tables.iter().chain(figures.iter()).map(|(k, v)| (k.clone(), v.clone())).collect();
+    register_placement(&mut tera, "table", Kind::Table, tables, numbering.clone());
+    register_placement(&mut tera, "figure", Kind::Figure, figures, numbering.clone());
+    let refs = numbering.clone();
+    tera.register_function("ref", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
+        let id: String = kwargs.must_get("id")?;
+        if !all.contains_key(&id) {
+            return Err(unknown("table or figure", &id, &all));
+        }
+        let numbering = refs.lock().map_err(|_| tera::Error::message("numbering lock poisoned"))?;
+        if !numbering.second_pass {
+            return Ok(String::new());
+        }
+        numbering.numbers.get(&id).cloned().ok_or_else(|| tera::Error::message(format!("`{id}` is referenced but never placed with table(id=…) or figure(id=…)")))
+    });
     let sources: Vec<(String, String)> = files.iter().map(|(name, path)| Ok((name.clone(), crate::error::read_to_string(path)?))).collect::<Result<_>>()?;
     tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str()))).map_err(|e| template_error(dir, &e))?;
-    Ok(tera)
+    Ok((tera, numbering))
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, std::path::PathBuf)>) -> Result<()> {
@@ -266,7 +357,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, std::path::PathBuf)>)
             if path.file_name().is_some_and(|n| n != "static") {
                 collect(root, &path, out)?;
             }
-        } else if path.extension().is_some_and(|e| e == "md" || e == "html") {
+        } else if path.extension().is_some_and(|e| e == "md" || e == "html") && path.file_name().is_some_and(|n| n != "README.md") {
             let name = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
             out.push((name, path));
         }
@@ -284,24 +375,110 @@ fn template_error(dir: &Path, e: &tera::Error) -> Error {
     Error::Template(format!("in {}/:\n{msg}", dir.display()))
 }
 
-pub fn render(tera: &Tera, templates_dir: &Path, config: &Config, facts: &Facts, chapters: &[ChapterView]) -> Result<Rendered> {
+/// A heading of the rendered Markdown, with its anchor.
+struct Heading {
+    level: usize,
+    anchor: String,
+    text: String,
+}
+
+/// Gives every `##` and `###` heading a stable anchor (sec-3, sec-3-2), in document order.
+fn anchor_headings(markdown: &str) -> (String, Vec<Heading>) {
+    let mut out = String::with_capacity(markdown.len() + 4096);
+    let mut headings = Vec::new();
+    let (mut h2, mut h3) = (0, 0);
+    for line in markdown.lines() {
+        let level = if line.starts_with("### ") { 3 } else if line.starts_with("## ") { 2 } else { 0 };
+        if level > 0 {
+            if level == 2 {
+                h2 += 1;
+                h3 = 0;
+            } else {
+                h3 += 1;
+            }
+            let anchor = if level == 2 { format!("sec-{h2}") } else { format!("sec-{h2}-{h3}") };
+            out.push_str(&format!("<a id=\"{anchor}\"></a>\n\n"));
+            headings.push(Heading { level, anchor, text: line[level + 1..].trim().to_string() });
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    (out, headings)
+}
+
+fn contents(headings: &[Heading]) -> String {
+    headings
+        .iter()
+        .filter(|h| h.text != "目录" && h.text != "图表目录")
+        .map(|h| format!("{}- [{}](#{})\n", "  ".repeat(h.level - 2), md_escape(&h.text), h.anchor))
+        .collect()
+}
+
+fn listing(numbering: &Numbering, kind: Kind, blocks: &BTreeMap<String, Block>) -> String {
+    numbering
+        .placed
+        .iter()
+        .filter(|(k, _, _)| *k == kind)
+        .filter_map(|(_, id, _)| {
+            let b = blocks.get(id)?;
+            let title = if kind == Kind::Table { &b.title } else { &b.caption };
+            Some(format!("- [{} {}](#{})\n", numbering.numbers.get(id)?, md_escape(title), b.anchor))
+        })
+        .collect()
+}
+
+pub fn render(templates_dir: &Path, config: &Config, catalog: &Catalog, facts: &Facts, charts: &[Chart]) -> Result<Rendered> {
+    let (tera, numbering) = load_templates(templates_dir, catalog, facts, charts)?;
     let (year, month) = config.published();
     let mut ctx = Context::new();
     ctx.insert("edition", &config.edition);
     ctx.insert("year", &config.edition.year);
     ctx.insert("published", &chinese_month(year, month));
-    ctx.insert("chapters", chapters);
-    for (scope, vars) in variables(facts) {
-        ctx.insert(scope, &vars);
+    let n: BTreeMap<&str, f64> = facts.stated.iter().map(|s| (s.key.as_str(), s.value)).collect();
+    let m: BTreeMap<&str, f64> = facts.metrics.iter().map(|m| (m.name.as_str(), m.value)).collect();
+    ctx.insert("n", &n);
+    ctx.insert("m", &m);
+    ctx.insert("contents", "");
+    ctx.insert("list_of_figures", "");
+    ctx.insert("list_of_tables", "");
+
+    // Pass 1 places every table and figure and finds the headings; pass 2 prints numbers.
+    let first = tera.render("report.md", &ctx).map_err(|e| template_error(templates_dir, &e))?;
+    let (_, headings) = anchor_headings(&first);
+    let (tables, figures) = blocks(catalog, facts, charts);
+    {
+        let mut numbering = numbering.lock().map_err(|_| Error::Template("numbering lock poisoned".into()))?;
+        numbering.assign();
+        ctx.insert("contents", &contents(&headings));
+        ctx.insert("list_of_figures", &listing(&numbering, Kind::Figure, &figures));
+        ctx.insert("list_of_tables", &listing(&numbering, Kind::Table, &tables));
     }
-    let markdown = tera.render("report.md", &ctx).map_err(|e| template_error(templates_dir, &e))?;
+    let second = tera.render("report.md", &ctx).map_err(|e| template_error(templates_dir, &e))?;
+    let (markdown, _) = anchor_headings(&second);
+
     let mut options = pulldown_cmark::Options::empty();
     options.insert(pulldown_cmark::Options::ENABLE_TABLES);
     let mut body = String::new();
     pulldown_cmark::html::push_html(&mut body, pulldown_cmark::Parser::new_ext(&markdown, options));
+    let body = inline_svgs(&body, charts);
     let mut page = Context::new();
     page.insert("edition", &config.edition);
     page.insert("body", &body);
     let html = tera.render("page.html", &page).map_err(|e| template_error(templates_dir, &e))?;
     Ok(Rendered { markdown, html })
+}
+
+/// The HTML shows the SVG itself (crisp, drawn in the page's font), in place of each PNG.
+fn inline_svgs(body: &str, charts: &[Chart]) -> String {
+    let mut out = body.to_string();
+    for chart in charts {
+        let prefix = format!("<img src=\"charts/{}.png\" alt=\"", chart.id);
+        let Some(start) = out.find(&prefix) else { continue };
+        let Some(len) = out[start..].find("/>").map(|e| e + 2) else { continue };
+        let alt_start = start + prefix.len();
+        let alt = out[alt_start..].split('"').next().unwrap_or("").to_string();
+        let svg = chart.svg.trim_start_matches(|c| c != '<').replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{alt}\" "), 1);
+        out.replace_range(start..start + len, &format!("<span class=\"chart\">{svg}</span>"));
+    }
+    out
 }

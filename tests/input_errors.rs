@@ -117,13 +117,45 @@ fn figure_reference_to_an_unknown_stated_key() {
 #[test]
 fn unknown_template_variable_names_the_template() {
     let dir = mini();
-    let templates = dir.path().join("templates");
-    copy_dir(&repo().join("templates"), &templates);
-    edit(dir.path(), "report.yaml", repo().join("templates").to_str().unwrap(), templates.to_str().unwrap());
-    edit(dir.path(), "templates/partials/table.md", "{{ table.title }}", "{{ table.titel }}");
+    edit(dir.path(), "templates/partials/table.md", "{{ t.title }}", "{{ t.titel }}");
     let err = build_error(dir.path());
-    assert!(err.contains("partials/table.md"), "{err}");
-    assert!(err.contains("titel"), "{err}");
+    assert!(err.contains("partials/table.md:3:"), "{err}");
+    assert!(err.contains("`titel` is not defined") && err.contains("Available fields"), "{err}");
+}
+
+#[test]
+fn unknown_stated_key_in_a_template() {
+    let dir = mini();
+    edit(dir.path(), "templates/chapters/01.md", "n.scale_2023 |", "n.scale_2032 |");
+    let err = build_error(dir.path());
+    assert!(err.contains("chapters/01.md:6:") && err.contains("scale_2032") && err.contains("not defined"), "{err}");
+}
+
+#[test]
+fn unknown_table_id_suggests_the_nearest() {
+    let dir = mini();
+    edit(dir.path(), "templates/chapters/01.md", "table(id=\"policies\")", "table(id=\"policy\")");
+    let err = build_error(dir.path());
+    assert!(err.contains("unknown table `policy`") && err.contains("did you mean `policies`?"), "{err}");
+    assert!(err.contains("chapters/01.md:8:"), "{err}");
+}
+
+#[test]
+fn a_table_placed_twice_fails() {
+    let dir = mini();
+    let path = dir.path().join("templates/chapters/01.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}\n{{% set t = table(id=\"policies\") %}}\n")).unwrap();
+    let err = build_error(dir.path());
+    assert!(err.contains("`policies` is placed twice"), "{err}");
+}
+
+#[test]
+fn a_reference_to_something_never_placed_fails() {
+    let dir = mini();
+    edit(dir.path(), "templates/chapters/01.md", "{% set f = figure(id=\"scale\") %}{% include \"partials/figure.md\" %}", "");
+    let err = build_error(dir.path());
+    assert!(err.contains("`scale` is referenced but never placed"), "{err}");
 }
 
 #[test]

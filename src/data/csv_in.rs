@@ -165,7 +165,7 @@ fn to_column(spec: &ColumnSpec, values: Vec<Option<String>>) -> Column {
 pub fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .map(|c| (levenshtein(name, c), c))
-        .filter(|(d, c)| *d <= (c.chars().count() / 3).max(2))
+        .filter(|(d, c)| *d <= (c.chars().count() / 2).max(2))
         .min()
         .map(|(_, c)| c)
 }

@@ -23,14 +23,12 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A scratch copy of the small fixture report (its templates stay the repository's).
+/// A scratch copy of the small fixture report (it uses the repository's font and stylesheet).
 pub fn mini() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&repo().join("tests/fixtures/mini/data"), &dir.path().join("data"));
-    let yaml = std::fs::read_to_string(repo().join("tests/fixtures/mini/report.yaml")).unwrap();
-    let templates = repo().join("templates");
-    let yaml = yaml.replace("../../../templates", templates.to_str().unwrap());
-    std::fs::write(dir.path().join("report.yaml"), yaml).unwrap();
+    copy_dir(&repo().join("tests/fixtures/mini"), dir.path());
+    let assets = repo().join("templates/static");
+    edit(dir.path(), "report.yaml", "../../../templates/static", assets.to_str().unwrap());
     dir
 }
 
