@@ -40,7 +40,7 @@ fn changing_one_stated_value_changes_the_chart_its_csv_and_the_derived_points() 
     let svg = read(dir.path(), "output/charts/industry-scale.svg");
     assert!(svg.contains("约61") && svg.contains("69.08"), "the chart shows the new values");
     let report = read(dir.path(), "output/report.md");
-    assert!(report.contains("最大的是2022，69.08亿元"), "alt text follows the data");
+    assert!(report.contains("2022：69.08亿元（派生值）；2023：约61亿元"), "alt text follows the data");
 }
 
 #[test]

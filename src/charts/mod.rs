@@ -4,6 +4,8 @@
 
 mod bars;
 mod font;
+mod hbar;
+mod pie;
 mod text;
 
 use rayon::prelude::*;
@@ -39,6 +41,9 @@ pub fn render(meta: &FigureMeta, data: &FigureData, font: &ChartFont, png_scale:
     let svg = match meta.chart.as_str() {
         "keywords" => text::keywords(meta, font),
         "structure" => text::structure(meta, font),
+        "pie" => pie::draw(meta, data, font, false),
+        "donut" => pie::draw(meta, data, font, true),
+        "hbar" => hbar::draw(meta, data, font),
         _ => bars::draw(meta, data, font),
     }
     .map_err(chart_error)?;
@@ -74,17 +79,35 @@ pub fn alt_text(meta: &FigureMeta, data: &FigureData) -> String {
         let layers: Vec<String> = meta.layers.iter().map(|l| format!("{}（{}）", l.name, l.items.join("、"))).collect();
         return format!("{}：{}。", meta.caption, layers.join("；"));
     }
-    let known: Vec<_> = data.points.iter().filter(|p| p.value.is_some() && !p.series.contains("增长率")).collect();
-    let missing = data.points.iter().filter(|p| p.status == Status::Missing).count();
+    let shown: Vec<_> = data.points.iter().filter(|p| !p.series.contains("增长率")).collect();
+    let value = |p: &crate::model::Point| match p.value {
+        Some(v) => {
+            let tag = match p.status {
+                Status::Derived => "（派生值）",
+                Status::External => "（外部来源）",
+                _ => "",
+            };
+            format!("{}{}{unit}{tag}", p.qualifier.as_deref().unwrap_or(""), numfmt::number(v, 2))
+        }
+        None => "未披露".to_string(),
+    };
+    let name = |p: &crate::model::Point| if p.series.is_empty() { p.category.clone() } else { format!("{} {}", p.series, p.category) };
     let mut s = format!("{}。", meta.caption);
-    if let Some(top) = known.iter().max_by(|a, b| a.value.partial_cmp(&b.value).unwrap_or(std::cmp::Ordering::Equal)) {
-        let series = if top.series.is_empty() { String::new() } else { format!("{}中", top.series) };
-        s.push_str(&format!("{series}最大的是{}，{}{}{}。", top.category, top.qualifier.as_deref().unwrap_or(""), numfmt::number(top.value.unwrap_or(0.0), 2), unit));
-    }
-    if missing > 0 {
-        s.push_str(&format!("另有 {missing} 项数值报告未给出。"));
-    } else if known.is_empty() {
+    if shown.iter().all(|p| p.value.is_none()) {
         s.push_str("报告未给出数值。");
+    } else if shown.len() <= 10 {
+        let items: Vec<String> = shown.iter().map(|p| format!("{}：{}", name(p), value(p))).collect();
+        s.push_str(&items.join("；"));
+        s.push('。');
+    } else {
+        let top = shown.iter().filter(|p| p.value.is_some()).max_by(|a, b| a.value.partial_cmp(&b.value).unwrap_or(std::cmp::Ordering::Equal));
+        if let Some(top) = top {
+            s.push_str(&format!("共 {} 项，最大的是{}：{}。", shown.len(), name(top), value(top)));
+        }
+        let missing = shown.iter().filter(|p| p.value.is_none()).count();
+        if missing > 0 {
+            s.push_str(&format!("其中 {missing} 项报告未给出。"));
+        }
     }
     s
 }

@@ -37,7 +37,10 @@ pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, stated: &[Stated
     } else {
         Vec::new()
     };
-    if meta.chart == "bar_line" && meta.metric.is_none() {
+    // A yearly bar_line figure whose CSV lists only the values gets its growth line here;
+    // one that lists a second series already has its line.
+    let series: std::collections::BTreeSet<&str> = points.iter().map(|p| p.series.as_str()).collect();
+    if meta.chart == "bar_line" && meta.metric.is_none() && series.len() == 1 {
         add_growth(yaml, &mut points)?;
     }
     Ok(FigureData { id: meta.id.clone(), unit: meta.unit.clone(), points })

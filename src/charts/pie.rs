@@ -1,0 +1,101 @@
+//! Pie and donut charts for shares (占比). Slices are drawn only for known values; a known
+//! remainder (其他, derived) is lighter and dashed; categories the report names without a
+//! value are listed beside the chart as 未披露, never drawn as a slice.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::bars::{Area, GREY, INK, PALETTE, legend_keys, mix, shown, text, title, wrap};
+use super::font::ChartFont;
+use super::{HEIGHT, WIDTH};
+use crate::catalog::FigureMeta;
+use crate::model::{FigureData, Status};
+use crate::numfmt;
+
+pub fn draw(meta: &FigureMeta, data: &FigureData, font: &ChartFont, donut: bool) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        area.fill(&WHITE).map_err(|e| e.to_string())?;
+        draw_on(&area, meta, data, font, donut)?;
+        area.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+fn slice(cx: f64, cy: f64, r: f64, from: f64, to: f64) -> Vec<(i32, i32)> {
+    let steps = (((to - from) / std::f64::consts::TAU) * 180.0).ceil().max(2.0) as usize;
+    let mut pts = vec![(cx.round() as i32, cy.round() as i32)];
+    for i in 0..=steps {
+        let a = from + (to - from) * i as f64 / steps as f64 - std::f64::consts::FRAC_PI_2;
+        pts.push(((cx + r * a.cos()).round() as i32, (cy + r * a.sin()).round() as i32));
+    }
+    pts
+}
+
+fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont, donut: bool) -> Result<(), String> {
+    title(area, meta, font)?;
+    let unit = data.unit.as_deref().unwrap_or("");
+    let known: Vec<_> = data.points.iter().filter(|p| p.value.is_some_and(|v| v > 0.0)).collect();
+    let total: f64 = known.iter().filter_map(|p| p.value).sum();
+    let (cx, cy, r) = (300.0, 300.0, 175.0);
+    let mut angle = 0.0;
+    for (i, p) in known.iter().enumerate() {
+        let v = p.value.unwrap_or(0.0);
+        let sweep = v / total * std::f64::consts::TAU;
+        let color = PALETTE[i % PALETTE.len()];
+        let fill = if shown(data, p.status) == Status::Derived { mix(&color, 0.7) } else if shown(data, p.status) == Status::External { mix(&color, 0.45) } else { color };
+        let pts = slice(cx, cy, r, angle, angle + sweep);
+        area.draw(&Polygon::new(pts.clone(), fill.filled())).map_err(|e| e.to_string())?;
+        let mut outline = pts;
+        outline.push(outline[0]);
+        if shown(data, p.status) == Status::Derived {
+            area.draw(&plotters::element::DashedPathElement::new(outline.into_iter(), 5, 3, color.stroke_width(1))).map_err(|e| e.to_string())?;
+        } else {
+            area.draw(&PathElement::new(outline, WHITE.stroke_width(2))).map_err(|e| e.to_string())?;
+        }
+        // The share on the slice when it is wide enough to hold it.
+        if sweep > 0.3 {
+            let mid = angle + sweep / 2.0 - std::f64::consts::FRAC_PI_2;
+            let rr = if donut { r * 0.78 } else { r * 0.62 };
+            let (x, y) = ((cx + rr * mid.cos()) as i32, (cy + rr * mid.sin()) as i32);
+            let share = if unit == "%" { v } else { v / total * 100.0 };
+            let ink = if shown(data, p.status) == Status::Stated { WHITE } else { INK };
+            text(area, &format!("{}%", numfmt::number(share, 1)), x, y, 15.0, &ink, Pos::new(HPos::Center, VPos::Center))?;
+        }
+        angle += sweep;
+    }
+    if donut {
+        area.draw(&Circle::new((cx as i32, cy as i32), (r * 0.5) as i32, WHITE.filled())).map_err(|e| e.to_string())?;
+    }
+    if known.is_empty() {
+        area.draw(&Circle::new((cx as i32, cy as i32), r as i32, mix(&GREY, 0.85).filled())).map_err(|e| e.to_string())?;
+        text(area, "报告未给出数值", cx as i32, cy as i32, 18.0, &GREY, Pos::new(HPos::Center, VPos::Center))?;
+    }
+
+    // Legend: every category, in data order, with its value or 未披露.
+    let (lx, mut ly) = (520, 110);
+    let mut color_index = 0;
+    for p in &data.points {
+        let value_text = match p.value {
+            Some(v) => format!("{}{}{}", p.qualifier.as_deref().unwrap_or(""), numfmt::number(v, 2), unit),
+            None => "未披露".to_string(),
+        };
+        let swatch = if p.value.is_some_and(|v| v > 0.0) {
+            let c = PALETTE[color_index % PALETTE.len()];
+            color_index += 1;
+            if shown(data, p.status) == Status::Derived { mix(&c, 0.7) } else if shown(data, p.status) == Status::External { mix(&c, 0.45) } else { c }
+        } else {
+            mix(&GREY, 0.8)
+        };
+        let lines = wrap(font, &p.category, 260.0, 15.0, 2);
+        area.draw(&Rectangle::new([(lx, ly - 7), (lx + 14, ly + 7)], swatch.filled())).map_err(|e| e.to_string())?;
+        for (i, line) in lines.iter().enumerate() {
+            text(area, line, lx + 22, ly + i as i32 * 19, 15.0, &INK, Pos::new(HPos::Left, VPos::Center))?;
+        }
+        text(area, &value_text, WIDTH as i32 - 40, ly, 15.0, if p.value.is_some() { &INK } else { &GREY }, Pos::new(HPos::Right, VPos::Center))?;
+        ly += 19 * lines.len() as i32 + 10;
+    }
+    legend_keys(area, data, font, 40, HEIGHT as i32 - 60)?;
+    super::bars::source(area, meta)
+}
