@@ -82,3 +82,15 @@ fn two_builds_are_byte_identical() {
         assert!(bytes == &second[name], "{name} differs between two builds");
     }
 }
+
+/// output/ is committed so that every data or template change shows up as a reviewable
+/// diff; this fails when it is stale.
+#[test]
+fn committed_output_is_what_a_fresh_build_writes() {
+    let dir = real();
+    build(dir.path()).unwrap();
+    let fresh = hashes(&dir.path().join("output"));
+    let committed = hashes(&repo().join("output"));
+    let stale: Vec<&String> = fresh.keys().filter(|k| committed.get(*k) != fresh.get(*k)).chain(committed.keys().filter(|k| !fresh.contains_key(*k))).collect();
+    assert!(stale.is_empty(), "output/ is stale ({} files differ, e.g. {:?}): run `cargo run --release -- build` and commit output/", stale.len(), stale.iter().take(5).collect::<Vec<_>>());
+}

@@ -1,0 +1,157 @@
+//! How much of the source document the rendered report reproduces: the share of sentences,
+//! table cells, captions and numbers of ../shared/source/report-2023-2024.txt found in
+//! output/report.md, after removing PDF-extraction artefacts and white space on both sides.
+//! Each share must stay at or above 99%. The figures are printed with --nocapture.
+
+mod common;
+use common::*;
+
+/// Removes white space, folds bracket widths and undoes the `and` extracted for 与.
+fn normalize(s: &str) -> String {
+    let s = s.replace(" and ", "与").replace("**", "");
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '(' => '（',
+            ')' => '）',
+            ',' => '，',
+            ':' => '：',
+            ';' => '；',
+            '—' | '–' => '-',
+            _ => c,
+        })
+        .collect()
+}
+
+/// The rendered Markdown as plain text: no anchors, escapes, emphasis, table pipes or links.
+fn plain(markdown: &str) -> String {
+    let mut out = String::new();
+    for line in markdown.lines() {
+        if line.starts_with("<a id=") || line.starts_with("| ---") || line.starts_with("![") {
+            continue;
+        }
+        let line = line.replace("<strong>", "").replace("</strong>", "").replace('\\', "").replace('|', "\n");
+        let line = line.trim_start_matches('#').trim_start_matches("- ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn is_artefact(line: &str) -> bool {
+    let t = line.trim();
+    t.is_empty() || t.eq_ignore_ascii_case("CCID 赛迪区块链") || t == "**" || t == "---|---|---|---"
+}
+
+struct Measure {
+    name: &'static str,
+    found: usize,
+    total: usize,
+    missing: Vec<String>,
+}
+
+impl Measure {
+    fn new(name: &'static str) -> Self {
+        Measure { name, found: 0, total: 0, missing: Vec::new() }
+    }
+    fn check(&mut self, unit: &str, output: &str) {
+        let unit = normalize(unit);
+        if unit.chars().count() < 2 {
+            return;
+        }
+        self.total += 1;
+        if output.contains(&unit) {
+            self.found += 1;
+        } else {
+            self.missing.push(unit);
+        }
+    }
+    fn share(&self) -> f64 {
+        if self.total == 0 { 1.0 } else { self.found as f64 / self.total as f64 }
+    }
+}
+
+#[test]
+fn the_report_reproduces_the_source_document() {
+    let source = std::fs::read_to_string(repo().join("../shared/source/report-2023-2024.txt")).expect("the source text beside the project");
+    let dir = real();
+    build(dir.path()).unwrap();
+    let output = normalize(&plain(&read(dir.path(), "output/report.md")));
+
+    let lines: Vec<&str> = source.lines().collect();
+    // The contents page (目 录 … 附件:) is generated with links, without page numbers.
+    let toc_start = lines.iter().position(|l| l.trim() == "目 录").unwrap_or(0);
+    let toc_end = lines.iter().position(|l| l.starts_with("附件:")).map_or(toc_start, |i| i + 1);
+
+    let mut sentences = Measure::new("sentences");
+    let mut cells = Measure::new("table cells");
+    let mut captions = Measure::new("captions");
+    let mut numbers = Measure::new("numbers");
+    let mut prose: Vec<String> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if (toc_start..toc_end).contains(&i) || is_artefact(line) {
+            continue;
+        }
+        let t = line.trim();
+        if t.contains('\t') {
+            for cell in t.split('\t') {
+                cells.check(cell, &output);
+            }
+        } else if t.starts_with("图 ") || t.starts_with("表 ") || t.starts_with("附表") {
+            // 表 1-1 TITLE, 图 2-3 TITLE, 附表 4 TITLE, 附表5 TITLE: drop the printed number.
+            let rest = t.trim_start_matches("附表").trim_start_matches(['图', '表']).trim_start();
+            let caption = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-').trim_start();
+            captions.check(caption, &output);
+        } else {
+            prose.push(t.to_string());
+        }
+        for n in t.split(|c: char| !(c.is_ascii_digit() || c == '.')).filter(|n| n.chars().any(|c| c.is_ascii_digit())) {
+            numbers.check(n.trim_matches('.'), &output);
+        }
+    }
+    // Sentences within a line; a line that stops mid-sentence (a page break) is joined to
+    // the next line's first sentence unless it is complete on its own (a heading, a name).
+    const ENDS: [char; 4] = ['。', '；', '！', '？'];
+    let mut carry = String::new();
+    for line in &prose {
+        let mut units: Vec<&str> = line.split_inclusive(ENDS).collect();
+        if !carry.is_empty() {
+            let first = units.first().copied().unwrap_or("");
+            let joined = format!("{carry}{first}");
+            if !units.is_empty() && output.contains(&normalize(joined.trim_end_matches(ENDS))) {
+                units.remove(0);
+                sentences.check(joined.trim_end_matches(ENDS), &output);
+            } else {
+                sentences.check(&carry, &output);
+            }
+            carry.clear();
+        }
+        let open = !line.ends_with(ENDS);
+        let last = if open { units.pop() } else { None };
+        for u in units {
+            sentences.check(u.trim_end_matches(ENDS), &output);
+        }
+        if let Some(last) = last {
+            if output.contains(&normalize(last)) {
+                sentences.check(last, &output);
+            } else {
+                carry = last.to_string();
+            }
+        }
+    }
+    if !carry.is_empty() {
+        sentences.check(&carry, &output);
+    }
+
+    let mut failed = Vec::new();
+    for m in [&sentences, &cells, &captions, &numbers] {
+        println!("{:<12} {:>5} of {:>5} found: {:.2}%", m.name, m.found, m.total, m.share() * 100.0);
+        for missing in m.missing.iter().take(8) {
+            println!("    missing: {}", missing.chars().take(60).collect::<String>());
+        }
+        if m.share() < 0.99 {
+            failed.push(m.name);
+        }
+    }
+    assert!(failed.is_empty(), "below 99%: {failed:?}");
+}
