@@ -51,6 +51,7 @@ pub struct Summary {
     pub tables: usize,
     pub figures: usize,
     pub files: usize,
+    pub audit: crate::audit::Audit,
 }
 
 pub fn build(project: &Project) -> Result<Summary> {
@@ -84,9 +85,12 @@ pub fn build(project: &Project) -> Result<Summary> {
         let bytes = std::fs::read(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
         files.push((Path::new("assets").join(asset), bytes));
     }
+    let audit = crate::audit::run(&catalog, &facts)?;
+    files.push(("audit.md".into(), crate::audit::markdown(&audit).into_bytes()));
+    files.push(("audit.json".into(), serde_json::to_string_pretty(&audit).unwrap_or_default().into_bytes()));
     let count = files.len();
     write_atomically(&project.output_dir(), &files)?;
-    Ok(Summary { tables: facts.tables.len(), figures: charts.len(), files: count })
+    Ok(Summary { tables: facts.tables.len(), figures: charts.len(), files: count, audit })
 }
 
 /// The table as ingested: one row per record, months as YYYY-MM.

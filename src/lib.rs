@@ -3,6 +3,7 @@
 //! Data flows one way: [`config`] → [`catalog`] → [`data`] (Polars, and nothing else uses
 //! it) → plain [`model`] values → [`charts`] → [`render`]. [`build`] runs the stages.
 
+pub mod audit;
 pub mod build;
 pub mod catalog;
 pub mod charts;

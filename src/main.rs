@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use blockchain_report::{build, render};
+use blockchain_report::{audit, build, render};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -21,6 +21,12 @@ struct Cli {
 enum Command {
     /// Build output/: report.md, report.html, charts and the data behind them.
     Build,
+    /// Recompute the numbers the text states and report every contradiction.
+    Check {
+        /// Exit non-zero on any contradiction not acknowledged in data/audit-acknowledged.yaml.
+        #[arg(long)]
+        strict: bool,
+    },
     /// List every value the templates can use: name, value, unit and provenance.
     Vars {
         /// Only names containing this text.
@@ -53,6 +59,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 summary.figures,
                 summary.files
             );
+            let open = summary.audit.open_contradictions().count();
+            if open > 0 {
+                eprintln!("warning: the audit finds {open} contradictions not yet acknowledged; run `check` for details");
+            }
+        }
+        Command::Check { strict } => {
+            let (catalog, facts) = project.load()?;
+            let audit = audit::run(&catalog, &facts)?;
+            print!("{}", audit::terminal(&audit));
+            let out = project.output_dir();
+            std::fs::create_dir_all(&out)?;
+            std::fs::write(out.join("audit.md"), audit::markdown(&audit))?;
+            std::fs::write(out.join("audit.json"), serde_json::to_string_pretty(&audit)?)?;
+            let open = audit.open_contradictions().count();
+            if strict && open > 0 {
+                anyhow::bail!("{open} contradictions are not acknowledged in data/audit-acknowledged.yaml");
+            }
         }
         Command::Vars { filter, json } => {
             let (_, facts) = project.load()?;
