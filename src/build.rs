@@ -85,6 +85,8 @@ pub fn build(project: &Project) -> Result<Summary> {
         let bytes = std::fs::read(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
         files.push((Path::new("assets").join(asset), bytes));
     }
+    let manifest = crate::manifest::build(project.config.edition.year, &catalog, &facts, &charts, &rendered.numbers);
+    files.push(("figures.json".into(), serde_json::to_string_pretty(&manifest).unwrap_or_default().into_bytes()));
     let audit = crate::audit::run(&catalog, &facts)?;
     files.push(("audit.md".into(), crate::audit::markdown(&audit).into_bytes()));
     files.push(("audit.json".into(), serde_json::to_string_pretty(&audit).unwrap_or_default().into_bytes()));

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use blockchain_report::{audit, build, render};
+use blockchain_report::{audit, build, diff, render};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -26,6 +26,17 @@ enum Command {
         /// Exit non-zero on any contradiction not acknowledged in data/audit-acknowledged.yaml.
         #[arg(long)]
         strict: bool,
+    },
+    /// What changed between two builds or editions: output dirs, project dirs or git revisions.
+    Diff {
+        old: String,
+        new: String,
+        /// terminal, markdown or json.
+        #[arg(long, default_value = "terminal")]
+        format: String,
+        /// Exit with status 1 when anything changed (`changed`), or never (`none`).
+        #[arg(long, default_value = "none")]
+        fail_on: String,
     },
     /// List every value the templates can use: name, value, unit and provenance.
     Vars {
@@ -75,6 +86,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let open = audit.open_contradictions().count();
             if strict && open > 0 {
                 anyhow::bail!("{open} contradictions are not acknowledged in data/audit-acknowledged.yaml");
+            }
+        }
+        Command::Diff { old, new, format, fail_on } => {
+            let scratch = std::env::temp_dir().join(format!("blockchain-report-diff-{}", std::process::id()));
+            let root = project.root.clone();
+            let result = (|| -> anyhow::Result<diff::Report> {
+                let a = diff::load(&old, &root, &scratch.join("old"))?;
+                let b = diff::load(&new, &root, &scratch.join("new"))?;
+                Ok(diff::compare(&a, &b))
+            })();
+            let _ = std::fs::remove_dir_all(&scratch);
+            let report = result?;
+            match format.as_str() {
+                "markdown" => print!("{}", diff::markdown(&report)),
+                "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+                "terminal" => print!("{}", diff::terminal(&report)),
+                other => anyhow::bail!("unknown format `{other}`: use terminal, markdown or json"),
+            }
+            match fail_on.as_str() {
+                "changed" if !report.is_empty() => std::process::exit(1),
+                "changed" | "none" => {}
+                other => anyhow::bail!("unknown --fail-on `{other}`: use changed or none"),
             }
         }
         Command::Vars { filter, json } => {

@@ -29,6 +29,8 @@ pub struct Var {
 pub struct Rendered {
     pub markdown: String,
     pub html: String,
+    /// The number each placed table and figure got (表 1-1, 图 2-3), by id.
+    pub numbers: BTreeMap<String, String>,
 }
 
 /// Every value the templates can use, by name: `stated.<key>` and `metrics.<name>`.
@@ -446,13 +448,14 @@ pub fn render(templates_dir: &Path, config: &Config, catalog: &Catalog, facts: &
     let first = tera.render("report.md", &ctx).map_err(|e| template_error(templates_dir, &e))?;
     let (_, headings) = anchor_headings(&first);
     let (tables, figures) = blocks(catalog, facts, charts);
-    {
+    let numbers = {
         let mut numbering = numbering.lock().map_err(|_| Error::Template("numbering lock poisoned".into()))?;
         numbering.assign();
         ctx.insert("contents", &contents(&headings));
         ctx.insert("list_of_figures", &listing(&numbering, Kind::Figure, &figures));
         ctx.insert("list_of_tables", &listing(&numbering, Kind::Table, &tables));
-    }
+        numbering.numbers.clone()
+    };
     let second = tera.render("report.md", &ctx).map_err(|e| template_error(templates_dir, &e))?;
     let (markdown, _) = anchor_headings(&second);
 
@@ -465,7 +468,7 @@ pub fn render(templates_dir: &Path, config: &Config, catalog: &Catalog, facts: &
     page.insert("edition", &config.edition);
     page.insert("body", &body);
     let html = tera.render("page.html", &page).map_err(|e| template_error(templates_dir, &e))?;
-    Ok(Rendered { markdown, html })
+    Ok(Rendered { markdown, html, numbers })
 }
 
 /// The HTML shows the SVG itself (crisp, drawn in the page's font), in place of each PNG.

@@ -94,3 +94,39 @@ fn committed_output_is_what_a_fresh_build_writes() {
     let stale: Vec<&String> = fresh.keys().filter(|k| committed.get(*k) != fresh.get(*k)).chain(committed.keys().filter(|k| !fresh.contains_key(*k))).collect();
     assert!(stale.is_empty(), "output/ is stale ({} files differ, e.g. {:?}): run `cargo run --release -- build` and commit output/", stale.len(), stale.iter().take(5).collect::<Vec<_>>());
 }
+
+/// Next year's edition: the 2024 fixture is the mini report one year on, with planted test
+/// data; its wording takes the year from report.yaml, and `diff` reports exactly the plants.
+#[test]
+fn next_edition_builds_and_diff_reports_exactly_the_planted_changes() {
+    let old = mini();
+    let new = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("tests/fixtures/edition-2024"), new.path());
+    edit(new.path(), "report.yaml", "../../../templates/static", repo().join("templates/static").to_str().unwrap());
+    build(old.path()).unwrap();
+    build(new.path()).unwrap();
+    let report = read(new.path(), "output/report.md");
+    assert!(report.contains("2024 年测试规模约 66亿元，2023 年约 60亿元"), "year-dependent wording comes from the edition");
+    assert!(report.contains("二零二五年五月"));
+
+    let bin = env!("CARGO_BIN_EXE_blockchain-report");
+    let out = std::process::Command::new(bin)
+        .args(["diff", "--format", "json", "--fail-on", "changed"])
+        .arg(old.path().join("output"))
+        .arg(new.path().join("output"))
+        .arg("--config")
+        .arg(old.path().join("report.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "--fail-on changed exits 1");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let items: Vec<String> = json["items"].as_array().unwrap().iter().map(|i| format!("{} {}", i["kind"].as_str().unwrap(), i["id"].as_str().unwrap())).collect();
+    assert_eq!(items, ["figure scale", "figure shares", "table policies", "prose numbers"], "{json:#}");
+    let changes = |i: usize| -> Vec<String> { json["items"][i]["changes"].as_array().unwrap().iter().map(|c| c["what"].as_str().unwrap().to_string()).collect() };
+    assert_eq!(changes(0), ["2020", "2024", "caption"]);
+    assert_eq!(changes(1), ["其他", "数字资产"]);
+    assert_eq!(changes(2), ["row 国家数据局 / 《测试数据：2024 年新增政策》"]);
+    assert_eq!(changes(3), ["metrics.count_policies", "stated.scale_2024", "stated.share_assets"]);
+    let delta = json["items"][1]["changes"][1]["delta"].as_str().unwrap();
+    assert_eq!(delta, "-4.44 pp", "percentages change in percentage points");
+}
