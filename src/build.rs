@@ -2,6 +2,7 @@
 //! Everything is written to a scratch directory first and swapped in at the end, so a
 //! failed build leaves the previous output intact.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::catalog::Catalog;
@@ -54,45 +55,91 @@ pub struct Summary {
     pub audit: crate::audit::Audit,
 }
 
-pub fn build(project: &Project) -> Result<Summary> {
-    let (catalog, facts) = project.load()?;
-    let templates = project.templates_dir();
-    let font = ChartFont::load(&project.assets_dir().join(FONT))?;
-    let figure_inputs: Vec<_> = catalog
-        .figures
-        .iter()
-        .filter_map(|(_, meta)| facts.figure(&meta.id).map(|data| (meta, data)))
-        .collect();
-    let charts = charts::render_all(&figure_inputs, &font, project.config.settings.png_scale)?;
-    let rendered = render::render(&templates, &project.config, &catalog, &facts, &charts)?;
+/// A loaded project kept between builds: `serve` re-renders templates without re-reading
+/// the data, and redraws only the charts whose inputs changed.
+pub struct Session {
+    pub project: Project,
+    pub catalog: Catalog,
+    pub facts: Facts,
+    font: ChartFont,
+    charts: Vec<charts::Chart>,
+    /// What each chart was drawn from, to know which to redraw after a data change.
+    chart_inputs: BTreeMap<String, String>,
+}
 
-    let mut files: Vec<(PathBuf, Vec<u8>)> = vec![
-        ("report.md".into(), rendered.markdown.into_bytes()),
-        ("report.html".into(), rendered.html.into_bytes()),
-    ];
-    for chart in &charts {
-        files.push((format!("charts/{}.svg", chart.id).into(), chart.svg.clone().into_bytes()));
-        files.push((format!("charts/{}.png", chart.id).into(), chart.png.clone()));
-        files.push((format!("data/figures/{}.csv", chart.id).into(), chart.csv.clone().into_bytes()));
+/// A chart's inputs (its metadata and its points) as one comparable string.
+fn chart_input(meta: &crate::catalog::FigureMeta, data: &crate::model::FigureData) -> String {
+    format!("{}{}", serde_json::to_string(meta).unwrap_or_default(), serde_json::to_string(data).unwrap_or_default())
+}
+
+impl Session {
+    pub fn open(project: Project) -> Result<Session> {
+        let (catalog, facts) = project.load()?;
+        let font = ChartFont::load(&project.assets_dir().join(FONT))?;
+        let mut session = Session { project, catalog, facts, font, charts: Vec::new(), chart_inputs: BTreeMap::new() };
+        session.draw_changed_charts()?;
+        Ok(session)
     }
-    for (_, meta) in &catalog.tables {
-        if let Some(table) = facts.table(&meta.id) {
-            files.push((format!("data/tables/{}.csv", meta.id).into(), table_csv(&meta.columns, &table.rows).into_bytes()));
+
+    /// Re-reads data/ (a dozen milliseconds) and redraws the charts whose inputs changed.
+    /// Returns the ids of the redrawn charts.
+    pub fn reload_data(&mut self) -> Result<Vec<String>> {
+        let (catalog, facts) = self.project.load()?;
+        self.catalog = catalog;
+        self.facts = facts;
+        self.draw_changed_charts()
+    }
+
+    fn draw_changed_charts(&mut self) -> Result<Vec<String>> {
+        let inputs: Vec<_> = self.catalog.figures.iter().filter_map(|(_, meta)| self.facts.figure(&meta.id).map(|data| (meta, data))).collect();
+        let stale: Vec<_> = inputs.iter().filter(|(meta, data)| self.chart_inputs.get(&meta.id) != Some(&chart_input(meta, data))).copied().collect();
+        let drawn = charts::render_all(&stale, &self.font, self.project.config.settings.png_scale)?;
+        let ids: Vec<String> = drawn.iter().map(|c| c.id.clone()).collect();
+        let mut by_id: BTreeMap<String, charts::Chart> = std::mem::take(&mut self.charts).into_iter().map(|c| (c.id.clone(), c)).collect();
+        for chart in drawn {
+            by_id.insert(chart.id.clone(), chart);
         }
+        // Keep the catalog's order, and only charts that still have a figure.
+        self.charts = inputs.iter().filter_map(|(meta, _)| by_id.remove(&meta.id)).collect();
+        self.chart_inputs = inputs.iter().map(|(meta, data)| (meta.id.clone(), chart_input(meta, data))).collect();
+        Ok(ids)
     }
-    for asset in ["style.css", FONT, "fonts/OFL.txt"] {
-        let path = project.assets_dir().join(asset);
-        let bytes = std::fs::read(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
-        files.push((Path::new("assets").join(asset), bytes));
+
+    /// Renders the templates and assembles every output file (nothing is written).
+    pub fn files(&self) -> Result<(Vec<(PathBuf, Vec<u8>)>, crate::audit::Audit)> {
+        let project = &self.project;
+        let (catalog, facts, charts) = (&self.catalog, &self.facts, &self.charts);
+        let rendered = render::render(&project.templates_dir(), &project.config, catalog, facts, charts)?;
+        let mut files: Vec<(PathBuf, Vec<u8>)> = vec![("report.md".into(), rendered.markdown.into_bytes()), ("report.html".into(), rendered.html.into_bytes())];
+        for chart in charts {
+            files.push((format!("charts/{}.svg", chart.id).into(), chart.svg.clone().into_bytes()));
+            files.push((format!("charts/{}.png", chart.id).into(), chart.png.clone()));
+            files.push((format!("data/figures/{}.csv", chart.id).into(), chart.csv.clone().into_bytes()));
+        }
+        for (_, meta) in &catalog.tables {
+            if let Some(table) = facts.table(&meta.id) {
+                files.push((format!("data/tables/{}.csv", meta.id).into(), table_csv(&meta.columns, &table.rows).into_bytes()));
+            }
+        }
+        for asset in ["style.css", FONT, "fonts/OFL.txt"] {
+            let path = project.assets_dir().join(asset);
+            let bytes = std::fs::read(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
+            files.push((Path::new("assets").join(asset), bytes));
+        }
+        let manifest = crate::manifest::build(project.config.edition.year, catalog, facts, charts, &rendered.numbers);
+        files.push(("figures.json".into(), serde_json::to_string_pretty(&manifest).unwrap_or_default().into_bytes()));
+        let audit = crate::audit::run(catalog, facts)?;
+        files.push(("audit.md".into(), crate::audit::markdown(&audit).into_bytes()));
+        files.push(("audit.json".into(), serde_json::to_string_pretty(&audit).unwrap_or_default().into_bytes()));
+        Ok((files, audit))
     }
-    let manifest = crate::manifest::build(project.config.edition.year, &catalog, &facts, &charts, &rendered.numbers);
-    files.push(("figures.json".into(), serde_json::to_string_pretty(&manifest).unwrap_or_default().into_bytes()));
-    let audit = crate::audit::run(&catalog, &facts)?;
-    files.push(("audit.md".into(), crate::audit::markdown(&audit).into_bytes()));
-    files.push(("audit.json".into(), serde_json::to_string_pretty(&audit).unwrap_or_default().into_bytes()));
-    let count = files.len();
+}
+
+pub fn build(project: &Project) -> Result<Summary> {
+    let session = Session::open(Project { root: project.root.clone(), config: project.config.clone() })?;
+    let (files, audit) = session.files()?;
     write_atomically(&project.output_dir(), &files)?;
-    Ok(Summary { tables: facts.tables.len(), figures: charts.len(), files: count, audit })
+    Ok(Summary { tables: session.facts.tables.len(), figures: session.charts.len(), files: files.len(), audit })
 }
 
 /// The table as ingested: one row per record, months as YYYY-MM.

@@ -15,3 +15,4 @@ pub mod manifest;
 pub mod model;
 pub mod numfmt;
 pub mod render;
+pub mod serve;

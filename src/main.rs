@@ -38,6 +38,12 @@ enum Command {
         #[arg(long, default_value = "none")]
         fail_on: String,
     },
+    /// Live preview: serve output/ on localhost, rebuild on every save, reload the page.
+    Serve {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+    },
     /// List every value the templates can use: name, value, unit and provenance.
     Vars {
         /// Only names containing this text.
@@ -59,6 +65,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Serve { port } = cli.command {
+        // serve keeps running when report.yaml is broken, to show the error.
+        return Ok(blockchain_report::serve::serve(&cli.config, port)?);
+    }
     let project = build::Project::open(&cli.config)?;
     match cli.command {
         Command::Build => {
@@ -110,6 +120,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 other => anyhow::bail!("unknown --fail-on `{other}`: use changed or none"),
             }
         }
+        Command::Serve { .. } => unreachable!("handled above"),
         Command::Vars { filter, json } => {
             let (_, facts) = project.load()?;
             let vars = render::variables(&facts);

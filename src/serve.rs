@@ -1,0 +1,215 @@
+//! `serve`: live preview for editors. Builds the report, serves it on localhost, watches
+//! report.yaml, data/ and templates/, and rebuilds only what an edit affects: a template
+//! edit re-renders the templates; a data edit re-reads the data and redraws only the charts
+//! whose inputs changed. The page reloads itself after each rebuild; a failed rebuild shows
+//! its error (file, line, column, hint) over the last good page, which stays served.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::build::{Project, Session, write_atomically};
+use crate::error::Result;
+
+/// What the server hands out: the last good build, and the last error if the latest
+/// rebuild failed.
+#[derive(Default)]
+struct Served {
+    files: BTreeMap<String, Vec<u8>>,
+    version: u64,
+    error: Option<String>,
+}
+
+const LIVE_JS: &str = r#"(function () {
+  var version = null;
+  function overlay(text) {
+    var o = document.getElementById("__report_error");
+    if (!text) { if (o) o.remove(); return; }
+    if (!o) {
+      o = document.createElement("pre");
+      o.id = "__report_error";
+      o.style.cssText = "position:fixed;inset:1rem;z-index:9999;overflow:auto;margin:0;padding:1.2rem;background:#1e1e1e;color:#f3f3f3;font:14px/1.5 monospace;white-space:pre-wrap;border-left:6px solid #e5484d;box-shadow:0 4px 24px rgba(0,0,0,.4)";
+      document.body.appendChild(o);
+    }
+    o.textContent = "构建失败（仍显示上一次成功的版本）\n\n" + text;
+  }
+  function poll() {
+    fetch("/__status", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (s) {
+      if (version !== null && s.version !== version) { location.reload(); return; }
+      version = s.version;
+      overlay(s.error);
+    }).catch(function () {}).finally(function () { setTimeout(poll, 300); });
+  }
+  poll();
+})();
+"#;
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "md" => "text/markdown; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "otf" => "font/otf",
+        "csv" => "text/csv; charset=utf-8",
+        _ => "text/plain; charset=utf-8",
+    }
+}
+
+fn respond(stream: &mut TcpStream, status: &str, kind: &str, body: &[u8]) {
+    let head = format!("HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n", body.len());
+    let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body));
+}
+
+fn handle(mut stream: TcpStream, served: &Mutex<Served>) {
+    let mut line = String::new();
+    if BufReader::new(&stream).read_line(&mut line).is_err() {
+        return;
+    }
+    let path = line.split_whitespace().nth(1).unwrap_or("/").split('?').next().unwrap_or("/");
+    let path = if path == "/" { "/report.html" } else { path };
+    let Ok(served) = served.lock() else { return };
+    match path {
+        "/__status" => {
+            let body = serde_json::json!({ "version": served.version, "error": served.error }).to_string();
+            respond(&mut stream, "200 OK", "application/json", body.as_bytes());
+        }
+        "/__live.js" => respond(&mut stream, "200 OK", "text/javascript; charset=utf-8", LIVE_JS.as_bytes()),
+        _ => match served.files.get(path.trim_start_matches('/')) {
+            Some(body) if path.ends_with(".html") => {
+                let html = String::from_utf8_lossy(body).replace("</body>", "<script src=\"/__live.js\"></script>\n</body>");
+                respond(&mut stream, "200 OK", content_type(path), html.as_bytes());
+            }
+            Some(body) => respond(&mut stream, "200 OK", content_type(path), body),
+            None if served.files.is_empty() => {
+                let body = format!("<!DOCTYPE html><meta charset=utf-8><body><script src=\"/__live.js\"></script><p>{}</p>", served.error.as_deref().unwrap_or("building…").replace('<', "&lt;"));
+                respond(&mut stream, "200 OK", "text/html; charset=utf-8", body.as_bytes());
+            }
+            None => respond(&mut stream, "404 Not Found", "text/plain; charset=utf-8", b"not found"),
+        },
+    }
+}
+
+/// Logs a line; a closed terminal or pipe must not stop the server.
+fn say(line: &str) {
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "{line}").and_then(|_| out.flush());
+}
+
+/// Modification times of every file under the watched paths.
+fn snapshot(paths: &[PathBuf]) -> BTreeMap<PathBuf, SystemTime> {
+    fn walk(p: &Path, out: &mut BTreeMap<PathBuf, SystemTime>) {
+        if p.is_dir() {
+            if let Ok(entries) = std::fs::read_dir(p) {
+                for e in entries.flatten() {
+                    walk(&e.path(), out);
+                }
+            }
+        } else if let Ok(m) = std::fs::metadata(p).and_then(|m| m.modified()) {
+            out.insert(p.to_path_buf(), m);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for p in paths {
+        walk(p, &mut out);
+    }
+    out
+}
+
+/// Which stage an edit invalidates.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
+enum Edit {
+    Templates,
+    Data,
+    Config,
+}
+
+pub fn serve(config_path: &Path, port: u16) -> Result<()> {
+    let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|source| crate::error::Error::Io { path: PathBuf::from(format!("127.0.0.1:{port}")), source })?;
+    let address = listener.local_addr().map_err(|source| crate::error::Error::Io { path: PathBuf::from("listener"), source })?;
+    let served = Arc::new(Mutex::new(Served::default()));
+    {
+        let served = served.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let served = served.clone();
+                std::thread::spawn(move || handle(stream, &served));
+            }
+        });
+    }
+    say(&format!("serving http://{address}/ (Ctrl-C to stop)"));
+
+    let publish = |session: &Session, what: &str, started: Instant| {
+        let result = session.files().and_then(|(files, _)| {
+            write_atomically(&session.project.output_dir(), &files)?;
+            Ok(files)
+        });
+        let mut s = served.lock().expect("served lock");
+        match result {
+            Ok(files) => {
+                s.files = files.into_iter().map(|(p, b)| (p.to_string_lossy().replace('\\', "/"), b)).collect();
+                s.version += 1;
+                s.error = None;
+                say(&format!("rebuilt ({what}) in {} ms", started.elapsed().as_millis()));
+            }
+            Err(e) => report(&mut s, &e.to_string()),
+        }
+    };
+    fn report(s: &mut Served, error: &str) {
+        let _ = writeln!(std::io::stderr(), "error: {error}");
+        s.error = Some(error.to_string());
+    }
+
+    let open = || Project::open(config_path).and_then(Session::open);
+    let started = Instant::now();
+    let mut session = match open() {
+        Ok(session) => Some(session),
+        Err(e) => {
+            report(&mut served.lock().expect("served lock"), &e.to_string());
+            None
+        }
+    };
+    if let Some(s) = &session {
+        publish(s, "full build", started);
+    }
+    let root = config_path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let watched = |session: &Option<Session>| -> Vec<(Edit, PathBuf)> {
+        let (data, templates, assets) = match session {
+            Some(s) => (s.project.data_dir(), s.project.templates_dir(), s.project.assets_dir()),
+            None => (root.join("data"), root.join("templates"), root.join("templates/static")),
+        };
+        vec![(Edit::Config, config_path.to_path_buf()), (Edit::Data, data), (Edit::Templates, templates), (Edit::Templates, assets)]
+    };
+    let mut seen: BTreeMap<PathBuf, SystemTime> = snapshot(&watched(&session).into_iter().map(|(_, p)| p).collect::<Vec<_>>());
+    loop {
+        std::thread::sleep(Duration::from_millis(150));
+        let paths = watched(&session);
+        let now = snapshot(&paths.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
+        if now == seen {
+            continue;
+        }
+        let changed: Vec<&PathBuf> = now.keys().chain(seen.keys()).filter(|p| now.get(*p) != seen.get(*p)).collect();
+        let edit = changed.iter().filter_map(|p| paths.iter().filter(|(_, root)| p.starts_with(root)).map(|(e, _)| *e).max()).max().unwrap_or(Edit::Config);
+        seen = now;
+        let started = Instant::now();
+        let result: Result<String> = match (&mut session, edit) {
+            (Some(_), Edit::Templates) => Ok("templates".into()),
+            (Some(s), Edit::Data) => s.reload_data().map(|ids| format!("data; redrew {} charts", ids.len())),
+            _ => open().map(|s| {
+                session = Some(s);
+                "full build".into()
+            }),
+        };
+        match (result, &session) {
+            (Ok(what), Some(s)) => publish(s, &what, started),
+            (Err(e), _) => report(&mut served.lock().expect("served lock"), &e.to_string()),
+            _ => {}
+        }
+    }
+}

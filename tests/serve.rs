@@ -1,0 +1,84 @@
+//! `serve` end to end: a template edit is served after the rebuild, and a broken template
+//! shows its error while the last good page stays served. Waits are bounded polls, not
+//! timing assertions.
+
+mod common;
+use common::*;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+struct Server(Child);
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn get(port: u16, path: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut body = String::new();
+    stream.read_to_string(&mut body).unwrap();
+    body.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+}
+
+/// Polls until `ok` holds, at most 200 times 100 ms apart.
+fn wait_for(port: u16, path: &str, ok: impl Fn(&str) -> bool) -> String {
+    let mut last = String::new();
+    for _ in 0..200 {
+        last = get(port, path);
+        if ok(&last) {
+            return last;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("{path} never became as expected; last:\n{last}");
+}
+
+fn start(dir: &std::path::Path) -> (Server, u16) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_blockchain-report"))
+        .args(["serve", "--port", "0", "--config"])
+        .arg(dir.join("report.yaml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let port = line.trim().trim_end_matches(" (Ctrl-C to stop)").trim_end_matches('/').rsplit(':').next().unwrap().parse().unwrap();
+    (Server(child), port)
+}
+
+#[test]
+fn template_edit_is_served_and_a_broken_template_keeps_the_last_good_page() {
+    let dir = mini();
+    let (_server, port) = start(dir.path());
+    let page = wait_for(port, "/report.html", |b| b.contains("测试政策一览表"));
+    assert!(page.contains("/__live.js"), "the page reloads itself");
+
+    edit(dir.path(), "templates/chapters/01.md", "### （一）测试", "### （一）改过的标题");
+    wait_for(port, "/report.html", |b| b.contains("改过的标题"));
+    assert!(std::fs::read_to_string(dir.path().join("output/report.md")).unwrap().contains("改过的标题"), "output/ follows");
+
+    edit(dir.path(), "templates/chapters/01.md", "{{ year }} 年测试规模", "{{ year 年测试规模");
+    let status = wait_for(port, "/__status", |b| b.contains("\"error\":\"") && !b.contains("\"error\":null"));
+    assert!(status.contains("chapters/01.md:6:"), "the error names the template, line and column: {status}");
+    let page = get(port, "/report.html");
+    assert!(page.contains("改过的标题"), "the last good page stays served");
+
+    edit(dir.path(), "templates/chapters/01.md", "{{ year 年测试规模", "{{ year }} 年测试规模");
+    wait_for(port, "/__status", |b| b.contains("\"error\":null"));
+}
+
+#[test]
+fn data_edit_redraws_the_chart() {
+    let dir = mini();
+    let (_server, port) = start(dir.path());
+    wait_for(port, "/charts/scale.svg", |b| b.contains("约60"));
+    edit(dir.path(), "data/stated/ch1.csv", "scale_2023,60,", "scale_2023,62,");
+    wait_for(port, "/charts/scale.svg", |b| b.contains("约62"));
+    assert!(get(port, "/report.html").contains("约 62亿元"));
+}
