@@ -115,10 +115,27 @@ pub fn table_markdown(meta: &TableMeta, table: &Table) -> String {
     md.push_str("\n|");
     md.push_str(&" --- |".repeat(groups.len()));
     md.push('\n');
-    for row in &table.rows {
+    // A grouping column with printed subtotals (附表 4: 华东地区(25)) is printed as the
+    // document prints a merged cell: once, on the group's first row, with its row count.
+    let grouped = meta.group_totals.as_ref().and_then(|g| meta.columns.iter().position(|c| c.name == g.column));
+    for (r, row) in table.rows.iter().enumerate() {
         md.push('|');
         for (_, cols) in &groups {
-            let parts: Vec<String> = cols.iter().map(|&i| cell_text(&row[i], &meta.columns[i])).filter(|s| !s.is_empty()).collect();
+            let parts: Vec<String> = cols
+                .iter()
+                .map(|&i| {
+                    let text = cell_text(&row[i], &meta.columns[i]);
+                    if Some(i) != grouped {
+                        return text;
+                    }
+                    if r > 0 && table.rows[r - 1][i] == row[i] {
+                        return String::new();
+                    }
+                    let n = table.rows.iter().filter(|other| other[i] == row[i]).count();
+                    format!("{text}({n})")
+                })
+                .filter(|s| !s.is_empty())
+                .collect();
             md.push_str(&format!(" {} |", md_escape(&parts.join(" "))));
         }
         md.push('\n');
@@ -311,13 +328,42 @@ fn blocks(catalog: &Catalog, facts: &Facts, charts: &[Chart]) -> (BTreeMap<Strin
                 source_note: m.source_note.clone().unwrap_or_default(),
                 png: format!("charts/{}.png", m.id),
                 alt: chart.alt.clone(),
-                notes: m.notes.clone(),
+                notes: facts.figure(&m.id).map(|d| provenance_notes(m, d)).unwrap_or_default(),
                 ..empty(format!("fig-{}", m.id))
             };
             Some((m.id.clone(), b))
         })
         .collect();
     (tables, figures)
+}
+
+/// The notes under a figure, from its data: how each derived value is computed, where each
+/// external value comes from, which values the report does not give. (The curators' notes in
+/// the figure's YAML document the data; they are not printed.)
+fn provenance_notes(meta: &FigureMeta, data: &crate::model::FigureData) -> Vec<String> {
+    use crate::model::Status;
+    let name = |p: &crate::model::Point| if p.series.is_empty() { p.category.clone() } else { format!("{} {}", p.series, p.category) };
+    let mut notes = Vec::new();
+    if let Some(metric) = &meta.metric {
+        let doc = crate::data::METRIC_DOCS.iter().find(|d| d.name == metric.as_str());
+        let how = doc.map_or(metric.clone(), |d| format!("{}（{}）", d.formula, d.inputs.join("、")));
+        notes.push(format!("图中数值均为由报告数据表计算的派生值：{how}。"));
+    } else {
+        for p in data.points.iter().filter(|p| p.status == Status::Derived && p.value.is_some() && !p.series.contains("增长率")) {
+            notes.push(format!("{}：{}。", name(p), p.provenance));
+        }
+        if data.points.iter().any(|p| p.series.contains("增长率") && p.status == Status::Derived) {
+            notes.push("同比增长率为派生值：(当年值 − 上年值) ÷ 上年值 × 100，仅在两年数值均已知时计算。".into());
+        }
+    }
+    for p in data.points.iter().filter(|p| p.status == Status::External) {
+        notes.push(format!("{}：{}。", name(p), p.provenance));
+    }
+    let missing: Vec<String> = data.points.iter().filter(|p| p.status == Status::Missing && !p.series.contains("增长率")).map(name).collect();
+    if !missing.is_empty() {
+        notes.push(format!("报告未给出数值：{}。", missing.join("、")));
+    }
+    notes
 }
 
 /// Loads every template under `dir` (except README.md and static/), named by its path

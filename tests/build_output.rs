@@ -49,7 +49,7 @@ fn changing_one_table_cell_changes_the_report_and_the_metrics() {
     edit(dir.path(), "data/tables/industry-parks.csv", "华东地区,江苏,南京,2016-04,", "华东地区,江苏,南京,2023-04,");
     build(dir.path()).unwrap();
     let report = read(dir.path(), "output/report.md");
-    assert!(report.contains("| 华东地区 | 江苏 | 南京 | 2023.04 |"), "the appendix table shows the new date");
+    assert!(report.contains("| 江苏 | 南京 | 2023.04 |"), "the appendix table shows the new date");
     let drawn = read(dir.path(), "output/data/figures/industry-parks-by-year.csv");
     assert!(drawn.contains("华东地区,2023,4,"), "the parks chart counts it in 2023: {drawn}");
 }

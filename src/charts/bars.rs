@@ -232,8 +232,10 @@ pub fn title(area: &Area, meta: &FigureMeta, font: &ChartFont) -> Result<(), Str
 
 /// The printed source note, bottom left.
 pub fn source(area: &Area, meta: &FigureMeta) -> Result<(), String> {
-    let source = format!("{}：{}", meta.source_label, meta.source_note.as_deref().unwrap_or("报告未注明"));
-    text(area, &source, 40, HEIGHT as i32 - 24, 13.0, &GREY, Pos::new(HPos::Left, VPos::Center))
+    match meta.source_note.as_deref() {
+        Some(note) => text(area, &format!("{}：{note}", meta.source_label), 40, HEIGHT as i32 - 24, 13.0, &GREY, Pos::new(HPos::Left, VPos::Center)),
+        None => Ok(()),
+    }
 }
 
 /// A chart computed entirely from the tables is drawn plainly, with one note saying so;
