@@ -130,3 +130,15 @@ fn next_edition_builds_and_diff_reports_exactly_the_planted_changes() {
     let delta = json["items"][1]["changes"][1]["delta"].as_str().unwrap();
     assert_eq!(delta, "-4.44 pp", "percentages change in percentage points");
 }
+
+/// Git revisions are exported and built with the current pipeline.
+#[test]
+fn diff_of_a_git_revision_against_itself_reports_no_changes() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_blockchain-report"))
+        .current_dir(repo())
+        .args(["diff", "HEAD", "HEAD", "--fail-on", "changed"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "no changes\n");
+}
