@@ -169,7 +169,9 @@ fn eval(e: &Expr, facts: &Facts, path: &Path) -> Result<(f64, String)> {
     }
     if let Some(c) = &e.count {
         let t = facts.table(&c.table).ok_or_else(|| claims_error(path, format!("unknown table `{}`", c.table)))?;
-        let col = |name: &str| t.columns.iter().position(|c| c == name).ok_or_else(|| claims_error(path, format!("table `{}` has no column `{name}`", t.id)));
+        let col = |name: &str| {
+            t.columns.iter().position(|c| c == name).ok_or_else(|| claims_error(path, format!("table `{}` has no column `{name}`", t.id)))
+        };
         let mut n = 0;
         'rows: for row in &t.rows {
             for (column, want) in &c.filter {
@@ -182,10 +184,10 @@ fn eval(e: &Expr, facts: &Facts, path: &Path) -> Result<(f64, String)> {
                     continue 'rows;
                 }
             }
-            if let Some((column, year)) = &c.year {
-                if !matches!(row[col(column)?], Cell::Month(y, _) | Cell::Date(y, _, _) if y == *year) {
-                    continue 'rows;
-                }
+            if let Some((column, year)) = &c.year
+                && !matches!(row[col(column)?], Cell::Month(y, _) | Cell::Date(y, _, _) if y == *year)
+            {
+                continue 'rows;
             }
             n += 1;
         }
@@ -240,9 +242,15 @@ fn compare(s: &Stated, actual: f64) -> (Severity, String) {
             return (Severity::Agrees, "above the stated value, as 超/余 says".into());
         }
         if close {
-            return (Severity::Minor, format!("the text says {q}{}, the data gives exactly {}", numfmt::number(s.value, 4), numfmt::number(actual, 4)));
+            return (
+                Severity::Minor,
+                format!("the text says {q}{}, the data gives exactly {}", numfmt::number(s.value, 4), numfmt::number(actual, 4)),
+            );
         }
-        return (Severity::Contradiction, format!("the text says {q}{}, the data gives only {}", numfmt::number(s.value, 4), numfmt::number(actual, d + 2)));
+        return (
+            Severity::Contradiction,
+            format!("the text says {q}{}, the data gives only {}", numfmt::number(s.value, 4), numfmt::number(actual, d + 2)),
+        );
     }
     if q.contains('近') {
         return if actual <= s.value && rel <= 0.1 {
@@ -255,7 +263,10 @@ fn compare(s: &Stated, actual: f64) -> (Severity, String) {
         return if rel <= 0.05 || close {
             (Severity::Agrees, "within 5%, as 约 allows".into())
         } else {
-            (Severity::Contradiction, format!("约{} is {:.0}% away from {}", numfmt::number(s.value, 4), rel * 100.0, numfmt::number(actual, d + 2)))
+            (
+                Severity::Contradiction,
+                format!("约{} is {:.0}% away from {}", numfmt::number(s.value, 4), rel * 100.0, numfmt::number(actual, d + 2)),
+            )
         };
     }
     if close {
@@ -269,21 +280,29 @@ fn compare(s: &Stated, actual: f64) -> (Severity, String) {
 fn growth_has_whole_previous(current: f64, growth: f64) -> (bool, f64) {
     let d = decimals(growth);
     let implied = current / (1.0 + growth / 100.0);
-    let ok = [implied.floor(), implied.ceil()].iter().any(|&prev| prev > 0.0 && (numfmt::round_half_away((current - prev) / prev * 100.0, d) - growth).abs() < 1e-9);
+    let ok = [implied.floor(), implied.ceil()]
+        .iter()
+        .any(|&prev| prev > 0.0 && (numfmt::round_half_away((current - prev) / prev * 100.0, d) - growth).abs() < 1e-9);
     (ok, implied)
 }
 
 pub fn run(catalog: &Catalog, facts: &Facts) -> Result<Audit> {
     let path = catalog.root.join("claims.yaml");
     // A project without claims still gets the automatic checks.
-    let claims: Claims = if path.exists() { error::parse_yaml(&path, &error::read_to_string(&path)?)? } else { Claims { claims: Vec::new(), unverifiable: BTreeMap::new() } };
+    let claims: Claims = if path.exists() {
+        error::parse_yaml(&path, &error::read_to_string(&path)?)?
+    } else {
+        Claims { claims: Vec::new(), unverifiable: BTreeMap::new() }
+    };
     let ack_path = catalog.root.join("audit-acknowledged.yaml");
-    let acknowledged: Vec<Acknowledged> = if ack_path.exists() { error::parse_yaml(&ack_path, &error::read_to_string(&ack_path)?)? } else { Vec::new() };
+    let acknowledged: Vec<Acknowledged> =
+        if ack_path.exists() { error::parse_yaml(&ack_path, &error::read_to_string(&ack_path)?)? } else { Vec::new() };
     let mut findings = Vec::new();
     let mut checked = std::collections::BTreeSet::new();
 
     for c in &claims.claims {
-        let s = facts.stated(&c.stated).ok_or_else(|| claims_error(&path, format!("claim `{}`: unknown stated key `{}`", c.id, c.stated)))?;
+        let s =
+            facts.stated(&c.stated).ok_or_else(|| claims_error(&path, format!("claim `{}`: unknown stated key `{}`", c.id, c.stated)))?;
         checked.insert(s.key.clone());
         let (severity, recomputed, inputs, message) = match c.kind.as_str() {
             "growth" if c.current.is_some() => {
@@ -291,14 +310,25 @@ pub fn run(catalog: &Catalog, facts: &Facts) -> Result<Audit> {
                 let (cur, words) = eval(e, facts, &path)?;
                 let (ok, implied) = growth_has_whole_previous(cur, s.value);
                 if ok {
-                    (Severity::Agrees, format!("上年约 {}", numfmt::number(implied, 2)), words, "a whole previous-year count gives this rate".to_string())
+                    (
+                        Severity::Agrees,
+                        format!("上年约 {}", numfmt::number(implied, 2)),
+                        words,
+                        "a whole previous-year count gives this rate".to_string(),
+                    )
                 } else {
-                    let msg = format!("no whole number of the previous year gives {} growth to {}: it would be {}", numfmt::number(s.value, 4) + "%", numfmt::number(cur, 4), numfmt::number(implied, 2));
+                    let msg = format!(
+                        "no whole number of the previous year gives {} growth to {}: it would be {}",
+                        numfmt::number(s.value, 4) + "%",
+                        numfmt::number(cur, 4),
+                        numfmt::number(implied, 2)
+                    );
                     (Severity::Contradiction, format!("上年 {}", numfmt::number(implied, 2)), words, msg)
                 }
             }
             "date" => {
-                let cell = c.table_date.as_ref().ok_or_else(|| claims_error(&path, format!("claim `{}`: date needs `table_date`", c.id)))?;
+                let cell =
+                    c.table_date.as_ref().ok_or_else(|| claims_error(&path, format!("claim `{}`: date needs `table_date`", c.id)))?;
                 let printed = c.printed.clone().unwrap_or_default();
                 let t = facts.table(&cell.table).ok_or_else(|| claims_error(&path, format!("unknown table `{}`", cell.table)))?;
                 let col = |n: &str| t.columns.iter().position(|c| c == n);
@@ -309,7 +339,10 @@ pub fn run(catalog: &Catalog, facts: &Facts) -> Result<Audit> {
                     _ => return Err(claims_error(&path, format!("claim `{}`: no such row in `{}`", c.id, cell.table))),
                 };
                 let sev = if found.starts_with(&printed) { Severity::Agrees } else { Severity::Contradiction };
-                let msg = format!("the text dates it {printed}, {} dates it {found}", catalog.table(&cell.table).map_or(cell.table.clone(), |m| m.printed_number.clone()));
+                let msg = format!(
+                    "the text dates it {printed}, {} dates it {found}",
+                    catalog.table(&cell.table).map_or(cell.table.clone(), |m| m.printed_number.clone())
+                );
                 (sev, found, format!("{} {} where {:?}", cell.table, cell.column, cell.filter), msg)
             }
             _ => {
@@ -343,7 +376,12 @@ pub fn run(catalog: &Catalog, facts: &Facts) -> Result<Audit> {
         .stated
         .iter()
         .filter(|s| !checked.contains(&s.key))
-        .map(|s| (s.key.clone(), claims.unverifiable.get(&s.key).cloned().unwrap_or_else(|| "no table or other stated number to recompute it from".into())))
+        .map(|s| {
+            (
+                s.key.clone(),
+                claims.unverifiable.get(&s.key).cloned().unwrap_or_else(|| "no table or other stated number to recompute it from".into()),
+            )
+        })
         .collect();
     Ok(Audit { findings, unchecked })
 }
@@ -353,7 +391,8 @@ fn automatic(catalog: &Catalog, facts: &Facts) -> Vec<Finding> {
     let mut out = Vec::new();
     for (_, meta) in &catalog.figures {
         let Some(data) = facts.figure(&meta.id) else { continue };
-        let years: Vec<i32> = meta.caption.split(|c: char| !c.is_ascii_digit()).filter_map(|s| s.parse().ok()).filter(|y| (1990..2100).contains(y)).collect();
+        let years: Vec<i32> =
+            meta.caption.split(|c: char| !c.is_ascii_digit()).filter_map(|s| s.parse().ok()).filter(|y| (1990..2100).contains(y)).collect();
         let shown: Vec<i32> = data.points.iter().filter_map(|p| p.category.parse().ok()).filter(|y| (1990..2100).contains(y)).collect();
         if let ([a, b], false) = (years.as_slice(), shown.is_empty()) {
             let (lo, hi) = (*shown.iter().min().unwrap_or(&0), *shown.iter().max().unwrap_or(&0));
@@ -367,7 +406,11 @@ fn automatic(catalog: &Catalog, facts: &Facts) -> Vec<Finding> {
                 stated: format!("{a}—{b}"),
                 recomputed: format!("{lo}—{hi}"),
                 inputs: format!("years of data/figures/{}", meta.id),
-                message: if agrees { "the caption's years are the data's".into() } else { format!("the caption says {a}—{b}, the data covers {lo}—{hi}") },
+                message: if agrees {
+                    "the caption's years are the data's".into()
+                } else {
+                    format!("the caption says {a}—{b}, the data covers {lo}—{hi}")
+                },
                 acknowledged: None,
             });
         }
@@ -394,18 +437,19 @@ fn automatic(catalog: &Catalog, facts: &Facts) -> Vec<Finding> {
         }
         let name_col = ["name", "policy", "project", "service", "park"].iter().find_map(|n| table.columns.iter().position(|c| c == n));
         if let Some(i) = name_col {
-            let mut seen: BTreeMap<&Cell, usize> = BTreeMap::new();
+            let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
             for row in &table.rows {
-                *seen.entry(&row[i]).or_default() += 1;
+                if let Cell::Text(name) = &row[i] {
+                    *seen.entry(name.as_str()).or_default() += 1;
+                }
             }
-            for (cell, n) in seen.into_iter().filter(|(_, n)| *n > 1) {
-                let Cell::Text(name) = cell else { continue };
+            for (name, n) in seen.into_iter().filter(|(_, n)| *n > 1) {
                 out.push(Finding {
                     id: format!("duplicate-{}-{name}", meta.id),
                     kind: "duplicate".into(),
                     severity: Severity::Contradiction,
                     location: meta.printed_number.clone(),
-                    quote: name.clone(),
+                    quote: name.to_string(),
                     stated: "1".into(),
                     recomputed: n.to_string(),
                     inputs: format!("{} column {}", meta.id, table.columns[i]),
@@ -416,18 +460,6 @@ fn automatic(catalog: &Catalog, facts: &Facts) -> Vec<Finding> {
         }
     }
     out
-}
-
-impl PartialOrd for Cell {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(format!("{self:?}").cmp(&format!("{other:?}")))
-    }
-}
-impl Eq for Cell {}
-impl Ord for Cell {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        format!("{self:?}").cmp(&format!("{other:?}"))
-    }
 }
 
 fn md_cell(s: &str) -> String {
@@ -447,13 +479,25 @@ pub fn markdown(audit: &Audit) -> String {
         audit.unchecked.len()
     ));
     for (severity, title) in [(Severity::Contradiction, "矛盾"), (Severity::Minor, "轻微"), (Severity::Agrees, "一致")] {
-        md.push_str(&format!("## {title}\n\n| id | 类型 | 位置 | 原文 | 陈述 | 重算 | 说明 | 依据 |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"));
+        md.push_str(&format!(
+            "## {title}\n\n| id | 类型 | 位置 | 原文 | 陈述 | 重算 | 说明 | 依据 |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"
+        ));
         for f in audit.findings.iter().filter(|f| f.severity == severity) {
             let note = match &f.acknowledged {
                 Some(r) => format!("{}（已确认：{r}）", f.message),
                 None => f.message.clone(),
             };
-            md.push_str(&format!("| {} | {} | {} | {} | {} | {} | {} | {} |\n", md_cell(&f.id), f.kind, md_cell(&f.location), md_cell(&f.quote), md_cell(&f.stated), md_cell(&f.recomputed), md_cell(&note), md_cell(&f.inputs)));
+            md.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                md_cell(&f.id),
+                f.kind,
+                md_cell(&f.location),
+                md_cell(&f.quote),
+                md_cell(&f.stated),
+                md_cell(&f.recomputed),
+                md_cell(&note),
+                md_cell(&f.inputs)
+            ));
         }
         md.push('\n');
     }
@@ -473,7 +517,10 @@ pub fn terminal(audit: &Audit) -> String {
             (Severity::Contradiction, Some(_)) => "acknowledged",
             _ => "minor",
         };
-        out.push_str(&format!("{tag}: {} [{}] {}\n  at {}: 「{}」\n  stated {}, recomputed {} from {}\n", f.id, f.kind, f.message, f.location, f.quote, f.stated, f.recomputed, f.inputs));
+        out.push_str(&format!(
+            "{tag}: {} [{}] {}\n  at {}: 「{}」\n  stated {}, recomputed {} from {}\n",
+            f.id, f.kind, f.message, f.location, f.quote, f.stated, f.recomputed, f.inputs
+        ));
     }
     out.push_str(&format!(
         "{} checks: {} contradictions ({} acknowledged), {} minor, {} agree; {} stated numbers cannot be checked (see audit.md)\n",

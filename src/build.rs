@@ -55,6 +55,9 @@ pub struct Summary {
     pub audit: crate::audit::Audit,
 }
 
+/// Output files: path under output/, bytes.
+pub type Files = Vec<(PathBuf, Vec<u8>)>;
+
 /// A loaded project kept between builds: `serve` re-renders templates without re-reading
 /// the data, and redraws only the charts whose inputs changed.
 pub struct Session {
@@ -91,8 +94,10 @@ impl Session {
     }
 
     fn draw_changed_charts(&mut self) -> Result<Vec<String>> {
-        let inputs: Vec<_> = self.catalog.figures.iter().filter_map(|(_, meta)| self.facts.figure(&meta.id).map(|data| (meta, data))).collect();
-        let stale: Vec<_> = inputs.iter().filter(|(meta, data)| self.chart_inputs.get(&meta.id) != Some(&chart_input(meta, data))).copied().collect();
+        let inputs: Vec<_> =
+            self.catalog.figures.iter().filter_map(|(_, meta)| self.facts.figure(&meta.id).map(|data| (meta, data))).collect();
+        let stale: Vec<_> =
+            inputs.iter().filter(|(meta, data)| self.chart_inputs.get(&meta.id) != Some(&chart_input(meta, data))).copied().collect();
         let drawn = charts::render_all(&stale, &self.font, self.project.config.settings.png_scale)?;
         let ids: Vec<String> = drawn.iter().map(|c| c.id.clone()).collect();
         let mut by_id: BTreeMap<String, charts::Chart> = std::mem::take(&mut self.charts).into_iter().map(|c| (c.id.clone(), c)).collect();
@@ -106,11 +111,12 @@ impl Session {
     }
 
     /// Renders the templates and assembles every output file (nothing is written).
-    pub fn files(&self) -> Result<(Vec<(PathBuf, Vec<u8>)>, crate::audit::Audit)> {
+    pub fn files(&self) -> Result<(Files, crate::audit::Audit)> {
         let project = &self.project;
         let (catalog, facts, charts) = (&self.catalog, &self.facts, &self.charts);
         let rendered = render::render(&project.templates_dir(), &project.config, catalog, facts, charts)?;
-        let mut files: Vec<(PathBuf, Vec<u8>)> = vec![("report.md".into(), rendered.markdown.into_bytes()), ("report.html".into(), rendered.html.into_bytes())];
+        let mut files: Vec<(PathBuf, Vec<u8>)> =
+            vec![("report.md".into(), rendered.markdown.into_bytes()), ("report.html".into(), rendered.html.into_bytes())];
         for chart in charts {
             files.push((format!("charts/{}.svg", chart.id).into(), chart.svg.clone().into_bytes()));
             files.push((format!("charts/{}.png", chart.id).into(), chart.png.clone()));

@@ -45,7 +45,13 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { data_dir: "data".into(), templates_dir: "templates".into(), assets_dir: "templates/static".into(), output_dir: "output".into(), png_scale: 2.0 }
+        Self {
+            data_dir: "data".into(),
+            templates_dir: "templates".into(),
+            assets_dir: "templates/static".into(),
+            output_dir: "output".into(),
+            png_scale: 2.0,
+        }
     }
 }
 
@@ -60,7 +66,10 @@ impl Config {
     fn validate(&self, path: &Path) -> Result<()> {
         let bad = |msg: &str, hint: &str| Err(error::InputError::new(path, msg).field("edition").hint(hint).into());
         let p = &self.edition.published;
-        let ok = p.len() == 7 && p.as_bytes()[4] == b'-' && p[..4].parse::<u32>().is_ok() && p[5..].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m));
+        let ok = p.len() == 7
+            && p.as_bytes()[4] == b'-'
+            && p[..4].parse::<u32>().is_ok()
+            && p[5..].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m));
         if !ok {
             return bad(&format!("edition.published is `{p}`, not a month"), "write it as YYYY-MM, e.g. 2024-05");
         }

@@ -49,7 +49,9 @@ pub fn load(spec: &str, project_root: &Path, scratch: &Path) -> Result<Manifest>
     let manifest_of = |dir: &Path| -> Result<Manifest> {
         let file = dir.join("figures.json");
         let text = crate::error::read_to_string(&file)?;
-        serde_json::from_str(&text).map_err(|e| InputError::new(&file, format!("not a build manifest: {e}")).at(e.line(), e.column()).hint("rebuild it with `build`").into())
+        serde_json::from_str(&text).map_err(|e| {
+            InputError::new(&file, format!("not a build manifest: {e}")).at(e.line(), e.column()).hint("rebuild it with `build`").into()
+        })
     };
     if path.join("figures.json").exists() {
         return manifest_of(&path);
@@ -101,13 +103,18 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 }
 
 fn export_revision(rev: &str, repo: &Path, to: &Path) -> Result<()> {
-    let not_found = || InputError::new(Path::new(rev), "neither a directory with figures.json or report.yaml, nor a git revision").hint("give an output directory, a project directory, or a revision such as HEAD~1");
+    let not_found = || {
+        InputError::new(Path::new(rev), "neither a directory with figures.json or report.yaml, nor a git revision")
+            .hint("give an output directory, a project directory, or a revision such as HEAD~1")
+    };
     std::fs::create_dir_all(to).map_err(io(to))?;
-    let archive = std::process::Command::new("git").arg("-C").arg(repo).args(["archive", "--format=tar", rev]).output().map_err(|_| not_found())?;
+    let archive =
+        std::process::Command::new("git").arg("-C").arg(repo).args(["archive", "--format=tar", rev]).output().map_err(|_| not_found())?;
     if !archive.status.success() {
         return Err(not_found().into());
     }
-    let mut tar = std::process::Command::new("tar").arg("-x").arg("-C").arg(to).stdin(std::process::Stdio::piped()).spawn().map_err(io(to))?;
+    let mut tar =
+        std::process::Command::new("tar").arg("-x").arg("-C").arg(to).stdin(std::process::Stdio::piped()).spawn().map_err(io(to))?;
     use std::io::Write as _;
     tar.stdin.take().map(|mut s| s.write_all(&archive.stdout)).transpose().map_err(io(to))?;
     tar.wait().map_err(io(to))?;
@@ -138,7 +145,14 @@ pub fn compare(old: &Manifest, new: &Manifest) -> Report {
     let old_figures: BTreeMap<_, _> = old.figures.iter().map(|f| (&f.id, f)).collect();
     let new_figures: BTreeMap<_, _> = new.figures.iter().map(|f| (&f.id, f)).collect();
     for id in old_figures.keys().chain(new_figures.keys()).collect::<BTreeSet<_>>() {
-        let item = |f: &crate::manifest::FigureEntry, status: &str, changes| ItemDiff { kind: "figure".into(), id: f.id.clone(), number: f.number.clone(), title: f.caption.clone(), status: status.into(), changes };
+        let item = |f: &crate::manifest::FigureEntry, status: &str, changes| ItemDiff {
+            kind: "figure".into(),
+            id: f.id.clone(),
+            number: f.number.clone(),
+            title: f.caption.clone(),
+            status: status.into(),
+            changes,
+        };
         match (old_figures.get(id), new_figures.get(id)) {
             (Some(o), None) => items.push(item(o, "removed", Vec::new())),
             (None, Some(n)) => items.push(item(n, "added", Vec::new())),
@@ -157,7 +171,12 @@ pub fn compare(old: &Manifest, new: &Manifest) -> Report {
                     changes.push(Change { what: key.clone(), old: label(a), new: label(b), delta: delta(av, bv, &n.unit) });
                 }
                 if o.caption != n.caption {
-                    changes.push(Change { what: "caption".into(), old: Some(o.caption.clone()), new: Some(n.caption.clone()), delta: None });
+                    changes.push(Change {
+                        what: "caption".into(),
+                        old: Some(o.caption.clone()),
+                        new: Some(n.caption.clone()),
+                        delta: None,
+                    });
                 }
                 let image = o.svg_sha256 != n.svg_sha256 || o.png_sha256 != n.png_sha256;
                 if !changes.is_empty() {
@@ -172,7 +191,14 @@ pub fn compare(old: &Manifest, new: &Manifest) -> Report {
     let old_tables: BTreeMap<_, _> = old.tables.iter().map(|t| (&t.id, t)).collect();
     let new_tables: BTreeMap<_, _> = new.tables.iter().map(|t| (&t.id, t)).collect();
     for id in old_tables.keys().chain(new_tables.keys()).collect::<BTreeSet<_>>() {
-        let item = |t: &crate::manifest::TableEntry, status: &str, changes| ItemDiff { kind: "table".into(), id: t.id.clone(), number: t.number.clone(), title: t.title.clone(), status: status.into(), changes };
+        let item = |t: &crate::manifest::TableEntry, status: &str, changes| ItemDiff {
+            kind: "table".into(),
+            id: t.id.clone(),
+            number: t.number.clone(),
+            title: t.title.clone(),
+            status: status.into(),
+            changes,
+        };
         match (old_tables.get(id), new_tables.get(id)) {
             (Some(o), None) => items.push(item(o, "removed", Vec::new())),
             (None, Some(n)) => items.push(item(n, "added", Vec::new())),
@@ -185,13 +211,22 @@ pub fn compare(old: &Manifest, new: &Manifest) -> Report {
                 let mut changes = Vec::new();
                 for key in or.keys().chain(nr.keys()).collect::<BTreeSet<_>>() {
                     match (or.get(key), nr.get(key)) {
-                        (Some(_), None) => changes.push(Change { what: format!("row {key}"), old: Some("present".into()), new: None, delta: None }),
-                        (None, Some(_)) => changes.push(Change { what: format!("row {key}"), old: None, new: Some("added".into()), delta: None }),
+                        (Some(_), None) => {
+                            changes.push(Change { what: format!("row {key}"), old: Some("present".into()), new: None, delta: None })
+                        }
+                        (None, Some(_)) => {
+                            changes.push(Change { what: format!("row {key}"), old: None, new: Some("added".into()), delta: None })
+                        }
                         (Some(a), Some(b)) => {
                             for (i, (x, y)) in a.iter().zip(b).enumerate() {
                                 if x != y {
                                     let column = n.columns.get(i).cloned().unwrap_or_default();
-                                    changes.push(Change { what: format!("{key}: {column}"), old: Some(x.clone()), new: Some(y.clone()), delta: None });
+                                    changes.push(Change {
+                                        what: format!("{key}: {column}"),
+                                        old: Some(x.clone()),
+                                        new: Some(y.clone()),
+                                        delta: None,
+                                    });
                                 }
                             }
                         }
@@ -212,16 +247,33 @@ pub fn compare(old: &Manifest, new: &Manifest) -> Report {
             continue;
         }
         let unit = b.or(a).map(|n| n.unit.clone()).unwrap_or_default();
-        numbers.push(Change { what: key.clone(), old: a.map(|n| format!("{}{unit}", show(Some(n.value)))), new: b.map(|n| format!("{}{unit}", show(Some(n.value)))), delta: delta(a.map(|n| n.value), b.map(|n| n.value), &unit) });
+        numbers.push(Change {
+            what: key.clone(),
+            old: a.map(|n| format!("{}{unit}", show(Some(n.value)))),
+            new: b.map(|n| format!("{}{unit}", show(Some(n.value)))),
+            delta: delta(a.map(|n| n.value), b.map(|n| n.value), &unit),
+        });
     }
     if !numbers.is_empty() {
-        items.push(ItemDiff { kind: "prose".into(), id: "numbers".into(), number: String::new(), title: "正文数字".into(), status: "changed".into(), changes: numbers });
+        items.push(ItemDiff {
+            kind: "prose".into(),
+            id: "numbers".into(),
+            number: String::new(),
+            title: "正文数字".into(),
+            status: "changed".into(),
+            changes: numbers,
+        });
     }
     Report { old_edition: old.edition, new_edition: new.edition, items }
 }
 
 fn arrow(c: &Change) -> String {
-    format!("{} → {}{}", c.old.as_deref().unwrap_or("—"), c.new.as_deref().unwrap_or("—"), c.delta.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())
+    format!(
+        "{} → {}{}",
+        c.old.as_deref().unwrap_or("—"),
+        c.new.as_deref().unwrap_or("—"),
+        c.delta.as_deref().map(|d| format!(" ({d})")).unwrap_or_default()
+    )
 }
 
 pub fn terminal(r: &Report) -> String {
@@ -247,13 +299,24 @@ pub fn markdown(r: &Report) -> String {
         return md;
     }
     for item in &r.items {
-        let name = [item.number.as_str(), &crate::render::md_escape(&item.title)].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" ");
+        let name = [item.number.as_str(), &crate::render::md_escape(&item.title)]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
         md.push_str(&format!("**{name}** `{}` — {}\n\n", item.id, item.status));
         if !item.changes.is_empty() {
             md.push_str("| 项 | 旧 | 新 | 变化 |\n| --- | --- | --- | --- |\n");
             for c in &item.changes {
                 let cell = |s: Option<&str>| crate::render::md_escape(s.unwrap_or("—"));
-                md.push_str(&format!("| {} | {} | {} | {} |\n", cell(Some(&c.what)), cell(c.old.as_deref()), cell(c.new.as_deref()), cell(c.delta.as_deref())));
+                md.push_str(&format!(
+                    "| {} | {} | {} | {} |\n",
+                    cell(Some(&c.what)),
+                    cell(c.old.as_deref()),
+                    cell(c.new.as_deref()),
+                    cell(c.delta.as_deref())
+                ));
             }
             md.push('\n');
         }

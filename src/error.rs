@@ -88,10 +88,7 @@ pub fn read_to_string(path: &Path) -> Result<String> {
         let text = String::from_utf8_lossy(valid);
         let line = text.matches('\n').count() + 1;
         let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        InputError::new(path, "file is not valid UTF-8")
-            .at(line, column)
-            .hint("save the file as UTF-8 (without BOM)")
-            .into()
+        InputError::new(path, "file is not valid UTF-8").at(line, column).hint("save the file as UTF-8 (without BOM)").into()
     })
 }
 

@@ -76,7 +76,13 @@ pub fn build(year: i32, catalog: &Catalog, facts: &Facts, charts: &[Chart], numb
                 points: data
                     .points
                     .iter()
-                    .map(|p| PointEntry { series: p.series.clone(), category: p.category.clone(), value: p.value, status: p.status.as_str().into(), provenance: p.provenance.clone() })
+                    .map(|p| PointEntry {
+                        series: p.series.clone(),
+                        category: p.category.clone(),
+                        value: p.value,
+                        status: p.status.as_str().into(),
+                        provenance: p.provenance.clone(),
+                    })
                     .collect(),
                 svg_sha256: sha256(chart.svg.as_bytes()),
                 png_sha256: sha256(&chart.png),
@@ -94,13 +100,20 @@ pub fn build(year: i32, catalog: &Catalog, facts: &Facts, charts: &[Chart], numb
                 title: meta.title.clone(),
                 key: meta.key.clone(),
                 columns: table.columns.clone(),
-                rows: table.rows.iter().map(|r| r.iter().zip(&meta.columns).map(|(c, spec)| render::cell_text(c, spec)).collect()).collect(),
+                rows: table
+                    .rows
+                    .iter()
+                    .map(|r| r.iter().zip(&meta.columns).map(|(c, spec)| render::cell_text(c, spec)).collect())
+                    .collect(),
             })
         })
         .collect();
     let numbers = render::variables(facts)
         .into_iter()
-        .flat_map(|(scope, vars)| vars.into_iter().map(move |(k, v)| (format!("{scope}.{k}"), NumberEntry { value: v.value, unit: v.unit, provenance: v.provenance })))
+        .flat_map(|(scope, vars)| {
+            vars.into_iter()
+                .map(move |(k, v)| (format!("{scope}.{k}"), NumberEntry { value: v.value, unit: v.unit, provenance: v.provenance }))
+        })
         .collect();
     Manifest { edition: year, figures, tables, numbers }
 }

@@ -39,7 +39,13 @@ pub fn variables(facts: &Facts) -> BTreeMap<String, BTreeMap<String, Var>> {
         .stated
         .iter()
         .map(|s| {
-            let v = Var { value: s.value, unit: s.unit.clone(), qualifier: s.qualifier.clone().unwrap_or_default(), kind: "stated".into(), provenance: format!("{}：{}", s.location, s.quote) };
+            let v = Var {
+                value: s.value,
+                unit: s.unit.clone(),
+                qualifier: s.qualifier.clone().unwrap_or_default(),
+                kind: "stated".into(),
+                provenance: format!("{}：{}", s.location, s.quote),
+            };
             (s.key.clone(), v)
         })
         .collect();
@@ -47,7 +53,13 @@ pub fn variables(facts: &Facts) -> BTreeMap<String, BTreeMap<String, Var>> {
         .metrics
         .iter()
         .map(|m| {
-            let v = Var { value: m.value, unit: m.unit.clone(), qualifier: String::new(), kind: "derived".into(), provenance: format!("{} [{}]", m.formula, m.inputs.join(", ")) };
+            let v = Var {
+                value: m.value,
+                unit: m.unit.clone(),
+                qualifier: String::new(),
+                kind: "derived".into(),
+                provenance: format!("{} [{}]", m.formula, m.inputs.join(", ")),
+            };
             (m.name.clone(), v)
         })
         .collect();
@@ -143,7 +155,6 @@ pub fn table_markdown(meta: &TableMeta, table: &Table) -> String {
     md
 }
 
-
 /// 2024-05 → 二零二四年五月, as the cover prints it.
 fn chinese_month(year: i32, month: u32) -> String {
     const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
@@ -193,14 +204,18 @@ fn digits(kwargs: &Kwargs) -> tera::TeraResult<usize> {
 /// The number a filter is given; an undefined one is a key missing from data/.
 fn number_arg(v: &tera::Value) -> tera::TeraResult<f64> {
     if v.is_undefined() {
-        return Err(tera::Error::message("this number is not defined: the key is not in data/stated/*.csv, or no metric has that name (`blockchain-report vars` lists them)"));
+        return Err(tera::Error::message(
+            "this number is not defined: the key is not in data/stated/*.csv, or no metric has that name (`blockchain-report vars` lists them)",
+        ));
     }
     v.as_f64().ok_or_else(|| tera::Error::message(format!("expected a number, got `{v}`")))
 }
 
 fn register_filters(tera: &mut Tera) {
     fn filter(tera: &mut Tera, name: &'static str, show: fn(f64, usize) -> String) {
-        tera.register_filter(name, move |v: &tera::Value, k: Kwargs, _: &State| -> tera::TeraResult<String> { Ok(show(number_arg(v)?, digits(&k)?)) });
+        tera.register_filter(name, move |v: &tera::Value, k: Kwargs, _: &State| -> tera::TeraResult<String> {
+            Ok(show(number_arg(v)?, digits(&k)?))
+        });
     }
     filter(tera, "num", numfmt::number);
     filter(tera, "pct", |v, d| format!("{}%", numfmt::number(v, d)));
@@ -271,7 +286,9 @@ fn unknown(kind: &str, id: &str, known: &BTreeMap<String, Block>) -> tera::Error
 fn chapter_of(state: &State) -> tera::TeraResult<String> {
     match state.get::<tera::Value>("chapter")? {
         Some(v) => Ok(v.as_i64().map(|n| n.to_string()).or_else(|| v.as_str().map(str::to_string)).unwrap_or_default()),
-        None => Err(tera::Error::message("a table or figure is placed outside a chapter: start the chapter template with {% set chapter = N %}")),
+        None => Err(tera::Error::message(
+            "a table or figure is placed outside a chapter: start the chapter template with {% set chapter = N %}",
+        )),
     }
 }
 
@@ -313,7 +330,12 @@ fn blocks(catalog: &Catalog, facts: &Facts, charts: &[Chart]) -> (BTreeMap<Strin
         .iter()
         .filter_map(|(_, m)| {
             let table = facts.table(&m.id)?;
-            let b = Block { title: m.title.clone(), source_note: m.source_note.clone().unwrap_or_default(), markdown: table_markdown(m, table), ..empty(format!("tab-{}", m.id)) };
+            let b = Block {
+                title: m.title.clone(),
+                source_note: m.source_note.clone().unwrap_or_default(),
+                markdown: table_markdown(m, table),
+                ..empty(format!("tab-{}", m.id))
+            };
             Some((m.id.clone(), b))
         })
         .collect();
@@ -359,7 +381,8 @@ fn provenance_notes(meta: &FigureMeta, data: &crate::model::FigureData) -> Vec<S
     for p in data.points.iter().filter(|p| p.status == Status::External) {
         notes.push(format!("{}：{}。", name(p), p.provenance));
     }
-    let missing: Vec<String> = data.points.iter().filter(|p| p.status == Status::Missing && !p.series.contains("增长率")).map(name).collect();
+    let missing: Vec<String> =
+        data.points.iter().filter(|p| p.status == Status::Missing && !p.series.contains("增长率")).map(name).collect();
     if !missing.is_empty() {
         notes.push(format!("报告未给出数值：{}。", missing.join("、")));
     }
@@ -390,9 +413,14 @@ fn load_templates(dir: &Path, catalog: &Catalog, facts: &Facts, charts: &[Chart]
         if !numbering.second_pass {
             return Ok(String::new());
         }
-        numbering.numbers.get(&id).cloned().ok_or_else(|| tera::Error::message(format!("`{id}` is referenced but never placed with table(id=…) or figure(id=…)")))
+        numbering
+            .numbers
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| tera::Error::message(format!("`{id}` is referenced but never placed with table(id=…) or figure(id=…)")))
     });
-    let sources: Vec<(String, String)> = files.iter().map(|(name, path)| Ok((name.clone(), crate::error::read_to_string(path)?))).collect::<Result<_>>()?;
+    let sources: Vec<(String, String)> =
+        files.iter().map(|(name, path)| Ok((name.clone(), crate::error::read_to_string(path)?))).collect::<Result<_>>()?;
     tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str()))).map_err(|e| template_error(dir, &e))?;
     Ok((tera, numbering))
 }
@@ -436,7 +464,13 @@ fn anchor_headings(markdown: &str) -> (String, Vec<Heading>) {
     let mut headings = Vec::new();
     let (mut h2, mut h3) = (0, 0);
     for line in markdown.lines() {
-        let level = if line.starts_with("### ") { 3 } else if line.starts_with("## ") { 2 } else { 0 };
+        let level = if line.starts_with("### ") {
+            3
+        } else if line.starts_with("## ") {
+            2
+        } else {
+            0
+        };
         if level > 0 {
             if level == 2 {
                 h2 += 1;

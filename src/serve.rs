@@ -63,7 +63,10 @@ fn content_type(path: &str) -> &'static str {
 }
 
 fn respond(stream: &mut TcpStream, status: &str, kind: &str, body: &[u8]) {
-    let head = format!("HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n", body.len());
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
     let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body));
 }
 
@@ -88,7 +91,10 @@ fn handle(mut stream: TcpStream, served: &Mutex<Served>) {
             }
             Some(body) => respond(&mut stream, "200 OK", content_type(path), body),
             None if served.files.is_empty() => {
-                let body = format!("<!DOCTYPE html><meta charset=utf-8><body><script src=\"/__live.js\"></script><p>{}</p>", served.error.as_deref().unwrap_or("building…").replace('<', "&lt;"));
+                let body = format!(
+                    "<!DOCTYPE html><meta charset=utf-8><body><script src=\"/__live.js\"></script><p>{}</p>",
+                    served.error.as_deref().unwrap_or("building…").replace('<', "&lt;")
+                );
                 respond(&mut stream, "200 OK", "text/html; charset=utf-8", body.as_bytes());
             }
             None => respond(&mut stream, "404 Not Found", "text/plain; charset=utf-8", b"not found"),
@@ -131,7 +137,8 @@ enum Edit {
 }
 
 pub fn serve(config_path: &Path, port: u16) -> Result<()> {
-    let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|source| crate::error::Error::Io { path: PathBuf::from(format!("127.0.0.1:{port}")), source })?;
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .map_err(|source| crate::error::Error::Io { path: PathBuf::from(format!("127.0.0.1:{port}")), source })?;
     let address = listener.local_addr().map_err(|source| crate::error::Error::Io { path: PathBuf::from("listener"), source })?;
     let served = Arc::new(Mutex::new(Served::default()));
     {
@@ -195,7 +202,11 @@ pub fn serve(config_path: &Path, port: u16) -> Result<()> {
             continue;
         }
         let changed: Vec<&PathBuf> = now.keys().chain(seen.keys()).filter(|p| now.get(*p) != seen.get(*p)).collect();
-        let edit = changed.iter().filter_map(|p| paths.iter().filter(|(_, root)| p.starts_with(root)).map(|(e, _)| *e).max()).max().unwrap_or(Edit::Config);
+        let edit = changed
+            .iter()
+            .filter_map(|p| paths.iter().filter(|(_, root)| p.starts_with(root)).map(|(e, _)| *e).max())
+            .max()
+            .unwrap_or(Edit::Config);
         seen = now;
         let started = Instant::now();
         let result: Result<String> = match (&mut session, edit) {

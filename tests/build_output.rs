@@ -91,8 +91,14 @@ fn committed_output_is_what_a_fresh_build_writes() {
     build(dir.path()).unwrap();
     let fresh = hashes(&dir.path().join("output"));
     let committed = hashes(&repo().join("output"));
-    let stale: Vec<&String> = fresh.keys().filter(|k| committed.get(*k) != fresh.get(*k)).chain(committed.keys().filter(|k| !fresh.contains_key(*k))).collect();
-    assert!(stale.is_empty(), "output/ is stale ({} files differ, e.g. {:?}): run `cargo run --release -- build` and commit output/", stale.len(), stale.iter().take(5).collect::<Vec<_>>());
+    let stale: Vec<&String> =
+        fresh.keys().filter(|k| committed.get(*k) != fresh.get(*k)).chain(committed.keys().filter(|k| !fresh.contains_key(*k))).collect();
+    assert!(
+        stale.is_empty(),
+        "output/ is stale ({} files differ, e.g. {:?}): run `cargo run --release -- build` and commit output/",
+        stale.len(),
+        stale.iter().take(5).collect::<Vec<_>>()
+    );
 }
 
 /// Next year's edition: the 2024 fixture is the mini report one year on, with planted test
@@ -120,9 +126,16 @@ fn next_edition_builds_and_diff_reports_exactly_the_planted_changes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "--fail-on changed exits 1");
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let items: Vec<String> = json["items"].as_array().unwrap().iter().map(|i| format!("{} {}", i["kind"].as_str().unwrap(), i["id"].as_str().unwrap())).collect();
+    let items: Vec<String> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| format!("{} {}", i["kind"].as_str().unwrap(), i["id"].as_str().unwrap()))
+        .collect();
     assert_eq!(items, ["figure scale", "figure shares", "table policies", "prose numbers"], "{json:#}");
-    let changes = |i: usize| -> Vec<String> { json["items"][i]["changes"].as_array().unwrap().iter().map(|c| c["what"].as_str().unwrap().to_string()).collect() };
+    let changes = |i: usize| -> Vec<String> {
+        json["items"][i]["changes"].as_array().unwrap().iter().map(|c| c["what"].as_str().unwrap().to_string()).collect()
+    };
     assert_eq!(changes(0), ["2020", "2024", "caption"]);
     assert_eq!(changes(1), ["其他", "数字资产"]);
     assert_eq!(changes(2), ["row 国家数据局 / 《测试数据：2024 年新增政策》"]);

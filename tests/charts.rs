@@ -29,7 +29,11 @@ fn every_real_figure_renders_svg_png_alt_and_csv() {
 
 /// The texts of an SVG in drawing order: what a reader sees, without coordinates.
 fn svg_texts(svg: &str) -> String {
-    svg.split("<text").skip(1).filter_map(|t| t.split_once('>').map(|(_, rest)| rest.split("</text>").next().unwrap_or("").trim().to_string())).collect::<Vec<_>>().join("\n")
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| t.split_once('>').map(|(_, rest)| rest.split("</text>").next().unwrap_or("").trim().to_string()))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]

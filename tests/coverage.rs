@@ -79,11 +79,16 @@ fn the_report_reproduces_the_source_document() {
     // What a reader sees: the report's text and the text drawn in its charts (图 1-1 is a
     // keyword graphic whose words the PDF extraction kept).
     let mut seen = plain(&read(dir.path(), "output/report.md"));
-    let mut charts: Vec<_> = std::fs::read_dir(dir.path().join("output/charts")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "svg")).collect();
+    let mut charts: Vec<_> = std::fs::read_dir(dir.path().join("output/charts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+        .collect();
     charts.sort();
     for svg in charts {
         let svg = std::fs::read_to_string(svg).unwrap();
-        for text in svg.split("<text").skip(1).filter_map(|t| t.split_once('>')).map(|(_, rest)| rest.split("</text>").next().unwrap_or("")) {
+        for text in svg.split("<text").skip(1).filter_map(|t| t.split_once('>')).map(|(_, rest)| rest.split("</text>").next().unwrap_or(""))
+        {
             seen.push_str(text.trim());
         }
         seen.push('\n');

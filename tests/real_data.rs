@@ -83,7 +83,13 @@ fn every_value_has_provenance() {
     for figure in &facts.figures {
         for p in &figure.points {
             assert!(!p.provenance.is_empty(), "{} {} has no provenance", figure.id, p.category);
-            assert_eq!(p.value.is_none(), p.status == Status::Missing, "{} {}: a missing value is exactly an unknown one", figure.id, p.category);
+            assert_eq!(
+                p.value.is_none(),
+                p.status == Status::Missing,
+                "{} {}: a missing value is exactly an unknown one",
+                figure.id,
+                p.category
+            );
         }
     }
 }
@@ -225,7 +231,11 @@ fn year_over_year_growth_skips_missing_years() {
 
 fn point(facts: &Facts, figure: &str, category: &str) -> (Option<f64>, Status) {
     let f = facts.figure(figure).unwrap();
-    let p = f.points.iter().find(|p| p.category == category && !p.series.contains("增长率")).unwrap_or_else(|| panic!("{figure} has no {category}"));
+    let p = f
+        .points
+        .iter()
+        .find(|p| p.category == category && !p.series.contains("增长率"))
+        .unwrap_or_else(|| panic!("{figure} has no {category}"));
     (p.value, p.status)
 }
 

@@ -70,7 +70,17 @@ fn nice_step(max: f64) -> f64 {
     let raw = (max / 5.0).max(f64::MIN_POSITIVE);
     let mag = 10f64.powf(raw.log10().floor());
     let n = raw / mag;
-    mag * if n <= 1.0 { 1.0 } else if n <= 2.0 { 2.0 } else if n <= 2.5 { 2.5 } else if n <= 5.0 { 5.0 } else { 10.0 }
+    mag * if n <= 1.0 {
+        1.0
+    } else if n <= 2.0 {
+        2.0
+    } else if n <= 2.5 {
+        2.5
+    } else if n <= 5.0 {
+        5.0
+    } else {
+        10.0
+    }
 }
 
 fn label(p: &Point) -> String {
@@ -87,15 +97,20 @@ fn ordered<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     out
 }
 
-pub fn draw(meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Result<String, String> {
+/// An SVG drawing area of the chart size on a white background; `draw` fills it.
+pub fn canvas(draw: impl FnOnce(&Area) -> Result<(), String>) -> Result<String, String> {
     let mut svg = String::new();
     {
         let area = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         area.fill(&WHITE).map_err(|e| e.to_string())?;
-        draw_on(&area, meta, data, font)?;
+        draw(&area)?;
         area.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
+}
+
+pub fn draw(meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Result<String, String> {
+    canvas(|area| draw_on(area, meta, data, font))
 }
 
 fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Result<(), String> {
@@ -136,7 +151,9 @@ fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont) 
     let group = (right - left) / n_cat;
     let slots = if stacked { 1 } else { bar_series.len().max(1) };
     let bar_w = ((group as f64 * 0.72) / slots as f64).min(90.0) as i32;
-    let x_of = |cat: usize, series: usize| left + group * cat as i32 + (group - bar_w * slots as i32) / 2 + bar_w * if stacked { 0 } else { series as i32 };
+    let x_of = |cat: usize, series: usize| {
+        left + group * cat as i32 + (group - bar_w * slots as i32) / 2 + bar_w * if stacked { 0 } else { series as i32 }
+    };
     let mut stack_base = vec![0.0_f64; categories.len()];
     let mut narrow_missing = false;
     for p in &bars {
@@ -172,7 +189,8 @@ fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont) 
                 area.draw(&Rectangle::new([(x0, y0), (x1, bottom)], fill.filled())).map_err(|e| e.to_string())?;
                 if dashed {
                     let outline = vec![(x0, bottom), (x0, y0), (x1, y0), (x1, bottom)];
-                    area.draw(&plotters::element::DashedPathElement::new(outline.into_iter(), 5, 3, color.stroke_width(1))).map_err(|e| e.to_string())?;
+                    area.draw(&plotters::element::DashedPathElement::new(outline, 5, 3, color.stroke_width(1)))
+                        .map_err(|e| e.to_string())?;
                 }
                 text(area, &label(p), (x0 + x1) / 2, y0 - 4, 13.0, &INK, Pos::new(HPos::Center, VPos::Bottom))?;
             }
@@ -203,7 +221,8 @@ fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont) 
     let ly = h - 62;
     if bar_series.len() > 1 || line_series.is_some() {
         for (i, name) in bar_series.iter().enumerate() {
-            area.draw(&Rectangle::new([(lx, ly - 7), (lx + 14, ly + 7)], PALETTE[i % PALETTE.len()].filled())).map_err(|e| e.to_string())?;
+            area.draw(&Rectangle::new([(lx, ly - 7), (lx + 14, ly + 7)], PALETTE[i % PALETTE.len()].filled()))
+                .map_err(|e| e.to_string())?;
             text(area, name, lx + 20, ly, 13.0, &INK, Pos::new(HPos::Left, VPos::Center))?;
             lx += 34 + font.width(name, 13.0) as i32;
         }
@@ -233,7 +252,9 @@ pub fn title(area: &Area, meta: &FigureMeta, font: &ChartFont) -> Result<(), Str
 /// The printed source note, bottom left.
 pub fn source(area: &Area, meta: &FigureMeta) -> Result<(), String> {
     match meta.source_note.as_deref() {
-        Some(note) => text(area, &format!("{}：{note}", meta.source_label), 40, HEIGHT as i32 - 24, 13.0, &GREY, Pos::new(HPos::Left, VPos::Center)),
+        Some(note) => {
+            text(area, &format!("{}：{note}", meta.source_label), 40, HEIGHT as i32 - 24, 13.0, &GREY, Pos::new(HPos::Left, VPos::Center))
+        }
         None => Ok(()),
     }
 }
@@ -274,7 +295,14 @@ pub fn legend_keys(area: &Area, data: &FigureData, font: &ChartFont, mut x: i32,
 
 /// The last series as a line on a second axis (growth rates, or a count beside amounts).
 /// Unknown points break the line: a missing year is a gap, never a zero.
-fn draw_line(area: &Area, data: &FigureData, series: &str, categories: &[&str], (left, right, top, bottom): (i32, i32, i32, i32), group: i32) -> Result<(), String> {
+fn draw_line(
+    area: &Area,
+    data: &FigureData,
+    series: &str,
+    categories: &[&str],
+    (left, right, top, bottom): (i32, i32, i32, i32),
+    group: i32,
+) -> Result<(), String> {
     let color = PALETTE[(ordered(data.points.iter().map(|p| p.series.as_str())).len() - 1) % PALETTE.len()];
     let pts: Vec<(usize, f64)> = data
         .points
@@ -296,7 +324,8 @@ fn draw_line(area: &Area, data: &FigureData, series: &str, categories: &[&str], 
     }
     for pair in pts.windows(2) {
         if pair[1].0 == pair[0].0 + 1 {
-            area.draw(&PathElement::new(vec![(x(pair[0].0), y(pair[0].1)), (x(pair[1].0), y(pair[1].1))], color.stroke_width(2))).map_err(|e| e.to_string())?;
+            area.draw(&PathElement::new(vec![(x(pair[0].0), y(pair[0].1)), (x(pair[1].0), y(pair[1].1))], color.stroke_width(2)))
+                .map_err(|e| e.to_string())?;
         }
     }
     for (i, v) in &pts {

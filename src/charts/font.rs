@@ -22,7 +22,8 @@ static REGISTERED: OnceLock<&'static [u8]> = OnceLock::new();
 impl ChartFont {
     pub fn load(path: &Path) -> Result<ChartFont> {
         let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
-        FontRef::try_from_slice(&bytes).map_err(|_| InputError::new(path, "not a usable OpenType font").hint("regenerate it with scripts/subset-font.py"))?;
+        FontRef::try_from_slice(&bytes)
+            .map_err(|_| InputError::new(path, "not a usable OpenType font").hint("regenerate it with scripts/subset-font.py"))?;
         // plotters keeps fonts in a process-wide registry that needs 'static bytes; the font
         // is registered once per process, under its family and under the generic name that
         // some plotters elements use by default.

@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::bars::{Area, GREY, INK, PALETTE, legend_keys, mix, shown, text, title, wrap};
+use super::bars::{Area, GREY, INK, PALETTE, canvas, legend_keys, mix, shown, text, title, wrap};
 use super::font::ChartFont;
 use super::{HEIGHT, WIDTH};
 use crate::catalog::FigureMeta;
@@ -12,14 +12,7 @@ use crate::model::{FigureData, Status};
 use crate::numfmt;
 
 pub fn draw(meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Result<String, String> {
-    let mut svg = String::new();
-    {
-        let area = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        area.fill(&WHITE).map_err(|e| e.to_string())?;
-        draw_on(&area, meta, data, font)?;
-        area.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
+    canvas(|area| draw_on(area, meta, data, font))
 }
 
 fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Result<(), String> {
@@ -49,16 +42,19 @@ fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont) 
                     Status::External => mix(&color, 0.45),
                     _ => color,
                 };
-                area.draw(&Rectangle::new([(left, cy - bar_h / 2), (x1.max(left + 1), cy + bar_h / 2)], fill.filled())).map_err(|e| e.to_string())?;
+                area.draw(&Rectangle::new([(left, cy - bar_h / 2), (x1.max(left + 1), cy + bar_h / 2)], fill.filled()))
+                    .map_err(|e| e.to_string())?;
                 if shown(data, p.status) == Status::Derived {
                     let outline = vec![(left, cy - bar_h / 2), (x1, cy - bar_h / 2), (x1, cy + bar_h / 2), (left, cy + bar_h / 2)];
-                    area.draw(&plotters::element::DashedPathElement::new(outline.into_iter(), 5, 3, color.stroke_width(1))).map_err(|e| e.to_string())?;
+                    area.draw(&plotters::element::DashedPathElement::new(outline, 5, 3, color.stroke_width(1)))
+                        .map_err(|e| e.to_string())?;
                 }
                 let label = format!("{}{}", p.qualifier.as_deref().unwrap_or(""), numfmt::number(v, 2));
                 text(area, &label, x1 + 8, cy, 14.0, &INK, Pos::new(HPos::Left, VPos::Center))?;
             }
             None => {
-                area.draw(&Rectangle::new([(left, cy - bar_h / 2), (left + 4, cy + bar_h / 2)], mix(&GREY, 0.7).filled())).map_err(|e| e.to_string())?;
+                area.draw(&Rectangle::new([(left, cy - bar_h / 2), (left + 4, cy + bar_h / 2)], mix(&GREY, 0.7).filled()))
+                    .map_err(|e| e.to_string())?;
                 text(area, "未披露", left + 12, cy, 14.0, &GREY, Pos::new(HPos::Left, VPos::Center))?;
             }
         }

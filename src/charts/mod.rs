@@ -37,7 +37,8 @@ pub fn render_all(figures: &[(&FigureMeta, &FigureData)], font: &ChartFont, png_
 
 pub fn render(meta: &FigureMeta, data: &FigureData, font: &ChartFont, png_scale: f32) -> Result<Chart> {
     let chart_error = |message: String| Error::Chart { figure: format!("{} ({})", meta.id, meta.printed_number), message };
-    font.check_text(&labels(meta, data)).map_err(|c| chart_error(format!("character {c:?} (U+{:04X}) is not in the chart font", c as u32)))?;
+    font.check_text(&labels(meta, data))
+        .map_err(|c| chart_error(format!("character {c:?} (U+{:04X}) is not in the chart font", c as u32)))?;
     let svg = match meta.chart.as_str() {
         "keywords" => text::keywords(meta, font),
         "structure" => text::structure(meta, font),
@@ -100,7 +101,8 @@ pub fn alt_text(meta: &FigureMeta, data: &FigureData) -> String {
         s.push_str(&items.join("；"));
         s.push('。');
     } else {
-        let top = shown.iter().filter(|p| p.value.is_some()).max_by(|a, b| a.value.partial_cmp(&b.value).unwrap_or(std::cmp::Ordering::Equal));
+        let top =
+            shown.iter().filter(|p| p.value.is_some()).max_by(|a, b| a.value.partial_cmp(&b.value).unwrap_or(std::cmp::Ordering::Equal));
         if let Some(top) = top {
             s.push_str(&format!("共 {} 项，最大的是{}：{}。", shown.len(), name(top), value(top)));
         }
@@ -118,7 +120,8 @@ pub fn values_csv(data: &FigureData) -> String {
     let _ = w.write_record(["series", "category", "value", "qualifier", "status", "provenance"]);
     for p in &data.points {
         let v = p.value.map(|v| numfmt::number(v, 6)).unwrap_or_default();
-        let _ = w.write_record([p.series.as_str(), &p.category, &v, p.qualifier.as_deref().unwrap_or(""), p.status.as_str(), &p.provenance]);
+        let _ =
+            w.write_record([p.series.as_str(), &p.category, &v, p.qualifier.as_deref().unwrap_or(""), p.status.as_str(), &p.provenance]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }

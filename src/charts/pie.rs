@@ -5,7 +5,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::bars::{Area, GREY, INK, PALETTE, legend_keys, mix, shown, text, title, wrap};
+use super::bars::{Area, GREY, INK, PALETTE, canvas, legend_keys, mix, shown, text, title, wrap};
 use super::font::ChartFont;
 use super::{HEIGHT, WIDTH};
 use crate::catalog::FigureMeta;
@@ -13,14 +13,7 @@ use crate::model::{FigureData, Status};
 use crate::numfmt;
 
 pub fn draw(meta: &FigureMeta, data: &FigureData, font: &ChartFont, donut: bool) -> Result<String, String> {
-    let mut svg = String::new();
-    {
-        let area = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        area.fill(&WHITE).map_err(|e| e.to_string())?;
-        draw_on(&area, meta, data, font, donut)?;
-        area.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
+    canvas(|area| draw_on(area, meta, data, font, donut))
 }
 
 fn slice(cx: f64, cy: f64, r: f64, from: f64, to: f64) -> Vec<(i32, i32)> {
@@ -44,13 +37,19 @@ fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont, 
         let v = p.value.unwrap_or(0.0);
         let sweep = v / total * std::f64::consts::TAU;
         let color = PALETTE[i % PALETTE.len()];
-        let fill = if shown(data, p.status) == Status::Derived { mix(&color, 0.7) } else if shown(data, p.status) == Status::External { mix(&color, 0.45) } else { color };
+        let fill = if shown(data, p.status) == Status::Derived {
+            mix(&color, 0.7)
+        } else if shown(data, p.status) == Status::External {
+            mix(&color, 0.45)
+        } else {
+            color
+        };
         let pts = slice(cx, cy, r, angle, angle + sweep);
         area.draw(&Polygon::new(pts.clone(), fill.filled())).map_err(|e| e.to_string())?;
         let mut outline = pts;
         outline.push(outline[0]);
         if shown(data, p.status) == Status::Derived {
-            area.draw(&plotters::element::DashedPathElement::new(outline.into_iter(), 5, 3, color.stroke_width(1))).map_err(|e| e.to_string())?;
+            area.draw(&plotters::element::DashedPathElement::new(outline, 5, 3, color.stroke_width(1))).map_err(|e| e.to_string())?;
         } else {
             area.draw(&PathElement::new(outline, WHITE.stroke_width(2))).map_err(|e| e.to_string())?;
         }
@@ -84,7 +83,13 @@ fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont, 
         let swatch = if p.value.is_some_and(|v| v > 0.0) {
             let c = PALETTE[color_index % PALETTE.len()];
             color_index += 1;
-            if shown(data, p.status) == Status::Derived { mix(&c, 0.7) } else if shown(data, p.status) == Status::External { mix(&c, 0.45) } else { c }
+            if shown(data, p.status) == Status::Derived {
+                mix(&c, 0.7)
+            } else if shown(data, p.status) == Status::External {
+                mix(&c, 0.45)
+            } else {
+                c
+            }
         } else {
             mix(&GREY, 0.8)
         };
@@ -93,7 +98,15 @@ fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont, 
         for (i, line) in lines.iter().enumerate() {
             text(area, line, lx + 22, ly + i as i32 * 19, 15.0, &INK, Pos::new(HPos::Left, VPos::Center))?;
         }
-        text(area, &value_text, WIDTH as i32 - 40, ly, 15.0, if p.value.is_some() { &INK } else { &GREY }, Pos::new(HPos::Right, VPos::Center))?;
+        text(
+            area,
+            &value_text,
+            WIDTH as i32 - 40,
+            ly,
+            15.0,
+            if p.value.is_some() { &INK } else { &GREY },
+            Pos::new(HPos::Right, VPos::Center),
+        )?;
         ly += 19 * lines.len() as i32 + 10;
     }
     legend_keys(area, data, font, 40, HEIGHT as i32 - 60)?;

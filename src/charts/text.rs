@@ -4,21 +4,10 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::bars::{PALETTE, text, wrap};
+use super::bars::{PALETTE, canvas, text, wrap};
 use super::font::ChartFont;
 use super::{HEIGHT, WIDTH};
 use crate::catalog::FigureMeta;
-
-fn canvas(draw: impl FnOnce(&super::bars::Area) -> Result<(), String>) -> Result<String, String> {
-    let mut svg = String::new();
-    {
-        let area = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        area.fill(&WHITE).map_err(|e| e.to_string())?;
-        draw(&area)?;
-        area.present().map_err(|e| e.to_string())?;
-    }
-    Ok(svg)
-}
 
 fn light(c: &RGBColor) -> RGBColor {
     RGBColor(c.0 / 8 + 222, c.1 / 8 + 222, c.2 / 8 + 222)
@@ -60,7 +49,8 @@ pub fn structure(meta: &FigureMeta, font: &ChartFont) -> Result<String, String> 
             let item_w = (w - 290) / items;
             for (j, item) in layer.items.iter().enumerate() {
                 let x0 = 250 + j as i32 * item_w;
-                area.draw(&Rectangle::new([(x0, y0 + 14), (x0 + item_w - 10, y0 + layer_h - 26)], WHITE.filled())).map_err(|e| e.to_string())?;
+                area.draw(&Rectangle::new([(x0, y0 + 14), (x0 + item_w - 10, y0 + layer_h - 26)], WHITE.filled()))
+                    .map_err(|e| e.to_string())?;
                 let lines = wrap(font, item, (item_w - 20) as f32, 16.0, 3);
                 let cy = y0 + (layer_h - 12) / 2 - (lines.len() as i32 - 1) * 10;
                 for (li, line) in lines.iter().enumerate() {

@@ -15,9 +15,7 @@ pub fn read(path: &Path, columns: &[ColumnSpec], key: &[String]) -> Result<DataF
     let text = error::read_to_string(path)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     if text.trim().is_empty() {
-        return Err(InputError::new(path, "file is empty")
-            .hint(format!("the first line must be the header: {}", names(columns)))
-            .into());
+        return Err(InputError::new(path, "file is empty").hint(format!("the first line must be the header: {}", names(columns))).into());
     }
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
     let header = reader.headers().map_err(|e| csv_error(path, &e))?.clone();
@@ -45,7 +43,8 @@ pub fn read(path: &Path, columns: &[ColumnSpec], key: &[String]) -> Result<DataF
                     .into());
             }
             if !raw.is_empty() {
-                check_type(raw, spec.kind).map_err(|hint| located(format!("`{raw}` is not a valid {}", type_name(spec.kind))).hint(hint))?;
+                check_type(raw, spec.kind)
+                    .map_err(|hint| located(format!("`{raw}` is not a valid {}", type_name(spec.kind))).hint(hint))?;
             }
             if key.contains(&spec.name) {
                 key_values.push(raw.to_string());
@@ -103,10 +102,14 @@ fn match_header(path: &Path, header: &csv::StringRecord, columns: &[ColumnSpec])
 fn csv_error(path: &Path, e: &csv::Error) -> crate::error::Error {
     let line = e.position().map(|p| p.line() as usize);
     let mut err = match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => InputError::new(path, format!("row has {len} fields, the header has {expected_len}"))
-            .hint("a cell that contains a comma must be quoted: \"a, b\""),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            InputError::new(path, format!("row has {len} fields, the header has {expected_len}"))
+                .hint("a cell that contains a comma must be quoted: \"a, b\"")
+        }
         csv::ErrorKind::Utf8 { .. } => InputError::new(path, "file is not valid UTF-8").hint("save the file as UTF-8"),
-        _ => InputError::new(path, format!("malformed CSV: {e}")).hint("check quoting: a quote inside a quoted cell is written twice (\"\")"),
+        _ => {
+            InputError::new(path, format!("malformed CSV: {e}")).hint("check quoting: a quote inside a quoted cell is written twice (\"\")")
+        }
     };
     if let Some(l) = line {
         err = err.line(l);
@@ -127,7 +130,9 @@ fn type_name(kind: ColumnType) -> &'static str {
 fn check_type(raw: &str, kind: ColumnType) -> std::result::Result<(), String> {
     match kind {
         ColumnType::String => Ok(()),
-        ColumnType::Integer => raw.parse::<i64>().map(|_| ()).map_err(|_| "write a whole number without separators or units, e.g. 1900".into()),
+        ColumnType::Integer => {
+            raw.parse::<i64>().map(|_| ()).map_err(|_| "write a whole number without separators or units, e.g. 1900".into())
+        }
         ColumnType::Number => match raw.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(()),
             _ => Err("write a plain number in the column's unit, without 亿/万 or thousands separators, e.g. 10.5".into()),
@@ -154,8 +159,12 @@ fn to_column(spec: &ColumnSpec, values: Vec<Option<String>>) -> Column {
     // The values were checked above, so these parses cannot fail.
     match spec.kind {
         ColumnType::String => Column::new(name, values),
-        ColumnType::Integer => Column::new(name, values.iter().map(|v| v.as_deref().and_then(|s| s.parse::<i64>().ok())).collect::<Vec<_>>()),
-        ColumnType::Number => Column::new(name, values.iter().map(|v| v.as_deref().and_then(|s| s.parse::<f64>().ok())).collect::<Vec<_>>()),
+        ColumnType::Integer => {
+            Column::new(name, values.iter().map(|v| v.as_deref().and_then(|s| s.parse::<i64>().ok())).collect::<Vec<_>>())
+        }
+        ColumnType::Number => {
+            Column::new(name, values.iter().map(|v| v.as_deref().and_then(|s| s.parse::<f64>().ok())).collect::<Vec<_>>())
+        }
         ColumnType::Month => Column::new(name, values.iter().map(|v| v.as_deref().and_then(parse_month)).collect::<Vec<_>>()),
         ColumnType::Date => Column::new(name, values.iter().map(|v| v.as_deref().and_then(parse_date)).collect::<Vec<_>>()),
     }
@@ -163,11 +172,7 @@ fn to_column(spec: &ColumnSpec, values: Vec<Option<String>>) -> Column {
 
 /// The closest name by edit distance, if it is close enough to be a typo.
 pub fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .map(|c| (levenshtein(name, c), c))
-        .filter(|(d, c)| *d <= (c.chars().count() / 2).max(2))
-        .min()
-        .map(|(_, c)| c)
+    candidates.map(|c| (levenshtein(name, c), c)).filter(|(d, c)| *d <= (c.chars().count() / 2).max(2)).min().map(|(_, c)| c)
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {

@@ -23,7 +23,13 @@ fn point_columns() -> Vec<crate::catalog::ColumnSpec> {
 pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, stated: &[Stated]) -> Result<FigureData> {
     let mut points = if let Some(name) = &meta.metric {
         metrics::figure_points(name, frames)?.ok_or_else(|| {
-            let names = ["metaverse_policies_by_province", "standards_by_kind", "funds_by_year", "parks_by_region_and_year", "parks_by_region_and_lead"];
+            let names = [
+                "metaverse_policies_by_province",
+                "standards_by_kind",
+                "funds_by_year",
+                "parks_by_region_and_year",
+                "parks_by_region_and_lead",
+            ];
             let hint = match super::nearest(name, names.into_iter()) {
                 Some(n) => format!("did you mean `{n}`?"),
                 None => format!("known metrics: {}", names.join(", ")),
@@ -75,7 +81,12 @@ fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, stated: &[Stated
             "external" => Status::External,
             "derived" => Status::Derived,
             "missing" => Status::Missing,
-            other => return Err(located(format!("unknown status `{other}`")).field("status").hint("one of: stated, external, derived, missing").into()),
+            other => {
+                return Err(located(format!("unknown status `{other}`"))
+                    .field("status")
+                    .hint("one of: stated, external, derived, missing")
+                    .into());
+            }
         };
         let mut p = Point {
             series: series[i].clone().unwrap_or_default(),
@@ -93,19 +104,37 @@ fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, stated: &[Stated
                 p.provenance = format!("报告原文（{}）：{}", s.location, s.quote);
             }
             Status::External => {
-                let v = values[i].ok_or_else(|| located("an external point needs a value".into()).field("value").hint("write the sourced number, or use status `missing`"))?;
-                let src = meta.sources.get(&reference).ok_or_else(|| located(format!("source `{reference}` is not defined in the YAML `sources`")).field("ref"))?;
+                let v = values[i].ok_or_else(|| {
+                    located("an external point needs a value".into())
+                        .field("value")
+                        .hint("write the sourced number, or use status `missing`")
+                })?;
+                let src = meta
+                    .sources
+                    .get(&reference)
+                    .ok_or_else(|| located(format!("source `{reference}` is not defined in the YAML `sources`")).field("ref"))?;
                 p.value = Some(v);
-                p.provenance = format!("外部来源（可信度 {}）：{}{}", src.confidence.as_deref().unwrap_or("未注明"), src.source, src.url.as_deref().map(|u| format!(" {u}")).unwrap_or_default());
+                p.provenance = format!(
+                    "外部来源（可信度 {}）：{}{}",
+                    src.confidence.as_deref().unwrap_or("未注明"),
+                    src.source,
+                    src.url.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
+                );
             }
             Status::Derived => {
-                let d = meta.derivations.get(&reference).ok_or_else(|| located(format!("derivation `{reference}` is not defined in the YAML `derivations`")).field("ref"))?;
+                let d = meta
+                    .derivations
+                    .get(&reference)
+                    .ok_or_else(|| located(format!("derivation `{reference}` is not defined in the YAML `derivations`")).field("ref"))?;
                 derived.push((points.len(), line, d.clone()));
             }
             Status::Missing => p.provenance = "报告未给出".to_string(),
         }
         if status != Status::External && values[i].is_some() {
-            return Err(located(format!("a {} point must leave `value` empty", status.as_str())).field("value").hint("only external points carry a value in the CSV; stated values come from data/stated/").into());
+            return Err(located(format!("a {} point must leave `value` empty", status.as_str()))
+                .field("value")
+                .hint("only external points carry a value in the CSV; stated values come from data/stated/")
+                .into());
         }
         points.push(p);
     }
@@ -121,7 +150,9 @@ fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, stated: &[Stated
 
 fn derive(csv: &Path, line: usize, d: &Derivation, points: &[Point], series: &str, stated: &[Stated]) -> Result<(Option<f64>, String)> {
     let need = |name: &str, v: &Option<String>| -> Result<String> {
-        v.clone().ok_or_else(|| InputError::new(csv, format!("derivation needs `{name}`")).line(line).hint("see data/README.md, section Figures").into())
+        v.clone().ok_or_else(|| {
+            InputError::new(csv, format!("derivation needs `{name}`")).line(line).hint("see data/README.md, section Figures").into()
+        })
     };
     match d.formula {
         Formula::PreviousFromGrowth => {
@@ -129,7 +160,16 @@ fn derive(csv: &Path, line: usize, d: &Derivation, points: &[Point], series: &st
             let growth = lookup(csv, line, stated, &need("growth_pct", &d.growth_pct)?)?;
             let v = current.value / (1.0 + growth.value / 100.0);
             let sign = if growth.value < 0.0 { "−" } else { "+" };
-            Ok((Some(v), format!("派生值：{} ÷ (1 {sign} {}%)，由 {} 与 {} 反推", fmt(current.value), fmt(growth.value.abs()), current.key, growth.key)))
+            Ok((
+                Some(v),
+                format!(
+                    "派生值：{} ÷ (1 {sign} {}%)，由 {} 与 {} 反推",
+                    fmt(current.value),
+                    fmt(growth.value.abs()),
+                    current.key,
+                    growth.key
+                ),
+            ))
         }
         Formula::Remainder => {
             let (whole, whole_text) = match (&d.whole, d.whole_value) {
@@ -173,7 +213,11 @@ fn add_growth(yaml: &Path, points: &mut Vec<Point>) -> Result<()> {
             value: rate,
             status: if rate.is_some() { Status::Derived } else { Status::Missing },
             qualifier: None,
-            provenance: if rate.is_some() { "派生值：(当年值 − 上年值) ÷ 上年值 × 100".into() } else { "上年或当年数值未知，无法计算".into() },
+            provenance: if rate.is_some() {
+                "派生值：(当年值 − 上年值) ÷ 上年值 × 100".into()
+            } else {
+                "上年或当年数值未知，无法计算".into()
+            },
         });
     }
     Ok(())

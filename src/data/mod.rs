@@ -39,16 +39,8 @@ pub fn load(catalog: &Catalog) -> Result<Facts> {
 
     let stated = stated_values(&frames.stated);
     let metrics = metrics::scalars(&frames)?;
-    let figures = catalog
-        .figures
-        .iter()
-        .map(|(path, meta)| figures::resolve(path, meta, &frames, &stated))
-        .collect::<Result<Vec<_>>>()?;
-    let tables = catalog
-        .tables
-        .iter()
-        .map(|(_, meta)| to_table(&meta.id, &frames.tables[&meta.id], &meta.columns))
-        .collect();
+    let figures = catalog.figures.iter().map(|(path, meta)| figures::resolve(path, meta, &frames, &stated)).collect::<Result<Vec<_>>>()?;
+    let tables = catalog.tables.iter().map(|(_, meta)| to_table(&meta.id, &frames.tables[&meta.id], &meta.columns)).collect();
     Ok(Facts { tables, figures, stated, metrics })
 }
 
@@ -79,7 +71,11 @@ fn read_stated(dir: &Path) -> Result<DataFrame> {
             Some(acc) => acc.vstack(&df).map_err(|e| polars_error("stated registry", &path, e))?,
         });
     }
-    all.ok_or_else(|| InputError::new(dir, "no stated figures found").hint("add data/stated/<chapter>.csv with the columns key,value,unit,qualifier,where,quote").into())
+    all.ok_or_else(|| {
+        InputError::new(dir, "no stated figures found")
+            .hint("add data/stated/<chapter>.csv with the columns key,value,unit,qualifier,where,quote")
+            .into()
+    })
 }
 
 fn spec(name: &str, kind: ColumnType, nullable: bool) -> ColumnSpec {
@@ -106,10 +102,7 @@ fn strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
 }
 
 fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
-    df.column(name)
-        .and_then(|c| c.cast(&DataType::Float64))
-        .and_then(|c| c.f64().map(|s| s.iter().collect()))
-        .unwrap_or_default()
+    df.column(name).and_then(|c| c.cast(&DataType::Float64)).and_then(|c| c.f64().map(|s| s.iter().collect())).unwrap_or_default()
 }
 
 fn stated_values(df: &DataFrame) -> Vec<Stated> {
@@ -138,13 +131,26 @@ fn to_table(id: &str, df: &DataFrame, columns: &[ColumnSpec]) -> Table {
         .map(|spec| {
             let Ok(c) = df.column(&spec.name) else { return vec![Cell::Missing; df.height()] };
             let cells: Vec<Cell> = match spec.kind {
-                ColumnType::String => c.str().map(|s| s.iter().map(|v| v.map_or(Cell::Missing, |v| Cell::Text(v.to_string()))).collect()).unwrap_or_default(),
-                ColumnType::Integer => c.i64().map(|s| s.iter().map(|v| v.map_or(Cell::Missing, Cell::Integer)).collect()).unwrap_or_default(),
-                ColumnType::Number => c.f64().map(|s| s.iter().map(|v| v.map_or(Cell::Missing, Cell::Number)).collect()).unwrap_or_default(),
-                ColumnType::Month => c.i32().map(|s| s.iter().map(|v| v.map_or(Cell::Missing, |v| Cell::Month(v / 100, (v % 100) as u32))).collect()).unwrap_or_default(),
+                ColumnType::String => {
+                    c.str().map(|s| s.iter().map(|v| v.map_or(Cell::Missing, |v| Cell::Text(v.to_string()))).collect()).unwrap_or_default()
+                }
+                ColumnType::Integer => {
+                    c.i64().map(|s| s.iter().map(|v| v.map_or(Cell::Missing, Cell::Integer)).collect()).unwrap_or_default()
+                }
+                ColumnType::Number => {
+                    c.f64().map(|s| s.iter().map(|v| v.map_or(Cell::Missing, Cell::Number)).collect()).unwrap_or_default()
+                }
+                ColumnType::Month => c
+                    .i32()
+                    .map(|s| s.iter().map(|v| v.map_or(Cell::Missing, |v| Cell::Month(v / 100, (v % 100) as u32))).collect())
+                    .unwrap_or_default(),
                 ColumnType::Date => c
                     .i32()
-                    .map(|s| s.iter().map(|v| v.map_or(Cell::Missing, |v| Cell::Date(v / 10000, (v / 100 % 100) as u32, (v % 100) as u32))).collect())
+                    .map(|s| {
+                        s.iter()
+                            .map(|v| v.map_or(Cell::Missing, |v| Cell::Date(v / 10000, (v / 100 % 100) as u32, (v % 100) as u32)))
+                            .collect()
+                    })
                     .unwrap_or_default(),
             };
             cells
