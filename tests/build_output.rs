@@ -54,6 +54,23 @@ fn changing_one_table_cell_changes_the_report_and_the_metrics() {
     assert!(drawn.contains("华东地区,2023,4,"), "the parks chart counts it in 2023: {drawn}");
 }
 
+/// One stated number feeds a sentence, a chart, a derived remainder in another chart and
+/// the audit: all of them follow a change.
+#[test]
+fn changing_one_stated_value_changes_every_sentence_chart_and_check_that_uses_it() {
+    let dir = real();
+    edit(dir.path(), "data/stated/ch1.csv", "app_cases_2023,450,", "app_cases_2023,460,");
+    let summary = build(dir.path()).unwrap();
+    let report = read(dir.path(), "output/report.md");
+    assert!(report.contains("新增区块链应用案例460个，同比增速34.3%"), "the sentence");
+    let fields = read(dir.path(), "output/data/figures/application-fields.csv");
+    assert!(fields.contains(",其他,15,,derived,"), "the remainder of 图 1-17 is 460 − 445: {fields}");
+    let cases = read(dir.path(), "output/charts/application-cases.svg");
+    assert!(cases.contains("460"), "图 1-16 draws it");
+    let share = summary.audit.findings.iter().find(|f| f.id == "digital-asset-share").unwrap();
+    assert_eq!(share.severity, blockchain_report::audit::Severity::Contradiction, "245 / 460 is no longer 54.44%");
+}
+
 fn hashes(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
