@@ -15,11 +15,13 @@ pub struct InputError {
     pub field: Option<String>,
     pub message: String,
     pub hint: Option<String>,
+    /// The offending source line, shown under the location with a caret.
+    pub excerpt: Option<String>,
 }
 
 impl InputError {
     pub fn new(file: &Path, message: impl Into<String>) -> Self {
-        Self { file: file.to_path_buf(), line: None, column: None, field: None, message: message.into(), hint: None }
+        Self { file: file.to_path_buf(), line: None, column: None, field: None, message: message.into(), hint: None, excerpt: None }
     }
     pub fn at(mut self, line: usize, column: usize) -> Self {
         self.line = Some(line);
@@ -32,6 +34,11 @@ impl InputError {
     }
     pub fn field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
+        self
+    }
+    /// The line of `source` this error points at, shown with a caret.
+    pub fn excerpt_from(mut self, source: &str) -> Self {
+        self.excerpt = self.line.and_then(|l| source.lines().nth(l.saturating_sub(1))).map(str::to_string);
         self
     }
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
@@ -51,6 +58,15 @@ impl fmt::Display for InputError {
         }
         if let Some(field) = &self.field {
             write!(f, " (column `{field}`)")?;
+        }
+        if let (Some(excerpt), Some(line)) = (&self.excerpt, self.line) {
+            let width = line.to_string().len();
+            write!(f, "\n{:width$} |\n{line} | {excerpt}", "")?;
+            if let Some(column) = self.column {
+                // Full-width characters take two columns in a terminal.
+                let pad: usize = excerpt.chars().take(column.saturating_sub(1)).map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 }).sum();
+                write!(f, "\n{:width$} | {:pad$}^", "", "")?;
+            }
         }
         if let Some(hint) = &self.hint {
             write!(f, "\n  = hint: {hint}")?;

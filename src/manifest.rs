@@ -16,7 +16,7 @@ pub struct Manifest {
     pub edition: i32,
     pub figures: Vec<FigureEntry>,
     pub tables: Vec<TableEntry>,
-    /// `stated.<key>` and `metrics.<name>`: the numbers the prose can show.
+    /// `n.<key>` and `m.<name>`: the numbers the prose can show, by their template names.
     pub numbers: BTreeMap<String, NumberEntry>,
 }
 

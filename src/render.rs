@@ -33,7 +33,8 @@ pub struct Rendered {
     pub numbers: BTreeMap<String, String>,
 }
 
-/// Every value the templates can use, by name: `stated.<key>` and `metrics.<name>`.
+/// Every value the templates can use, by the name a template writes: `n.<key>` (stated in
+/// the report, data/stated/) and `m.<name>` (computed from the tables).
 pub fn variables(facts: &Facts) -> BTreeMap<String, BTreeMap<String, Var>> {
     let stated = facts
         .stated
@@ -63,7 +64,7 @@ pub fn variables(facts: &Facts) -> BTreeMap<String, BTreeMap<String, Var>> {
             (m.name.clone(), v)
         })
         .collect();
-    BTreeMap::from([("stated".to_string(), stated), ("metrics".to_string(), metrics)])
+    BTreeMap::from([("m".to_string(), metrics), ("n".to_string(), stated)])
 }
 
 /// Escapes a data value for Markdown, so that no value can become markup or raw HTML.
@@ -421,8 +422,48 @@ fn load_templates(dir: &Path, catalog: &Catalog, facts: &Facts, charts: &[Chart]
     });
     let sources: Vec<(String, String)> =
         files.iter().map(|(name, path)| Ok((name.clone(), crate::error::read_to_string(path)?))).collect::<Result<_>>()?;
+    for ((_, path), (_, text)) in files.iter().zip(&sources) {
+        check_numbers(path, text, facts)?;
+    }
     tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str()))).map_err(|e| template_error(dir, &e))?;
     Ok((tera, numbering))
+}
+
+/// Every `n.KEY` and `m.NAME` inside `{{ }}` must exist; a typo is reported with its line,
+/// column and the nearest existing name before anything is rendered.
+fn check_numbers(path: &Path, text: &str, facts: &Facts) -> Result<()> {
+    let stated: Vec<&str> = facts.stated.iter().map(|s| s.key.as_str()).collect();
+    let metrics: Vec<&str> = facts.metrics.iter().map(|m| m.name.as_str()).collect();
+    for (line_no, line) in text.lines().enumerate() {
+        let mut offset = 0;
+        while let Some(open) = line[offset..].find("{{").map(|o| o + offset) {
+            let Some(close) = line[open..].find("}}").map(|c| c + open) else { break };
+            let expr = &line[open + 2..close];
+            for (scope, names) in [("n.", &stated), ("m.", &metrics)] {
+                let mut search = 0;
+                while let Some(start) = expr[search..].find(scope).map(|a| a + search) {
+                    let preceded = expr[..start].chars().last().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.');
+                    let key: String = expr[start + 2..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                    search = start + 2 + key.len();
+                    if preceded || key.is_empty() || names.contains(&key.as_str()) {
+                        continue;
+                    }
+                    let column = line[..open + 2 + start].chars().count() + 1;
+                    let hint = match crate::data::nearest(&key, names.iter().copied()) {
+                        Some(n) => format!("did you mean `{scope}{n}`? `blockchain-report vars` lists every name"),
+                        None => "`blockchain-report vars` lists every name; a new number goes into data/stated/".to_string(),
+                    };
+                    return Err(crate::error::InputError::new(path, format!("`{scope}{key}` is not defined"))
+                        .at(line_no + 1, column)
+                        .excerpt_from(text)
+                        .hint(hint)
+                        .into());
+                }
+            }
+            offset = close + 2;
+        }
+    }
+    Ok(())
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, std::path::PathBuf)>) -> Result<()> {

@@ -156,7 +156,7 @@ fn next_edition_builds_and_diff_reports_exactly_the_planted_changes() {
     assert_eq!(changes(0), ["2020", "2024", "caption"]);
     assert_eq!(changes(1), ["其他", "数字资产"]);
     assert_eq!(changes(2), ["row 国家数据局 / 《测试数据：2024 年新增政策》"]);
-    assert_eq!(changes(3), ["metrics.count_policies", "stated.scale_2024", "stated.share_assets"]);
+    assert_eq!(changes(3), ["m.count_policies", "n.scale_2024", "n.share_assets"]);
     let delta = json["items"][1]["changes"][1]["delta"].as_str().unwrap();
     assert_eq!(delta, "-4.44 pp", "percentages change in percentage points");
 }

@@ -31,7 +31,8 @@ pub fn read(path: &Path, columns: &[ColumnSpec], key: &[String]) -> Result<DataF
         for (i, spec) in columns.iter().enumerate() {
             let pos = positions[i];
             let raw = record.get(pos).unwrap_or("");
-            let located = |msg: String| InputError::new(path, msg).at(line, pos + 1).field(&spec.name);
+            let column = text.lines().nth(line.saturating_sub(1)).map_or(pos + 1, |l| field_column(l, pos));
+            let located = |msg: String| InputError::new(path, msg).at(line, column).field(&spec.name).excerpt_from(text);
             if raw != raw.trim() {
                 return Err(located(format!("cell `{raw}` has leading or trailing spaces"))
                     .hint("remove the spaces; data/README.md keeps cells trimmed")
@@ -67,6 +68,22 @@ pub fn read(path: &Path, columns: &[ColumnSpec], key: &[String]) -> Result<DataF
     DataFrame::new(height, series).map_err(|e| InputError::new(path, format!("could not build the table: {e}")).into())
 }
 
+/// The 1-based character column where field `index` of a CSV line starts.
+fn field_column(line: &str, index: usize) -> usize {
+    let (mut field, mut quoted) = (0, false);
+    for (i, c) in line.chars().enumerate() {
+        if field == index {
+            return i + 1;
+        }
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => field += 1,
+            _ => {}
+        }
+    }
+    line.chars().count() + 1
+}
+
 fn names(columns: &[ColumnSpec]) -> String {
     columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(",")
 }
@@ -80,10 +97,13 @@ fn match_header(path: &Path, header: &csv::StringRecord, columns: &[ColumnSpec])
                 Some(n) => format!("did you mean `{n}`? Declared columns: {}", names(columns)),
                 None => format!("declare it in the YAML, or remove it; declared columns: {}", names(columns)),
             };
-            return Err(InputError::new(path, format!("unknown column `{name}`")).at(1, i + 1).hint(hint).into());
+            let column = text_header_column(header, i);
+            return Err(InputError::new(path, format!("unknown column `{name}`")).at(1, column).hint(hint).into());
         }
         if found[..i].contains(name) {
-            return Err(InputError::new(path, format!("column `{name}` appears twice in the header")).at(1, i + 1).into());
+            return Err(InputError::new(path, format!("column `{name}` appears twice in the header"))
+                .at(1, text_header_column(header, i))
+                .into());
         }
     }
     columns
@@ -97,6 +117,11 @@ fn match_header(path: &Path, header: &csv::StringRecord, columns: &[ColumnSpec])
             })
         })
         .collect()
+}
+
+/// The character column where header field `i` starts.
+fn text_header_column(header: &csv::StringRecord, i: usize) -> usize {
+    header.iter().take(i).map(|f| f.chars().count() + 1).sum::<usize>() + 1
 }
 
 fn csv_error(path: &Path, e: &csv::Error) -> crate::error::Error {
