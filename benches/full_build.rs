@@ -26,6 +26,7 @@ fn main() {
     let scratch = std::env::temp_dir().join(format!("blockchain-report-bench-{}", std::process::id()));
     copy_dir(&repo.join("data"), &scratch.join("data"));
     copy_dir(&repo.join("templates"), &scratch.join("templates"));
+    copy_dir(&repo.join("assets"), &scratch.join("assets"));
     std::fs::copy(repo.join("report.yaml"), scratch.join("report.yaml")).unwrap();
 
     let runs = 15;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate templates/static/fonts/NotoSansSC-subset.otf.
+"""Regenerate assets/fonts/NotoSansSC-subset.otf.
 
 Takes the Simplified Chinese face (index 2) of Debian's fonts-noto-cjk
 NotoSansCJK-Regular.ttc and keeps ASCII, GB 2312, common full-width punctuation and every
@@ -13,7 +13,7 @@ from fontTools.ttLib import TTCollection
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TTC = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
-OUT = ROOT / "templates/static/fonts/NotoSansSC-subset.otf"
+OUT = ROOT / "assets/fonts/NotoSansSC-subset.otf"
 
 chars = set(chr(c) for c in range(0x20, 0x7F))
 for hi in range(0xA1, 0xF8):

@@ -48,7 +48,7 @@ impl Default for Settings {
         Self {
             data_dir: "data".into(),
             templates_dir: "templates".into(),
-            assets_dir: "templates/static".into(),
+            assets_dir: "assets".into(),
             output_dir: "output".into(),
             png_scale: 2.0,
         }

@@ -390,7 +390,7 @@ fn provenance_notes(meta: &FigureMeta, data: &crate::model::FigureData) -> Vec<S
     notes
 }
 
-/// Loads every template under `dir` (except README.md and static/), named by its path
+/// Loads every template under `dir` (except README.md), named by its path
 /// relative to it, with the filters and the placement functions registered first.
 fn load_templates(dir: &Path, catalog: &Catalog, facts: &Facts, charts: &[Chart]) -> Result<(Tera, Shared<Numbering>)> {
     let mut files = Vec::new();
@@ -471,9 +471,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, std::path::PathBuf)>)
     for entry in entries {
         let path = entry.map_err(|source| Error::Io { path: dir.to_path_buf(), source })?.path();
         if path.is_dir() {
-            if path.file_name().is_some_and(|n| n != "static") {
-                collect(root, &path, out)?;
-            }
+            collect(root, &path, out)?;
         } else if path.extension().is_some_and(|e| e == "md" || e == "html") && path.file_name().is_some_and(|n| n != "README.md") {
             let name = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
             out.push((name, path));

@@ -189,7 +189,7 @@ pub fn serve(config_path: &Path, port: u16) -> Result<()> {
     let watched = |session: &Option<Session>| -> Vec<(Edit, PathBuf)> {
         let (data, templates, assets) = match session {
             Some(s) => (s.project.data_dir(), s.project.templates_dir(), s.project.assets_dir()),
-            None => (root.join("data"), root.join("templates"), root.join("templates/static")),
+            None => (root.join("data"), root.join("templates"), root.join("assets")),
         };
         vec![(Edit::Config, config_path.to_path_buf()), (Edit::Data, data), (Edit::Templates, templates), (Edit::Templates, assets)]
     };

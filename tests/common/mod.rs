@@ -27,16 +27,17 @@ pub fn copy_dir(from: &Path, to: &Path) {
 pub fn mini() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("tests/fixtures/mini"), dir.path());
-    let assets = repo().join("templates/static");
-    edit(dir.path(), "report.yaml", "../../../templates/static", assets.to_str().unwrap());
+    let assets = repo().join("assets");
+    edit(dir.path(), "report.yaml", "../../../assets", assets.to_str().unwrap());
     dir
 }
 
-/// A scratch copy of the real edition: report.yaml, data/ and templates/.
+/// A scratch copy of the real edition: report.yaml, data/, templates/ and assets/.
 pub fn real() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("data"), &dir.path().join("data"));
     copy_dir(&repo().join("templates"), &dir.path().join("templates"));
+    copy_dir(&repo().join("assets"), &dir.path().join("assets"));
     std::fs::copy(repo().join("report.yaml"), dir.path().join("report.yaml")).unwrap();
     dir
 }
