@@ -13,7 +13,8 @@ use crate::model::{FigureData, Point, Status};
 use crate::numfmt;
 
 /// Text the bar charts draw besides the data, for the glyph check.
-pub const FIXED_TEXT: &str = "单位：注浅色虚线框为派生值中间色为外部来源未披露报告未给出数值灰色短线全部由数据表计算得出0123456789.-%（）";
+pub const FIXED_TEXT: &str =
+    "单位：注浅色虚线框为派生值中间色为外部来源未披露报告未给出数值灰色短线全部由数据表计算得出企业占比0123456789.-%（）";
 
 pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0x1f, 0x5f, 0xa8),

@@ -41,7 +41,7 @@ pub fn render(meta: &FigureMeta, data: &FigureData, font: &ChartFont, png_scale:
         .map_err(|c| chart_error(format!("character {c:?} (U+{:04X}) is not in the chart font", c as u32)))?;
     let svg = match meta.chart.as_str() {
         "keywords" => text::keywords(meta, font),
-        "structure" => text::structure(meta, font),
+        "structure" => text::structure(meta, data, font),
         "pie" => pie::draw(meta, data, font, false),
         "donut" => pie::draw(meta, data, font, true),
         "hbar" => hbar::draw(meta, data, font),

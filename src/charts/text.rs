@@ -8,6 +8,7 @@ use super::bars::{PALETTE, canvas, text, wrap};
 use super::font::ChartFont;
 use super::{HEIGHT, WIDTH};
 use crate::catalog::FigureMeta;
+use crate::model::FigureData;
 
 fn light(c: &RGBColor) -> RGBColor {
     RGBColor(c.0 / 8 + 222, c.1 / 8 + 222, c.2 / 8 + 222)
@@ -27,11 +28,11 @@ pub fn keywords(meta: &FigureMeta, font: &ChartFont) -> Result<String, String> {
             text(area, k, x0 + (cell_w - 16) / 2, y0 + cell_h / 2, 20.0, &color, Pos::new(HPos::Center, VPos::Center))?;
         }
         let _ = font;
-        Ok(())
+        super::bars::source(area, meta)
     })
 }
 
-pub fn structure(meta: &FigureMeta, font: &ChartFont) -> Result<String, String> {
+pub fn structure(meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Result<String, String> {
     canvas(|area| {
         let w = WIDTH as i32;
         text(area, &meta.caption, w / 2, 34, 22.0, &BLACK, Pos::new(HPos::Center, VPos::Center))?;
@@ -42,8 +43,13 @@ pub fn structure(meta: &FigureMeta, font: &ChartFont) -> Result<String, String> 
             let y0 = 70 + i as i32 * layer_h;
             area.draw(&Rectangle::new([(40, y0), (w - 40, y0 + layer_h - 12)], light(&color).filled())).map_err(|e| e.to_string())?;
             area.draw(&Rectangle::new([(40, y0), (230, y0 + layer_h - 12)], color.filled())).map_err(|e| e.to_string())?;
-            for (li, line) in wrap(font, &layer.name, 170.0, 18.0, 3).iter().enumerate() {
+            let lines = wrap(font, &layer.name, 170.0, 18.0, 3);
+            for (li, line) in lines.iter().enumerate() {
                 text(area, line, 135, y0 + 24 + li as i32 * 24, 18.0, &WHITE, Pos::new(HPos::Center, VPos::Center))?;
+            }
+            if let Some(share) = data.points.iter().find(|p| p.category == layer.name).and_then(|p| p.value) {
+                let label = format!("企业占比 {}%", crate::numfmt::number(share, 2));
+                text(area, &label, 135, y0 + 24 + lines.len() as i32 * 24 + 4, 15.0, &WHITE, Pos::new(HPos::Center, VPos::Center))?;
             }
             let items = layer.items.len().max(1) as i32;
             let item_w = (w - 290) / items;
@@ -58,6 +64,6 @@ pub fn structure(meta: &FigureMeta, font: &ChartFont) -> Result<String, String> 
                 }
             }
         }
-        Ok(())
+        super::bars::source(area, meta)
     })
 }

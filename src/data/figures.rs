@@ -41,7 +41,22 @@ pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, stated: &[Stated
         let df = csv_in::read(&csv, &point_columns(), &["series".to_string(), "category".to_string()])?;
         listed_points(&csv, meta, &df, stated)?
     } else {
-        Vec::new()
+        // The layer diagram: each layer's share, where the text states one.
+        let mut points = Vec::new();
+        for layer in &meta.layers {
+            if let Some(key) = &layer.share {
+                let s = lookup(yaml, 0, stated, key)?;
+                points.push(Point {
+                    series: String::new(),
+                    category: layer.name.clone(),
+                    value: Some(s.value),
+                    status: Status::Stated,
+                    qualifier: s.qualifier.clone(),
+                    provenance: format!("报告原文（{}）：{}", s.location, s.quote),
+                });
+            }
+        }
+        points
     };
     // A yearly bar_line figure whose CSV lists only the values gets its growth line here;
     // one that lists a second series already has its line.
