@@ -254,7 +254,7 @@ fn check_table(path: &Path, meta: &TableMeta) -> Result<()> {
     Ok(())
 }
 
-const CHART_KINDS: &[&str] = &["bar", "bar_line", "hbar", "grouped_bar", "stacked_bar", "pie", "donut", "keywords", "structure"];
+const CHART_KINDS: &[&str] = &["bar", "bar_line", "hbar", "grouped_bar", "stacked_bar", "pie", "donut", "cards", "keywords", "structure"];
 
 fn check_figure(path: &Path, meta: &FigureMeta) -> Result<()> {
     if !CHART_KINDS.contains(&meta.chart.as_str()) {

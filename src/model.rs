@@ -55,6 +55,8 @@ pub struct Point {
     pub status: Status,
     /// 约, 超, 近 … as printed, for stated values.
     pub qualifier: Option<String>,
+    /// The stated value's own unit (笔, 亿元), where it differs from point to point.
+    pub unit: Option<String>,
     /// One line a reader can check: the sentence, the formula and inputs, or the source.
     pub provenance: String,
 }

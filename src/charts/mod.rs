@@ -41,6 +41,7 @@ pub fn render(meta: &FigureMeta, data: &FigureData, font: &ChartFont, png_scale:
         .map_err(|c| chart_error(format!("character {c:?} (U+{:04X}) is not in the chart font", c as u32)))?;
     let svg = match meta.chart.as_str() {
         "keywords" => text::keywords(meta, font),
+        "cards" => text::cards(meta, data, font),
         "structure" => text::structure(meta, data, font),
         "pie" => pie::draw(meta, data, font, false),
         "donut" => pie::draw(meta, data, font, true),
@@ -88,6 +89,7 @@ pub fn alt_text(meta: &FigureMeta, data: &FigureData) -> String {
                 Status::External => "（外部来源）",
                 _ => "",
             };
+            let unit = p.unit.as_deref().filter(|u| !u.is_empty()).unwrap_or(unit);
             format!("{}{}{unit}{tag}", p.qualifier.as_deref().unwrap_or(""), numfmt::number(v, 2))
         }
         None => "未披露".to_string(),

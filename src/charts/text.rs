@@ -67,3 +67,35 @@ pub fn structure(meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Resu
         super::bars::source(area, meta)
     })
 }
+
+/// A few headline numbers in different units (图 1-13: deals and amount): one card each,
+/// value with its own unit, since bars on one axis would compare 笔 with 亿元.
+pub fn cards(meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Result<String, String> {
+    canvas(|area| {
+        let w = WIDTH as i32;
+        text(area, &meta.caption, w / 2, 34, 22.0, &BLACK, Pos::new(HPos::Center, VPos::Center))?;
+        let n = data.points.len().max(1) as i32;
+        let card_w = ((w - 80) / n).min(360);
+        let left = (w - card_w * n) / 2;
+        for (i, p) in data.points.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            let x0 = left + i as i32 * card_w + 12;
+            let (y0, y1) = (130, HEIGHT as i32 - 130);
+            area.draw(&Rectangle::new([(x0, y0), (x0 + card_w - 24, y1)], light(&color).filled())).map_err(|e| e.to_string())?;
+            let cx = x0 + (card_w - 24) / 2;
+            let name = if p.series.is_empty() { p.category.clone() } else { p.series.clone() };
+            for (li, line) in wrap(font, &name, (card_w - 60) as f32, 22.0, 2).iter().enumerate() {
+                text(area, line, cx, y0 + 50 + li as i32 * 28, 22.0, &color, Pos::new(HPos::Center, VPos::Center))?;
+            }
+            let value = match p.value {
+                Some(v) => format!("{}{}", p.qualifier.as_deref().unwrap_or(""), crate::numfmt::number(v, 2)),
+                None => "未披露".to_string(),
+            };
+            text(area, &value, cx, (y0 + y1) / 2 + 20, 64.0, &color, Pos::new(HPos::Center, VPos::Center))?;
+            let unit = p.unit.clone().or_else(|| data.unit.clone()).unwrap_or_default();
+            let below = if p.series.is_empty() { unit } else { format!("{unit}（{}）", p.category) };
+            text(area, &below, cx, y1 - 40, 20.0, &color, Pos::new(HPos::Center, VPos::Center))?;
+        }
+        super::bars::source(area, meta)
+    })
+}

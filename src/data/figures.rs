@@ -52,6 +52,7 @@ pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, stated: &[Stated
                     value: Some(s.value),
                     status: Status::Stated,
                     qualifier: s.qualifier.clone(),
+                    unit: Some(s.unit.clone()),
                     provenance: format!("报告原文（{}）：{}", s.location, s.quote),
                 });
             }
@@ -109,6 +110,7 @@ fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, stated: &[Stated
             value: None,
             status,
             qualifier: None,
+            unit: None,
             provenance: String::new(),
         };
         match status {
@@ -116,6 +118,7 @@ fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, stated: &[Stated
                 let s = lookup(csv, line, stated, &reference)?;
                 p.value = Some(s.value);
                 p.qualifier = s.qualifier.clone();
+                p.unit = Some(s.unit.clone());
                 p.provenance = format!("报告原文（{}）：{}", s.location, s.quote);
             }
             Status::External => {
@@ -228,6 +231,7 @@ fn add_growth(yaml: &Path, points: &mut Vec<Point>) -> Result<()> {
             value: rate,
             status: if rate.is_some() { Status::Derived } else { Status::Missing },
             qualifier: None,
+            unit: Some("%".into()),
             provenance: if rate.is_some() {
                 "派生值：(当年值 − 上年值) ÷ 上年值 × 100".into()
             } else {

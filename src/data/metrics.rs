@@ -396,7 +396,7 @@ fn metaverse_by_province(frames: &Frames) -> Result<DataFrame> {
 }
 
 fn point(series: &str, category: String, value: Option<f64>, provenance: String) -> Point {
-    Point { series: series.to_string(), category, value, status: Status::Derived, qualifier: None, provenance }
+    Point { series: series.to_string(), category, value, status: Status::Derived, qualifier: None, unit: None, provenance }
 }
 
 /// The points of a figure computed from the tables by a named metric.
@@ -449,6 +449,7 @@ pub fn figure_points(name: &str, frames: &Frames) -> Result<Option<Vec<Point>>> 
                     value: counts[i],
                     status: Status::Derived,
                     qualifier: None,
+                    unit: None,
                     provenance: "附表 4 按区域和成立年份计数".into(),
                 })
                 .collect()
