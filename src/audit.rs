@@ -239,40 +239,37 @@ fn compare(s: &Stated, actual: f64) -> (Severity, String) {
     let over = q.contains('超') || q.contains('余') || q.contains("以上") || q.contains('多');
     if over {
         if actual > s.value {
-            return (Severity::Agrees, "above the stated value, as 超/余 says".into());
+            return (Severity::Agrees, "数据高于所述数值，与“超/余”相符".into());
         }
         if close {
             return (
                 Severity::Minor,
-                format!("the text says {q}{}, the data gives exactly {}", numfmt::number(s.value, 4), numfmt::number(actual, 4)),
+                format!("正文称“{q}{}”，数据恰为 {}，并未超过", numfmt::number(s.value, 4), numfmt::number(actual, 4)),
             );
         }
-        return (
-            Severity::Contradiction,
-            format!("the text says {q}{}, the data gives only {}", numfmt::number(s.value, 4), numfmt::number(actual, d + 2)),
-        );
+        return (Severity::Contradiction, format!("正文称“{q}{}”，数据只有 {}", numfmt::number(s.value, 4), numfmt::number(actual, d + 2)));
     }
     if q.contains('近') {
         return if actual <= s.value && rel <= 0.1 {
-            (Severity::Agrees, "just under the stated value, as 近 says".into())
+            (Severity::Agrees, "数据略低于所述数值，与“近”相符".into())
         } else {
-            (Severity::Contradiction, format!("近{} does not describe {}", numfmt::number(s.value, 4), numfmt::number(actual, d + 2)))
+            (Severity::Contradiction, format!("“近{}”与数据 {} 不符", numfmt::number(s.value, 4), numfmt::number(actual, d + 2)))
         };
     }
     if q.contains('约') || q.contains("左右") {
         return if rel <= 0.05 || close {
-            (Severity::Agrees, "within 5%, as 约 allows".into())
+            (Severity::Agrees, "相差在 5% 以内，与“约”相符".into())
         } else {
             (
                 Severity::Contradiction,
-                format!("约{} is {:.0}% away from {}", numfmt::number(s.value, 4), rel * 100.0, numfmt::number(actual, d + 2)),
+                format!("“约{}”与数据 {} 相差 {:.0}%", numfmt::number(s.value, 4), numfmt::number(actual, d + 2), rel * 100.0),
             )
         };
     }
     if close {
-        (Severity::Agrees, format!("{} rounds to the printed {}", numfmt::number(actual, d + 2), numfmt::number(s.value, 4)))
+        (Severity::Agrees, format!("数据 {} 四舍五入后即为所述的 {}", numfmt::number(actual, d + 2), numfmt::number(s.value, 4)))
     } else {
-        (Severity::Contradiction, format!("the text says {}, the data gives {}", numfmt::number(s.value, 4), numfmt::number(actual, d + 2)))
+        (Severity::Contradiction, format!("正文为 {}，按数据重算为 {}", numfmt::number(s.value, 4), numfmt::number(actual, d + 2)))
     }
 }
 
@@ -314,13 +311,13 @@ pub fn run(catalog: &Catalog, facts: &Facts) -> Result<Audit> {
                         Severity::Agrees,
                         format!("上年约 {}", numfmt::number(implied, 2)),
                         words,
-                        "a whole previous-year count gives this rate".to_string(),
+                        "存在整数的上年数量可得出此增长率".to_string(),
                     )
                 } else {
                     let msg = format!(
-                        "no whole number of the previous year gives {} growth to {}: it would be {}",
-                        numfmt::number(s.value, 4) + "%",
+                        "由 {} 与增长率 {} 反推上年为 {}，不是整数，没有整数的上年数量能得出这一增长率",
                         numfmt::number(cur, 4),
+                        numfmt::number(s.value, 4) + "%",
                         numfmt::number(implied, 2)
                     );
                     (Severity::Contradiction, format!("上年 {}", numfmt::number(implied, 2)), words, msg)
@@ -340,7 +337,7 @@ pub fn run(catalog: &Catalog, facts: &Facts) -> Result<Audit> {
                 };
                 let sev = if found.starts_with(&printed) { Severity::Agrees } else { Severity::Contradiction };
                 let msg = format!(
-                    "the text dates it {printed}, {} dates it {found}",
+                    "正文所述日期为 {printed}，{} 中为 {found}",
                     catalog.table(&cell.table).map_or(cell.table.clone(), |m| m.printed_number.clone())
                 );
                 (sev, found, format!("{} {} where {:?}", cell.table, cell.column, cell.filter), msg)
@@ -376,12 +373,7 @@ pub fn run(catalog: &Catalog, facts: &Facts) -> Result<Audit> {
         .stated
         .iter()
         .filter(|s| !checked.contains(&s.key))
-        .map(|s| {
-            (
-                s.key.clone(),
-                claims.unverifiable.get(&s.key).cloned().unwrap_or_else(|| "no table or other stated number to recompute it from".into()),
-            )
-        })
+        .map(|s| (s.key.clone(), claims.unverifiable.get(&s.key).cloned().unwrap_or_else(|| "没有可据以重算的数据表或其他陈述数字".into())))
         .collect();
     Ok(Audit { findings, unchecked })
 }
@@ -407,9 +399,9 @@ fn automatic(catalog: &Catalog, facts: &Facts) -> Vec<Finding> {
                 recomputed: format!("{lo}—{hi}"),
                 inputs: format!("years of data/figures/{}", meta.id),
                 message: if agrees {
-                    "the caption's years are the data's".into()
+                    "图题年份与数据年份一致".into()
                 } else {
-                    format!("the caption says {a}—{b}, the data covers {lo}—{hi}")
+                    format!("图题为 {a}—{b} 年，数据覆盖 {lo}—{hi} 年")
                 },
                 acknowledged: None,
             });
@@ -430,7 +422,7 @@ fn automatic(catalog: &Catalog, facts: &Facts) -> Vec<Finding> {
                     stated: printed.to_string(),
                     recomputed: n.to_string(),
                     inputs: format!("rows of {} with {} = {group}", meta.id, totals.column),
-                    message: format!("the printed subtotal of {group} against its rows"),
+                    message: format!("{group} 的印刷小计与其行数对照"),
                     acknowledged: None,
                 });
             }
@@ -453,7 +445,7 @@ fn automatic(catalog: &Catalog, facts: &Facts) -> Vec<Finding> {
                     stated: "1".into(),
                     recomputed: n.to_string(),
                     inputs: format!("{} column {}", meta.id, table.columns[i]),
-                    message: format!("「{name}」 is listed {n} times in {}", meta.printed_number),
+                    message: format!("「{name}」在{}中出现 {n} 次", meta.printed_number),
                     acknowledged: None,
                 });
             }

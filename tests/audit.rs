@@ -110,7 +110,7 @@ fn strict_check_fails_on_unacknowledged_and_passes_on_acknowledged() {
     let out = run();
     assert!(!out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("contradiction: policies-count") && stdout.contains("the text says 3, the data gives 2"), "{stdout}");
+    assert!(stdout.contains("contradiction: policies-count") && stdout.contains("正文为 3，按数据重算为 2"), "{stdout}");
     assert!(dir.path().join("output/audit.md").exists() && dir.path().join("output/audit.json").exists());
     std::fs::write(dir.path().join("data/audit-acknowledged.yaml"), "- {claim: policies-count, reason: 已核实}\n").unwrap();
     assert!(run().status.success());
