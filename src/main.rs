@@ -69,6 +69,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         // serve keeps running when report.yaml is broken, to show the error.
         return Ok(blockchain_report::serve::serve(&cli.config, port)?);
     }
+    if let Command::Diff { old, new, format, fail_on } = &cli.command {
+        // diff compares two builds; it needs no project of its own.
+        let scratch = std::env::temp_dir().join(format!("blockchain-report-diff-{}", std::process::id()));
+        // Revisions are read from the repository around report.yaml (or the current directory).
+        let root =
+            cli.config.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| std::path::PathBuf::from("."), |p| p.to_path_buf());
+        let result = (|| -> anyhow::Result<diff::Report> {
+            let a = diff::load(old, &root, &scratch.join("old"))?;
+            let b = diff::load(new, &root, &scratch.join("new"))?;
+            Ok(diff::compare(&a, &b))
+        })();
+        let _ = std::fs::remove_dir_all(&scratch);
+        let report = result?;
+        match format.as_str() {
+            "markdown" => print!("{}", diff::markdown(&report)),
+            "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+            "terminal" => print!("{}", diff::terminal(&report)),
+            other => anyhow::bail!("unknown format `{other}`: use terminal, markdown or json"),
+        }
+        match fail_on.as_str() {
+            "changed" if !report.is_empty() => std::process::exit(1),
+            "changed" | "none" => {}
+            other => anyhow::bail!("unknown --fail-on `{other}`: use changed or none"),
+        }
+        return Ok(());
+    }
     let project = build::Project::open(&cli.config)?;
     match cli.command {
         Command::Build => {
@@ -98,29 +124,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("{open} contradictions are not acknowledged in data/audit-acknowledged.yaml");
             }
         }
-        Command::Diff { old, new, format, fail_on } => {
-            let scratch = std::env::temp_dir().join(format!("blockchain-report-diff-{}", std::process::id()));
-            let root = project.root.clone();
-            let result = (|| -> anyhow::Result<diff::Report> {
-                let a = diff::load(&old, &root, &scratch.join("old"))?;
-                let b = diff::load(&new, &root, &scratch.join("new"))?;
-                Ok(diff::compare(&a, &b))
-            })();
-            let _ = std::fs::remove_dir_all(&scratch);
-            let report = result?;
-            match format.as_str() {
-                "markdown" => print!("{}", diff::markdown(&report)),
-                "json" => println!("{}", serde_json::to_string_pretty(&report)?),
-                "terminal" => print!("{}", diff::terminal(&report)),
-                other => anyhow::bail!("unknown format `{other}`: use terminal, markdown or json"),
-            }
-            match fail_on.as_str() {
-                "changed" if !report.is_empty() => std::process::exit(1),
-                "changed" | "none" => {}
-                other => anyhow::bail!("unknown --fail-on `{other}`: use changed or none"),
-            }
-        }
-        Command::Serve { .. } => unreachable!("handled above"),
+        Command::Serve { .. } | Command::Diff { .. } => unreachable!("handled above"),
         Command::Vars { filter, json } => {
             let (_, facts) = project.load()?;
             let vars = render::variables(&facts);
