@@ -31,7 +31,7 @@ const LIVE_JS: &str = r#"(function () {
     if (!o) {
       o = document.createElement("pre");
       o.id = "__report_error";
-      o.style.cssText = "position:fixed;inset:1rem;z-index:9999;overflow:auto;margin:0;padding:1.2rem;background:#1e1e1e;color:#f3f3f3;font:14px/1.5 monospace;white-space:pre-wrap;border-left:6px solid #e5484d;box-shadow:0 4px 24px rgba(0,0,0,.4)";
+      o.style.cssText = "position:fixed;left:1rem;right:1rem;bottom:1rem;max-height:55vh;z-index:9999;overflow:auto;margin:0;padding:1.2rem;background:#1e1e1e;color:#f3f3f3;font:14px/1.5 monospace;white-space:pre;border-left:6px solid #e5484d;box-shadow:0 4px 24px rgba(0,0,0,.4)";
       document.body.appendChild(o);
     }
     o.textContent = "构建失败（仍显示上一次成功的版本）\n\n" + text;
