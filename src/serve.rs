@@ -34,12 +34,14 @@ const LIVE_JS: &str = r#"(function () {
       o.style.cssText = "position:fixed;left:1rem;right:1rem;bottom:1rem;max-height:55vh;z-index:9999;overflow:auto;margin:0;padding:1.2rem;background:#1e1e1e;color:#f3f3f3;font:14px/1.5 monospace;white-space:pre;border-left:6px solid #e5484d;box-shadow:0 4px 24px rgba(0,0,0,.4)";
       document.body.appendChild(o);
     }
-    o.textContent = "构建失败（仍显示上一次成功的版本）\n\n" + text;
+    o.textContent = (built ? "构建失败（仍显示上一次成功的版本）" : "构建失败（尚无成功的版本）") + "\n\n" + text;
   }
+  var built = false;
   function poll() {
     fetch("/__status", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (s) {
       if (version !== null && s.version !== version) { location.reload(); return; }
       version = s.version;
+      built = s.built;
       overlay(s.error);
     }).catch(function () {}).finally(function () { setTimeout(poll, 300); });
   }
@@ -80,7 +82,8 @@ fn handle(mut stream: TcpStream, served: &Mutex<Served>) {
     let Ok(served) = served.lock() else { return };
     match path {
         "/__status" => {
-            let body = serde_json::json!({ "version": served.version, "error": served.error }).to_string();
+            let body =
+                serde_json::json!({ "version": served.version, "error": served.error, "built": !served.files.is_empty() }).to_string();
             respond(&mut stream, "200 OK", "application/json", body.as_bytes());
         }
         "/__live.js" => respond(&mut stream, "200 OK", "text/javascript; charset=utf-8", LIVE_JS.as_bytes()),
@@ -91,9 +94,10 @@ fn handle(mut stream: TcpStream, served: &Mutex<Served>) {
             }
             Some(body) => respond(&mut stream, "200 OK", content_type(path), body),
             None if served.files.is_empty() => {
+                let note =
+                    if served.error.is_some() { "尚无成功的构建：修正错误后自动刷新。" } else { "正在构建……" };
                 let body = format!(
-                    "<!DOCTYPE html><meta charset=utf-8><body><script src=\"/__live.js\"></script><p>{}</p>",
-                    served.error.as_deref().unwrap_or("building…").replace('<', "&lt;")
+                    "<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=utf-8><body><p>{note}</p><script src=\"/__live.js\"></script>"
                 );
                 respond(&mut stream, "200 OK", "text/html; charset=utf-8", body.as_bytes());
             }
