@@ -82,3 +82,17 @@ fn data_edit_redraws_the_chart() {
     wait_for(port, "/charts/scale.svg", |b| b.contains("约62"));
     assert!(get(port, "/report.html").contains("约 62亿元"));
 }
+
+/// What serve does on a data edit: re-read the data, redraw only the charts whose inputs
+/// changed.
+#[test]
+fn a_data_edit_redraws_only_the_charts_that_use_it() {
+    use blockchain_report::build::{Project, Session};
+    let dir = mini();
+    let mut session = Session::open(Project::open(&dir.path().join("report.yaml")).unwrap()).unwrap();
+    assert_eq!(session.reload_data().unwrap(), Vec::<String>::new(), "nothing changed, nothing redrawn");
+    edit(dir.path(), "data/stated/ch1.csv", "scale_2023,60,", "scale_2023,62,");
+    assert_eq!(session.reload_data().unwrap(), ["scale"], "the shares chart does not use scale_2023");
+    edit(dir.path(), "data/stated/ch1.csv", "share_assets,54.44,", "share_assets,50,");
+    assert_eq!(session.reload_data().unwrap(), ["shares"]);
+}
