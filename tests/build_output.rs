@@ -172,3 +172,23 @@ fn diff_of_a_git_revision_against_itself_reports_no_changes() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "no changes\n");
 }
+
+/// A figure whose drawing changed while its values did not is reported as such.
+#[test]
+fn diff_reports_an_image_change_without_a_data_change() {
+    let dir = mini();
+    build(dir.path()).unwrap();
+    let before = tempfile::tempdir().unwrap();
+    copy_dir(&dir.path().join("output"), before.path());
+    edit(dir.path(), "data/figures/shares.yaml", "source_note: 测试研究院整理", "source_note: 测试研究院整理（修订）");
+    build(dir.path()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_blockchain-report"))
+        .args(["diff"])
+        .arg(before.path())
+        .arg(dir.path().join("output"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("figure 图 1-2 shares — 2023 年测试领域分布 [image changed, data unchanged]"), "{text}");
+    assert!(text.contains("1 items changed"), "{text}");
+}
