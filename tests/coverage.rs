@@ -172,3 +172,14 @@ fn the_report_reproduces_the_source_document() {
     }
     assert!(failed.is_empty(), "below 99%: {failed:?}");
 }
+
+/// Every stated number's quote is printed in the source document: its provenance is real.
+#[test]
+fn every_stated_quote_is_in_the_source() {
+    let source = std::fs::read_to_string(repo().join("../shared/source/report-2023-2024.txt")).unwrap();
+    let lines: Vec<&str> = source.lines().filter(|l| !is_artefact(l)).collect();
+    let text = normalize(&lines.join(""));
+    let (_, facts) = blockchain_report::build::Project::open(&repo().join("report.yaml")).unwrap().load().unwrap();
+    let missing: Vec<String> = facts.stated.iter().filter(|s| !text.contains(&normalize(&s.quote))).map(|s| format!("{}: {}", s.key, s.quote)).collect();
+    assert!(missing.is_empty(), "{} quotes not found in the source:\n{}", missing.len(), missing.join("\n"));
+}
