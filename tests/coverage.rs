@@ -183,3 +183,22 @@ fn every_stated_quote_is_in_the_source() {
     let missing: Vec<String> = facts.stated.iter().filter(|s| !text.contains(&normalize(&s.quote))).map(|s| format!("{}: {}", s.key, s.quote)).collect();
     assert!(missing.is_empty(), "{} quotes not found in the source:\n{}", missing.len(), missing.join("\n"));
 }
+
+/// Every external source is quoted from the collected historical data, and only high- or
+/// medium-confidence values are used.
+#[test]
+fn every_external_source_is_quoted_from_the_reference() {
+    let reference = normalize(&std::fs::read_to_string(repo().join("../shared/reference/historical-data.md")).unwrap());
+    let (catalog, facts) = blockchain_report::build::Project::open(&repo().join("report.yaml")).unwrap().load().unwrap();
+    let mut checked = 0;
+    for (_, meta) in &catalog.figures {
+        for (key, source) in &meta.sources {
+            let quote = source.quote.as_deref().unwrap_or_else(|| panic!("{} {key}: an external source needs its quote", meta.id));
+            assert!(reference.contains(&normalize(quote)), "{} {key}: quote not in historical-data.md: {quote}", meta.id);
+            checked += 1;
+        }
+        let used: Vec<_> = facts.figure(&meta.id).unwrap().points.iter().filter(|p| p.status == blockchain_report::model::Status::External).collect();
+        assert!(used.iter().all(|p| p.provenance.contains("可信度 high") || p.provenance.contains("可信度 medium")), "{}: only high or medium confidence", meta.id);
+    }
+    assert!(checked >= 5, "{checked}");
+}
