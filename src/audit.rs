@@ -53,6 +53,10 @@ pub struct Claim {
     pub quote: Option<String>,
     #[serde(default, rename = "where")]
     pub location: Option<String>,
+    /// rank: the text names this item alone at its rank ("居首", "紧随其后"), so a tie in
+    /// the data is worth a note.
+    #[serde(default)]
+    pub sole: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -218,6 +222,17 @@ fn eval(e: &Expr, facts: &Facts, path: &Path) -> Result<(f64, String)> {
     Err(claims_error(path, "an expression needs one of metric, stated, value, count, sum, share".into()))
 }
 
+/// For a rank metric (`…_rank:NAME`): the others that share the rank, which a text saying
+/// "first" or "leads" passes over.
+fn ties<'a>(e: &Expr, rank: f64, facts: &'a Facts) -> Vec<&'a str> {
+    let Some((prefix, name)) = e.metric.as_deref().and_then(|m| m.split_once(':')) else { return Vec::new() };
+    facts
+        .metrics
+        .iter()
+        .filter_map(|m| m.name.split_once(':').filter(|(p, n)| *p == prefix && *n != name && m.value == rank).map(|(_, n)| n))
+        .collect()
+}
+
 /// Decimals as printed: 34.3 → 1, 14.89 → 2, 56 → 0.
 fn decimals(v: f64) -> usize {
     let s = numfmt::number(v, 6);
@@ -345,7 +360,23 @@ pub fn run(catalog: &Catalog, facts: &Facts) -> Result<Audit> {
             _ => {
                 let e = c.recompute.as_ref().ok_or_else(|| claims_error(&path, format!("claim `{}`: needs `recompute`", c.id)))?;
                 let (v, words) = eval(e, facts, &path)?;
-                let (sev, msg) = compare(s, v);
+                let (mut sev, mut msg) = compare(s, v);
+                if c.kind == "rank" {
+                    let tied = ties(e, v, facts);
+                    msg = if sev == Severity::Agrees {
+                        format!("名次一致：第 {} 位", numfmt::number(v, 0))
+                    } else {
+                        format!("正文为第 {} 位，数据为第 {} 位", numfmt::number(s.value, 0), numfmt::number(v, 0))
+                    };
+                    match (tied.is_empty(), c.sole && sev == Severity::Agrees) {
+                        (true, _) => {}
+                        (false, true) => {
+                            sev = Severity::Minor;
+                            msg.push_str(&format!("，但正文只提此一项，数据中与{}并列", tied.join("、")));
+                        }
+                        (false, false) => msg.push_str(&format!("，与{}并列", tied.join("、"))),
+                    }
+                }
                 (sev, format!("{}{}", numfmt::number(v, 4), s.unit), words, msg)
             }
         };

@@ -115,3 +115,15 @@ fn strict_check_fails_on_unacknowledged_and_passes_on_acknowledged() {
     std::fs::write(dir.path().join("data/audit-acknowledged.yaml"), "- {claim: policies-count, reason: 已核实}\n").unwrap();
     assert!(run().status.success());
 }
+
+#[test]
+fn a_sole_first_that_the_data_ties_is_minor() {
+    let dir = mini();
+    let csv = dir.path().join("data/tables/industry-parks.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    std::fs::write(&csv, format!("{text}华北地区,北京,北京,2023-06,北京丁园,政府\n")).unwrap();
+    let a = audit(dir.path());
+    let f = a.findings.iter().find(|f| f.id == "hangzhou-first").unwrap();
+    assert_eq!(f.severity, Severity::Minor, "{}", f.message);
+    assert!(f.message.contains("与北京并列"), "{}", f.message);
+}

@@ -180,7 +180,8 @@ fn every_stated_quote_is_in_the_source() {
     let lines: Vec<&str> = source.lines().filter(|l| !is_artefact(l)).collect();
     let text = normalize(&lines.join(""));
     let (_, facts) = blockchain_report::build::Project::open(&repo().join("report.yaml")).unwrap().load().unwrap();
-    let missing: Vec<String> = facts.stated.iter().filter(|s| !text.contains(&normalize(&s.quote))).map(|s| format!("{}: {}", s.key, s.quote)).collect();
+    let missing: Vec<String> =
+        facts.stated.iter().filter(|s| !text.contains(&normalize(&s.quote))).map(|s| format!("{}: {}", s.key, s.quote)).collect();
     assert!(missing.is_empty(), "{} quotes not found in the source:\n{}", missing.len(), missing.join("\n"));
 }
 
@@ -197,8 +198,13 @@ fn every_external_source_is_quoted_from_the_reference() {
             assert!(reference.contains(&normalize(quote)), "{} {key}: quote not in historical-data.md: {quote}", meta.id);
             checked += 1;
         }
-        let used: Vec<_> = facts.figure(&meta.id).unwrap().points.iter().filter(|p| p.status == blockchain_report::model::Status::External).collect();
-        assert!(used.iter().all(|p| p.provenance.contains("可信度 high") || p.provenance.contains("可信度 medium")), "{}: only high or medium confidence", meta.id);
+        let used: Vec<_> =
+            facts.figure(&meta.id).unwrap().points.iter().filter(|p| p.status == blockchain_report::model::Status::External).collect();
+        assert!(
+            used.iter().all(|p| p.provenance.contains("可信度 high") || p.provenance.contains("可信度 medium")),
+            "{}: only high or medium confidence",
+            meta.id
+        );
     }
     assert!(checked >= 5, "{checked}");
 }
