@@ -392,7 +392,12 @@ fn provenance_notes(meta: &FigureMeta, data: &crate::model::FigureData) -> Vec<S
 
 /// Loads every template under `dir` (except README.md), named by its path
 /// relative to it, with the filters and the placement functions registered first.
-fn load_templates(dir: &Path, catalog: &Catalog, facts: &Facts, charts: &[Chart]) -> Result<(Tera, Shared<Numbering>)> {
+fn load_templates(
+    dir: &Path,
+    facts: &Facts,
+    tables: &BTreeMap<String, Block>,
+    figures: &BTreeMap<String, Block>,
+) -> Result<(Tera, Shared<Numbering>)> {
     let mut files = Vec::new();
     collect(dir, dir, &mut files)?;
     files.sort();
@@ -400,10 +405,9 @@ fn load_templates(dir: &Path, catalog: &Catalog, facts: &Facts, charts: &[Chart]
     tera.autoescape_on([".html"]);
     register_filters(&mut tera);
     let numbering: Shared<Numbering> = Default::default();
-    let (tables, figures) = blocks(catalog, facts, charts);
     let all: BTreeMap<String, Block> = tables.iter().chain(figures.iter()).map(|(k, v)| (k.clone(), v.clone())).collect();
-    register_placement(&mut tera, "table", Kind::Table, tables, numbering.clone());
-    register_placement(&mut tera, "figure", Kind::Figure, figures, numbering.clone());
+    register_placement(&mut tera, "table", Kind::Table, tables.clone(), numbering.clone());
+    register_placement(&mut tera, "figure", Kind::Figure, figures.clone(), numbering.clone());
     let refs = numbering.clone();
     tera.register_function("ref", move |kwargs: Kwargs, _: &State| -> tera::TeraResult<String> {
         let id: String = kwargs.must_get("id")?;
@@ -549,7 +553,8 @@ fn listing(numbering: &Numbering, kind: Kind, blocks: &BTreeMap<String, Block>) 
 }
 
 pub fn render(templates_dir: &Path, config: &Config, catalog: &Catalog, facts: &Facts, charts: &[Chart]) -> Result<Rendered> {
-    let (tera, numbering) = load_templates(templates_dir, catalog, facts, charts)?;
+    let (tables, figures) = blocks(catalog, facts, charts);
+    let (tera, numbering) = load_templates(templates_dir, facts, &tables, &figures)?;
     let (year, month) = config.published();
     let mut ctx = Context::new();
     ctx.insert("edition", &config.edition);
@@ -566,7 +571,6 @@ pub fn render(templates_dir: &Path, config: &Config, catalog: &Catalog, facts: &
     // Pass 1 places every table and figure and finds the headings; pass 2 prints numbers.
     let first = tera.render("report.md", &ctx).map_err(|e| template_error(templates_dir, &e))?;
     let (_, headings) = anchor_headings(&first);
-    let (tables, figures) = blocks(catalog, facts, charts);
     let numbers = {
         let mut numbering = numbering.lock().map_err(|_| Error::Template("numbering lock poisoned".into()))?;
         numbering.assign();
