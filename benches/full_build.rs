@@ -2,19 +2,10 @@
 //! HTML) on a scratch copy of the project. Run with `cargo bench`: release profile, medians
 //! over repeated builds. A benchmark, not a test: it asserts nothing about time.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use blockchain_report::build::{self, Project};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() { copy_dir(&path, &target) } else { std::fs::copy(&path, &target).map(|_| ()).unwrap() }
-    }
-}
 
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
@@ -24,9 +15,9 @@ fn median(mut times: Vec<Duration>) -> Duration {
 fn main() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let scratch = std::env::temp_dir().join(format!("blockchain-report-bench-{}", std::process::id()));
-    copy_dir(&repo.join("data"), &scratch.join("data"));
-    copy_dir(&repo.join("templates"), &scratch.join("templates"));
-    copy_dir(&repo.join("assets"), &scratch.join("assets"));
+    blockchain_report::diff::copy_dir(&repo.join("data"), &scratch.join("data")).unwrap();
+    blockchain_report::diff::copy_dir(&repo.join("templates"), &scratch.join("templates")).unwrap();
+    blockchain_report::diff::copy_dir(&repo.join("assets"), &scratch.join("assets")).unwrap();
     std::fs::copy(repo.join("report.yaml"), scratch.join("report.yaml")).unwrap();
 
     let runs = 15;

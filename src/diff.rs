@@ -88,7 +88,8 @@ fn copy_project(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+/// Copies a directory tree (a project's data/, templates/, assets/).
+pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to).map_err(io(to))?;
     for entry in std::fs::read_dir(from).map_err(io(from))? {
         let path = entry.map_err(io(from))?.path();

@@ -11,16 +11,7 @@ pub fn repo() -> PathBuf {
 }
 
 pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
+    blockchain_report::diff::copy_dir(from, to).unwrap();
 }
 
 /// A scratch copy of the small fixture report (it uses the repository's font and stylesheet).
