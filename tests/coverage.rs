@@ -1,5 +1,5 @@
 //! How much of the source document the rendered report reproduces: the share of sentences,
-//! table cells, captions and numbers of ../shared/source/report-2023-2024.txt found in
+//! table cells, captions and numbers of sources/report-2023-2024.txt found in
 //! output/report.md, after removing PDF-extraction artefacts and white space on both sides.
 //! Each share must stay at or above 99%. The figures are printed with --nocapture.
 
@@ -73,7 +73,7 @@ impl Measure {
 
 #[test]
 fn the_report_reproduces_the_source_document() {
-    let source = std::fs::read_to_string(repo().join("../shared/source/report-2023-2024.txt")).expect("the source text beside the project");
+    let source = std::fs::read_to_string(repo().join("sources/report-2023-2024.txt")).expect("sources/report-2023-2024.txt, the project's copy of the source text");
     let dir = real();
     build(dir.path()).unwrap();
     // What a reader sees: the report's text and the text drawn in its charts (图 1-1 is a
@@ -176,7 +176,7 @@ fn the_report_reproduces_the_source_document() {
 /// Every stated number's quote is printed in the source document: its provenance is real.
 #[test]
 fn every_stated_quote_is_in_the_source() {
-    let source = std::fs::read_to_string(repo().join("../shared/source/report-2023-2024.txt")).unwrap();
+    let source = std::fs::read_to_string(repo().join("sources/report-2023-2024.txt")).unwrap();
     let lines: Vec<&str> = source.lines().filter(|l| !is_artefact(l)).collect();
     let text = normalize(&lines.join(""));
     let (_, facts) = blockchain_report::build::Project::open(&repo().join("report.yaml")).unwrap().load().unwrap();
@@ -189,7 +189,7 @@ fn every_stated_quote_is_in_the_source() {
 /// medium-confidence values are used.
 #[test]
 fn every_external_source_is_quoted_from_the_reference() {
-    let reference = normalize(&std::fs::read_to_string(repo().join("../shared/reference/historical-data.md")).unwrap());
+    let reference = normalize(&std::fs::read_to_string(repo().join("sources/historical-data.md")).unwrap());
     let (catalog, facts) = blockchain_report::build::Project::open(&repo().join("report.yaml")).unwrap().load().unwrap();
     let mut checked = 0;
     for (_, meta) in &catalog.figures {
