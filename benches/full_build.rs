@@ -26,7 +26,7 @@ fn main() {
     for _ in 0..runs + 1 {
         let t = Instant::now();
         let project = Project::open(&scratch.join("report.yaml")).unwrap();
-        build::build(&project).unwrap();
+        build::build(&project, Default::default()).unwrap();
         whole.push(t.elapsed());
         let t = Instant::now();
         project.load().unwrap();
@@ -41,7 +41,7 @@ fn main() {
     let mut template_edit = Vec::new();
     for _ in 0..runs + 1 {
         let t = Instant::now();
-        let (files, _) = session.files().unwrap();
+        let (files, _) = session.files(Default::default()).unwrap();
         build::write_atomically(&session.project.output_dir(), &files).unwrap();
         template_edit.push(t.elapsed());
     }

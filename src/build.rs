@@ -47,6 +47,38 @@ impl Project {
     }
 }
 
+/// Which editions of the report a build writes (`build --to md,html`); the charts, the
+/// data behind them, the manifest and the audit are written for every choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Targets {
+    pub md: bool,
+    pub html: bool,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets { md: true, html: true }
+    }
+}
+
+impl std::str::FromStr for Targets {
+    type Err = String;
+    fn from_str(list: &str) -> std::result::Result<Targets, String> {
+        let mut targets = Targets { md: false, html: false };
+        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match name {
+                "md" => targets.md = true,
+                "html" => targets.html = true,
+                other => return Err(format!("unknown output `{other}`: choose from md, html")),
+            }
+        }
+        if targets == (Targets { md: false, html: false }) {
+            return Err("choose at least one output: md, html".into());
+        }
+        Ok(targets)
+    }
+}
+
 /// What a build wrote, for the CLI's summary.
 pub struct Summary {
     pub tables: usize,
@@ -111,12 +143,17 @@ impl Session {
     }
 
     /// Renders the templates and assembles every output file (nothing is written).
-    pub fn files(&self) -> Result<(Files, crate::audit::Audit)> {
+    pub fn files(&self, targets: Targets) -> Result<(Files, crate::audit::Audit)> {
         let project = &self.project;
         let (catalog, facts, charts) = (&self.catalog, &self.facts, &self.charts);
         let rendered = render::render(&project.templates_dir(), &project.config, catalog, facts, charts)?;
-        let mut files: Vec<(PathBuf, Vec<u8>)> =
-            vec![("report.md".into(), rendered.markdown.into_bytes()), ("report.html".into(), rendered.html.into_bytes())];
+        let mut files: Files = Vec::new();
+        if targets.md {
+            files.push(("report.md".into(), rendered.markdown.into_bytes()));
+        }
+        if targets.html {
+            files.push(("report.html".into(), rendered.html.into_bytes()));
+        }
         for chart in charts {
             files.push((format!("charts/{}.svg", chart.id).into(), chart.svg.clone().into_bytes()));
             files.push((format!("charts/{}.png", chart.id).into(), chart.png.clone()));
@@ -141,9 +178,9 @@ impl Session {
     }
 }
 
-pub fn build(project: &Project) -> Result<Summary> {
+pub fn build(project: &Project, targets: Targets) -> Result<Summary> {
     let session = Session::open(Project { root: project.root.clone(), config: project.config.clone() })?;
-    let (files, audit) = session.files()?;
+    let (files, audit) = session.files(targets)?;
     write_atomically(&project.output_dir(), &files)?;
     Ok(Summary { tables: session.facts.tables.len(), figures: session.charts.len(), files: files.len(), audit })
 }

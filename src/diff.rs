@@ -67,7 +67,7 @@ pub fn load(spec: &str, project_root: &Path, scratch: &Path) -> Result<Manifest>
     let copy = scratch.join(format!("{}-project", spec.replace(['/', ':', '.'], "_")));
     copy_project(&project, &copy)?;
     let p = crate::build::Project::open(&copy.join("report.yaml"))?;
-    crate::build::build(&p)?;
+    crate::build::build(&p, Default::default())?;
     manifest_of(&p.output_dir())
 }
 

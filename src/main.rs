@@ -20,7 +20,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Build output/: report.md, report.html, charts and the data behind them.
-    Build,
+    Build {
+        /// The editions to write, comma-separated: md, html (default: all).
+        #[arg(long, default_value = "md,html")]
+        to: build::Targets,
+    },
     /// Recompute the numbers the text states and report every contradiction.
     Check {
         /// Exit non-zero on any contradiction not acknowledged in data/audit-acknowledged.yaml.
@@ -97,8 +101,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let project = build::Project::open(&cli.config)?;
     match cli.command {
-        Command::Build => {
-            let summary = build::build(&project).context("build failed; the previous output/ is unchanged")?;
+        Command::Build { to } => {
+            let summary = build::build(&project, to).context("build failed; the previous output/ is unchanged")?;
             println!(
                 "built {}: {} tables, {} figures, {} files",
                 project.output_dir().display(),

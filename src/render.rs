@@ -202,20 +202,87 @@ fn digits(kwargs: &Kwargs) -> tera::TeraResult<usize> {
     Ok(kwargs.get::<i64>("digits")?.unwrap_or(4).clamp(0, 8) as usize)
 }
 
-/// The number a filter is given; an undefined one is a key missing from data/.
-fn number_arg(v: &tera::Value) -> tera::TeraResult<f64> {
+/// Numbers printed in the prose are wrapped by the number filters as
+/// `MARK_OPEN name MARK_SEP text MARK_CLOSE` (Unicode private-use characters), so that each
+/// render target can show a number's provenance its own way from one rendered text: the
+/// Markdown drops the marks, the HTML turns them into elements that carry the provenance.
+pub const MARK_OPEN: char = '\u{E000}';
+pub const MARK_SEP: char = '\u{E001}';
+pub const MARK_CLOSE: char = '\u{E002}';
+
+/// The text without number marks: what Markdown (and any plain-text target) prints.
+pub fn strip_marks(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_name = false;
+    for c in text.chars() {
+        match c {
+            MARK_OPEN => in_name = true,
+            MARK_SEP => in_name = false,
+            MARK_CLOSE => {}
+            _ if in_name => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Replaces every number mark in rendered HTML with `replace(name, text)`.
+pub fn replace_marks(html: &str, mut replace: impl FnMut(&str, &str) -> String) -> String {
+    let mut out = String::with_capacity(html.len() + html.len() / 8);
+    let mut rest = html;
+    while let Some(open) = rest.find(MARK_OPEN) {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + MARK_OPEN.len_utf8()..];
+        let (Some(sep), Some(close)) = (after.find(MARK_SEP), after.find(MARK_CLOSE)) else {
+            rest = after;
+            continue;
+        };
+        if sep > close {
+            rest = after;
+            continue;
+        }
+        out.push_str(&replace(&after[..sep], &after[sep + MARK_SEP.len_utf8()..close]));
+        rest = &after[close + MARK_CLOSE.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The number a filter is given, and its name when it comes from `n.*` or `m.*`; an
+/// undefined one is a key missing from data/.
+fn number_arg(v: &tera::Value) -> tera::TeraResult<(f64, Option<String>)> {
     if v.is_undefined() {
         return Err(tera::Error::message(
             "this number is not defined: the key is not in data/stated/*.csv, or no metric has that name (`blockchain-report vars` lists them)",
         ));
     }
-    v.as_f64().ok_or_else(|| tera::Error::message(format!("expected a number, got `{v}`")))
+    if let (Some(value), Some(name)) = (v.get_from_path("value"), v.get_from_path("name")) {
+        let value = value.as_f64().ok_or_else(|| tera::Error::message(format!("expected a number, got `{value}`")))?;
+        return Ok((value, name.as_str().map(str::to_string)));
+    }
+    Ok((v.as_f64().ok_or_else(|| tera::Error::message(format!("expected a number, got `{v}`")))?, None))
+}
+
+/// A number's text, marked with its name when it has one.
+fn marked(name: Option<String>, text: String) -> String {
+    match name {
+        Some(name) => format!("{MARK_OPEN}{name}{MARK_SEP}{text}{MARK_CLOSE}"),
+        None => text,
+    }
+}
+
+/// What a template sees for `n.KEY`: the value, and the name the filters mark it with.
+#[derive(Serialize)]
+struct NamedNumber {
+    value: f64,
+    name: String,
 }
 
 fn register_filters(tera: &mut Tera) {
     fn filter(tera: &mut Tera, name: &'static str, show: fn(f64, usize) -> String) {
         tera.register_filter(name, move |v: &tera::Value, k: Kwargs, _: &State| -> tera::TeraResult<String> {
-            Ok(show(number_arg(v)?, digits(&k)?))
+            let (value, name) = number_arg(v)?;
+            Ok(marked(name, show(value, digits(&k)?)))
         });
     }
     filter(tera, "num", numfmt::number);
@@ -226,7 +293,8 @@ fn register_filters(tera: &mut Tera) {
     filter(tera, "wan", |v, d| format!("{}万", numfmt::number(v / 10000.0, d)));
     filter(tera, "cn", |v, _| chinese_number(v.round() as i64));
     tera.register_filter("fixed", |v: &tera::Value, k: Kwargs, _: &State| -> tera::TeraResult<String> {
-        Ok(numfmt::fixed(number_arg(v)?, k.get::<i64>("digits")?.unwrap_or(2).clamp(0, 8) as usize))
+        let (value, name) = number_arg(v)?;
+        Ok(marked(name, numfmt::fixed(value, k.get::<i64>("digits")?.unwrap_or(2).clamp(0, 8) as usize)))
     });
 }
 
@@ -494,6 +562,10 @@ fn template_error(dir: &Path, e: &tera::Error) -> Error {
     Error::Template(format!("in {}/:\n{msg}", dir.display()))
 }
 
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 /// A heading of the rendered Markdown, with its anchor.
 struct Heading {
     level: usize,
@@ -523,7 +595,7 @@ fn anchor_headings(markdown: &str) -> (String, Vec<Heading>) {
             }
             let anchor = if level == 2 { format!("sec-{h2}") } else { format!("sec-{h2}-{h3}") };
             out.push_str(&format!("<a id=\"{anchor}\"></a>\n\n"));
-            headings.push(Heading { level, anchor, text: line[level + 1..].trim().to_string() });
+            headings.push(Heading { level, anchor, text: strip_marks(line[level + 1..].trim()) });
         }
         out.push_str(line);
         out.push('\n');
@@ -560,8 +632,9 @@ pub fn render(templates_dir: &Path, config: &Config, catalog: &Catalog, facts: &
     ctx.insert("edition", &config.edition);
     ctx.insert("year", &config.edition.year);
     ctx.insert("published", &chinese_month(year, month));
-    let n: BTreeMap<&str, f64> = facts.stated.iter().map(|s| (s.key.as_str(), s.value)).collect();
-    let m: BTreeMap<&str, f64> = facts.metrics.iter().map(|m| (m.name.as_str(), m.value)).collect();
+    let named = |scope: &str, key: &str, value: f64| NamedNumber { value, name: format!("{scope}.{key}") };
+    let n: BTreeMap<&str, NamedNumber> = facts.stated.iter().map(|s| (s.key.as_str(), named("n", &s.key, s.value))).collect();
+    let m: BTreeMap<&str, NamedNumber> = facts.metrics.iter().map(|m| (m.name.as_str(), named("m", &m.name, m.value))).collect();
     ctx.insert("n", &n);
     ctx.insert("m", &m);
     ctx.insert("contents", "");
@@ -580,13 +653,27 @@ pub fn render(templates_dir: &Path, config: &Config, catalog: &Catalog, facts: &
         numbering.numbers.clone()
     };
     let second = tera.render("report.md", &ctx).map_err(|e| template_error(templates_dir, &e))?;
-    let (markdown, _) = anchor_headings(&second);
+    let (marked_markdown, _) = anchor_headings(&second);
+    let markdown = strip_marks(&marked_markdown);
 
     let mut options = pulldown_cmark::Options::empty();
     options.insert(pulldown_cmark::Options::ENABLE_TABLES);
     let mut body = String::new();
-    pulldown_cmark::html::push_html(&mut body, pulldown_cmark::Parser::new_ext(&markdown, options));
+    pulldown_cmark::html::push_html(&mut body, pulldown_cmark::Parser::new_ext(&marked_markdown, options));
     let body = inline_svgs(&body, charts);
+    let vars = variables(facts);
+    let body = replace_marks(&body, |name, text| {
+        let var = name.split_once('.').and_then(|(scope, key)| vars.get(scope)?.get(key));
+        match var {
+            Some(v) => format!(
+                "<span class=\"num num-{}\" data-name=\"{}\" title=\"{}\">{text}</span>",
+                v.kind,
+                html_escape(name),
+                html_escape(&v.provenance)
+            ),
+            None => text.to_string(),
+        }
+    });
     let mut page = Context::new();
     page.insert("edition", &config.edition);
     page.insert("body", &body);

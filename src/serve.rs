@@ -157,7 +157,7 @@ pub fn serve(config_path: &Path, port: u16) -> Result<()> {
     say(&format!("serving http://{address}/ (Ctrl-C to stop)"));
 
     let publish = |session: &Session, what: &str, started: Instant| {
-        let result = session.files().and_then(|(files, _)| {
+        let result = session.files(Default::default()).and_then(|(files, _)| {
             write_atomically(&session.project.output_dir(), &files)?;
             Ok(files)
         });

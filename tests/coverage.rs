@@ -73,7 +73,8 @@ impl Measure {
 
 #[test]
 fn the_report_reproduces_the_source_document() {
-    let source = std::fs::read_to_string(repo().join("sources/report-2023-2024.txt")).expect("sources/report-2023-2024.txt, the project's copy of the source text");
+    let source = std::fs::read_to_string(repo().join("sources/report-2023-2024.txt"))
+        .expect("sources/report-2023-2024.txt, the project's copy of the source text");
     let dir = real();
     build(dir.path()).unwrap();
     // What a reader sees: the report's text and the text drawn in its charts (图 1-1 is a

@@ -35,7 +35,7 @@ pub fn real() -> tempfile::TempDir {
 
 pub fn build(dir: &Path) -> Result<build::Summary, Error> {
     let project = Project::open(&dir.join("report.yaml"))?;
-    build::build(&project)
+    build::build(&project, Default::default())
 }
 
 pub fn read(dir: &Path, rel: &str) -> String {
