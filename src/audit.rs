@@ -1,11 +1,14 @@
-//! `check`: recomputes the numbers the text states and reports every contradiction.
+//! `check`: compares every derived number the document prints with its computation, and
+//! reports every contradiction.
 //!
-//! `data/claims.yaml` says, for each stated number that has a recomputable counterpart, how
-//! to recompute it (a table count, a sum, a share, a growth, a rank, a date). Automatic
-//! checks add qualifiers (超, 约, 近) against the value, caption year ranges against the
-//! data, printed group totals against row counts, and items listed twice in one table.
-//! `data/audit-acknowledged.yaml` lists reviewed contradictions of the published document,
-//! so that `check --strict` fails only on new ones.
+//! A derived number (`data/derived/*.yaml`) that the document prints keeps the printed value
+//! beside its formula; the audit compares the two within the rounding the text used and the
+//! meaning of its qualifier (超, 约, 近), checks that counts are whole and that a rank the
+//! text gives to one item alone is not tied. Automatic checks add caption year ranges,
+//! printed group totals and items listed twice in one table. `data/audit-acknowledged.yaml`
+//! lists reviewed contradictions of the published document with the editor's choice for the
+//! edition (print as published, or the computed value), so that `check --strict` fails only
+//! on new ones, or on reviewed ones whose computed value has changed since the review.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,106 +16,32 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
-use crate::error::{self, InputError, Result};
-use crate::model::{Cell, Facts, Stated};
+use crate::error::{self, Result};
+use crate::model::{Cell, Facts, Number, NumberKind};
 use crate::numfmt;
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Claims {
-    pub claims: Vec<Claim>,
-    /// Stated numbers that cannot be recomputed, with the reason.
-    #[serde(default)]
-    pub unverifiable: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Claim {
-    pub id: String,
-    /// The registry key of the printed number (for `date`: the key of the sentence's quote).
-    pub stated: String,
-    /// count, total, share, growth, rank or date: what kind of claim it is.
-    pub kind: String,
-    /// How to recompute it.
-    #[serde(default)]
-    pub recompute: Option<Expr>,
-    /// growth: the current value; the check asks whether a whole previous value exists.
-    #[serde(default)]
-    pub current: Option<Expr>,
-    /// date: the date the text prints (YYYY-MM) and the table cell it is compared with.
-    #[serde(default)]
-    pub printed: Option<String>,
-    #[serde(default)]
-    pub table_date: Option<TableCell>,
-    /// What the recomputation uses, in a sentence.
-    pub explain: String,
-    /// For claims about words rather than a registered number (a date in a sentence): the
-    /// printed clause and where it stands.
-    #[serde(default)]
-    pub quote: Option<String>,
-    #[serde(default, rename = "where")]
-    pub location: Option<String>,
-    /// rank: the text names this item alone at its rank ("居首", "紧随其后"), so a tie in
-    /// the data is worth a note.
-    #[serde(default)]
-    pub sole: bool,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct TableCell {
-    pub table: String,
-    pub column: String,
-    #[serde(rename = "where")]
-    pub filter: BTreeMap<String, String>,
-}
-
-/// How a number is recomputed: exactly one of the fields.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Expr {
-    #[serde(default)]
-    pub metric: Option<String>,
-    #[serde(default)]
-    pub stated: Option<String>,
-    #[serde(default)]
-    pub value: Option<f64>,
-    #[serde(default)]
-    pub count: Option<Count>,
-    #[serde(default)]
-    pub sum: Option<Vec<Expr>>,
-    #[serde(default)]
-    pub share: Option<Box<Share>>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Share {
-    pub part: Expr,
-    pub whole: Expr,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Count {
-    pub table: String,
-    /// column → exact text.
-    #[serde(default, rename = "where")]
-    pub filter: BTreeMap<String, String>,
-    /// column → text the cell must contain.
-    #[serde(default)]
-    pub contains: BTreeMap<String, String>,
-    /// (month column, year): rows dated in that year.
-    #[serde(default)]
-    pub year: Option<(String, i32)>,
-}
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Acknowledged {
     pub claim: String,
     pub reason: String,
+    /// What the edition prints: the published value, or the computed one.
+    #[serde(default)]
+    pub print: Print,
+    /// The computed value the review saw; a different one reopens the contradiction.
+    #[serde(default)]
+    pub computed: Option<String>,
+}
+
+/// The editor's choice for a reviewed contradiction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Print {
+    /// Print what the published document prints (a faithful reproduction).
+    #[default]
+    AsPublished,
+    /// Print the computed value.
+    Computed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -137,6 +66,9 @@ pub struct Finding {
     pub inputs: String,
     pub message: String,
     pub acknowledged: Option<String>,
+    /// For a reviewed contradiction: what the edition prints.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub print: Option<Print>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -154,98 +86,27 @@ impl Audit {
     }
 }
 
-fn claims_error(path: &Path, msg: String) -> error::Error {
-    InputError::new(path, msg).hint("see the header of data/claims.yaml").into()
-}
-
-/// Evaluates an expression, saying in words what it used.
-fn eval(e: &Expr, facts: &Facts, path: &Path) -> Result<(f64, String)> {
-    if let Some(name) = &e.metric {
-        let m = facts.metric(name).ok_or_else(|| claims_error(path, format!("unknown metric `{name}`")))?;
-        return Ok((m.value, format!("{name} = {}", numfmt::number(m.value, 4))));
-    }
-    if let Some(key) = &e.stated {
-        let s = facts.stated(key).ok_or_else(|| claims_error(path, format!("unknown stated key `{key}`")))?;
-        return Ok((s.value, format!("{key} = {}", numfmt::number(s.value, 4))));
-    }
-    if let Some(v) = e.value {
-        return Ok((v, numfmt::number(v, 4)));
-    }
-    if let Some(c) = &e.count {
-        let t = facts.table(&c.table).ok_or_else(|| claims_error(path, format!("unknown table `{}`", c.table)))?;
-        let col = |name: &str| {
-            t.columns.iter().position(|c| c == name).ok_or_else(|| claims_error(path, format!("table `{}` has no column `{name}`", t.id)))
-        };
-        let mut n = 0;
-        'rows: for row in &t.rows {
-            for (column, want) in &c.filter {
-                if row[col(column)?] != Cell::Text(want.clone()) {
-                    continue 'rows;
-                }
-            }
-            for (column, want) in &c.contains {
-                if !matches!(&row[col(column)?], Cell::Text(s) if s.contains(want.as_str())) {
-                    continue 'rows;
-                }
-            }
-            if let Some((column, year)) = &c.year
-                && !matches!(row[col(column)?], Cell::Month(y, _) | Cell::Date(y, _, _) if y == *year)
-            {
-                continue 'rows;
-            }
-            n += 1;
-        }
-        let mut what = vec![format!("rows of {}", c.table)];
-        what.extend(c.filter.iter().map(|(k, v)| format!("{k} = {v}")));
-        what.extend(c.contains.iter().map(|(k, v)| format!("{k} contains {v}")));
-        if let Some((k, y)) = &c.year {
-            what.push(format!("{k} in {y}"));
-        }
-        return Ok((n as f64, format!("{} = {n}", what.join(", "))));
-    }
-    if let Some(parts) = &e.sum {
-        let mut total = 0.0;
-        let mut words = Vec::new();
-        for p in parts {
-            let (v, w) = eval(p, facts, path)?;
-            total += v;
-            words.push(w);
-        }
-        return Ok((total, format!("sum of [{}] = {}", words.join("; "), numfmt::number(total, 4))));
-    }
-    if let Some(share) = &e.share {
-        let (p, pw) = eval(&share.part, facts, path)?;
-        let (w, ww) = eval(&share.whole, facts, path)?;
-        let v = p / w * 100.0;
-        return Ok((v, format!("({pw}) / ({ww}) × 100 = {}", numfmt::number(v, 4))));
-    }
-    Err(claims_error(path, "an expression needs one of metric, stated, value, count, sum, share".into()))
-}
-
-/// For a rank metric (`…_rank:NAME`): the others that share the rank, which a text saying
-/// "first" or "leads" passes over.
-fn ties<'a>(e: &Expr, rank: f64, facts: &'a Facts) -> Vec<&'a str> {
-    let Some((prefix, name)) = e.metric.as_deref().and_then(|m| m.split_once(':')) else { return Vec::new() };
-    facts
-        .metrics
-        .iter()
-        .filter_map(|m| m.name.split_once(':').filter(|(p, n)| *p == prefix && *n != name && m.value == rank).map(|(_, n)| n))
-        .collect()
-}
 
 /// Decimals as printed: 34.3 → 1, 14.89 → 2, 56 → 0.
-fn decimals(v: f64) -> usize {
-    let s = numfmt::number(v, 6);
-    s.split_once('.').map_or(0, |(_, f)| f.len())
+use crate::data::decimals;
+use crate::model::Printed;
+
+/// A value with its unit, as an editor reads it (months as 2023-12).
+fn with_unit(v: f64, unit: &str) -> String {
+    if unit == "年月" {
+        let m = v.round() as i64;
+        return format!("{}-{:02}", m / 100, m % 100);
+    }
+    format!("{}{unit}", numfmt::number(v, 4))
 }
 
-fn shown(s: &Stated) -> String {
-    format!("{}{}{}", s.qualifier.as_deref().unwrap_or(""), numfmt::number(s.value, 4), s.unit)
+fn printed_text(p: &Printed, unit: &str) -> String {
+    format!("{}{}", p.qualifier.as_deref().unwrap_or(""), with_unit(p.value, unit))
 }
 
-/// Compares a stated value with its recomputation, within the rounding the text used and
+/// Compares a printed value with its computation, within the rounding the text used and
 /// the meaning of its qualifier.
-fn compare(s: &Stated, actual: f64) -> (Severity, String) {
+fn compare(s: &Printed, actual: f64) -> (Severity, String) {
     let d = decimals(s.value);
     let rounded = numfmt::round_half_away(actual, d);
     let q = s.qualifier.as_deref().unwrap_or("");
@@ -298,115 +159,158 @@ fn growth_has_whole_previous(current: f64, growth: f64) -> (bool, f64) {
     (ok, implied)
 }
 
-pub fn run(catalog: &Catalog, facts: &Facts) -> Result<Audit> {
-    let path = catalog.root.join("claims.yaml");
-    // A project without claims still gets the automatic checks.
-    let claims: Claims = if path.exists() {
-        error::parse_yaml(&path, &error::read_to_string(&path)?)?
-    } else {
-        Claims { claims: Vec::new(), unverifiable: BTreeMap::new() }
-    };
-    let ack_path = catalog.root.join("audit-acknowledged.yaml");
-    let acknowledged: Vec<Acknowledged> =
-        if ack_path.exists() { error::parse_yaml(&ack_path, &error::read_to_string(&ack_path)?)? } else { Vec::new() };
-    let mut findings = Vec::new();
-    let mut checked = std::collections::BTreeSet::new();
+/// What kind of claim a printed derived number makes, from its formula.
+fn kind_of(n: &Number) -> &'static str {
+    let f = n.formula.as_deref().unwrap_or("");
+    match f.split('(').next().unwrap_or("") {
+        _ if n.unit == "年月" => "date",
+        "count" | "distinct" => "count",
+        "rank" => "rank",
+        "share" => "share",
+        "growth" | "cagr" => "growth",
+        "previous" => "growth",
+        _ if n.unit == "%" => "share",
+        _ => "total",
+    }
+}
 
-    for c in &claims.claims {
-        let s =
-            facts.stated(&c.stated).ok_or_else(|| claims_error(&path, format!("claim `{}`: unknown stated key `{}`", c.id, c.stated)))?;
-        checked.insert(s.key.clone());
-        let (severity, recomputed, inputs, message) = match c.kind.as_str() {
-            "growth" if c.current.is_some() => {
-                let e = c.current.as_ref().expect("checked");
-                let (cur, words) = eval(e, facts, &path)?;
-                let (ok, implied) = growth_has_whole_previous(cur, s.value);
-                if ok {
-                    (
-                        Severity::Agrees,
-                        format!("上年约 {}", numfmt::number(implied, 2)),
-                        words,
-                        "存在整数的上年数量可得出此增长率".to_string(),
-                    )
-                } else {
-                    let msg = format!(
-                        "由 {} 与增长率 {} 反推上年为 {}，不是整数，没有整数的上年数量能得出这一增长率",
-                        numfmt::number(cur, 4),
-                        numfmt::number(s.value, 4) + "%",
-                        numfmt::number(implied, 2)
-                    );
-                    (Severity::Contradiction, format!("上年 {}", numfmt::number(implied, 2)), words, msg)
-                }
+/// How the computation is described in the audit: the sentence, the formula and its inputs.
+fn inputs_of(n: &Number, facts: &Facts) -> String {
+    let values: Vec<String> = n
+        .inputs
+        .iter()
+        .filter_map(|i| facts.number(i).map(|v| format!("{i} = {}", numfmt::number(v.value, 4))))
+        .collect();
+    let mut out = format!("{} = {}", n.formula.as_deref().unwrap_or(""), numfmt::number(n.value, 4));
+    if !values.is_empty() {
+        out.push_str(&format!("；{}", values.join("，")));
+    }
+    if let Some(e) = &n.explain {
+        out.push_str(&format!("（{e}）"));
+    }
+    out
+}
+
+/// Reads `data/audit-acknowledged.yaml` (a project without it has reviewed nothing).
+pub fn acknowledgments(data_dir: &Path) -> Result<Vec<Acknowledged>> {
+    let path = data_dir.join("audit-acknowledged.yaml");
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    error::parse_yaml(&path, &error::read_to_string(&path)?)
+}
+
+pub fn run(catalog: &Catalog, facts: &Facts) -> Result<Audit> {
+    let acknowledged = acknowledgments(&catalog.root)?;
+    let mut findings = Vec::new();
+
+    for n in facts.numbers.iter().filter(|n| n.kind == NumberKind::Derived) {
+        let inputs = inputs_of(n, facts);
+        if n.whole {
+            let (ok, message) = whole(n, facts);
+            findings.push(Finding {
+                id: n.name.clone(),
+                kind: "growth".into(),
+                severity: if ok { Severity::Agrees } else { Severity::Contradiction },
+                location: n.defined.clone(),
+                quote: n.explain.clone().unwrap_or_default(),
+                stated: "整数".into(),
+                recomputed: with_unit(n.value, &n.unit),
+                inputs: inputs.clone(),
+                message,
+                acknowledged: None,
+                print: None,
+            });
+        }
+        let Some(p) = &n.printed else { continue };
+        let kind = kind_of(n);
+        let (mut severity, mut message) = if kind == "date" {
+            if (n.value - p.value).abs() < 1e-9 {
+                (Severity::Agrees, "正文所述年月与数据表一致".to_string())
+            } else {
+                (Severity::Contradiction, format!("正文所述为 {}，数据表中为 {}", with_unit(p.value, &n.unit), with_unit(n.value, &n.unit)))
             }
-            "date" => {
-                let cell =
-                    c.table_date.as_ref().ok_or_else(|| claims_error(&path, format!("claim `{}`: date needs `table_date`", c.id)))?;
-                let printed = c.printed.clone().unwrap_or_default();
-                let t = facts.table(&cell.table).ok_or_else(|| claims_error(&path, format!("unknown table `{}`", cell.table)))?;
-                let col = |n: &str| t.columns.iter().position(|c| c == n);
-                let row = t.rows.iter().find(|r| cell.filter.iter().all(|(k, v)| col(k).is_some_and(|i| r[i] == Cell::Text(v.clone()))));
-                let found = match row.and_then(|r| col(&cell.column).map(|i| &r[i])) {
-                    Some(Cell::Month(y, m)) => format!("{y}-{m:02}"),
-                    Some(Cell::Date(y, m, d)) => format!("{y}-{m:02}-{d:02}"),
-                    _ => return Err(claims_error(&path, format!("claim `{}`: no such row in `{}`", c.id, cell.table))),
-                };
-                let sev = if found.starts_with(&printed) { Severity::Agrees } else { Severity::Contradiction };
-                let msg = format!(
-                    "正文所述日期为 {printed}，{} 中为 {found}",
-                    catalog.table(&cell.table).map_or(cell.table.clone(), |m| m.printed_number.clone())
-                );
-                (sev, found, format!("{} {} where {:?}", cell.table, cell.column, cell.filter), msg)
-            }
-            _ => {
-                let e = c.recompute.as_ref().ok_or_else(|| claims_error(&path, format!("claim `{}`: needs `recompute`", c.id)))?;
-                let (v, words) = eval(e, facts, &path)?;
-                let (mut sev, mut msg) = compare(s, v);
-                if c.kind == "rank" {
-                    let tied = ties(e, v, facts);
-                    msg = if sev == Severity::Agrees {
-                        format!("名次一致：第 {} 位", numfmt::number(v, 0))
-                    } else {
-                        format!("正文为第 {} 位，数据为第 {} 位", numfmt::number(s.value, 0), numfmt::number(v, 0))
-                    };
-                    match (tied.is_empty(), c.sole && sev == Severity::Agrees) {
-                        (true, _) => {}
-                        (false, true) => {
-                            sev = Severity::Minor;
-                            msg.push_str(&format!("，但正文只提此一项，数据中与{}并列", tied.join("、")));
-                        }
-                        (false, false) => msg.push_str(&format!("，与{}并列", tied.join("、"))),
-                    }
-                }
-                (sev, format!("{}{}", numfmt::number(v, 4), s.unit), words, msg)
-            }
+        } else {
+            compare(p, n.value)
         };
+        if kind == "rank" {
+            message = if severity == Severity::Agrees {
+                format!("名次一致：第 {} 位", numfmt::number(n.value, 0))
+            } else {
+                format!("正文为第 {} 位，数据为第 {} 位", numfmt::number(p.value, 0), numfmt::number(n.value, 0))
+            };
+            match (n.ties.is_empty(), p.sole && severity == Severity::Agrees) {
+                (true, _) => {}
+                (false, true) => {
+                    severity = Severity::Minor;
+                    message.push_str(&format!("，但正文只提此一项，数据中与{}并列", n.ties.join("、")));
+                }
+                (false, false) => message.push_str(&format!("，与{}并列", n.ties.join("、"))),
+            }
+        }
         findings.push(Finding {
-            id: c.id.clone(),
-            kind: c.kind.clone(),
+            id: n.name.clone(),
+            kind: kind.into(),
             severity,
-            location: c.location.clone().unwrap_or_else(|| s.location.clone()),
-            quote: c.quote.clone().unwrap_or_else(|| s.quote.clone()),
-            stated: if c.kind == "date" { c.printed.clone().unwrap_or_default() } else { shown(s) },
-            recomputed,
-            inputs: inputs + &format!(" ({})", c.explain),
+            location: p.location.clone(),
+            quote: p.quote.clone(),
+            stated: printed_text(p, &n.unit),
+            recomputed: with_unit(n.value, &n.unit),
+            inputs,
             message,
             acknowledged: None,
+            print: None,
         });
     }
     findings.extend(automatic(catalog, facts));
     for f in &mut findings {
-        if f.severity != Severity::Agrees {
-            f.acknowledged = acknowledged.iter().find(|a| a.claim == f.id).map(|a| a.reason.clone());
+        if f.severity == Severity::Agrees {
+            continue;
+        }
+        let Some(a) = acknowledged.iter().find(|a| a.claim == f.id) else { continue };
+        match &a.computed {
+            Some(seen) if *seen != f.recomputed => {
+                // The data changed since the review: the contradiction is open again.
+                f.message.push_str(&format!("（复核时计算值为 {seen}，现为 {}，需重新复核）", f.recomputed));
+            }
+            _ => {
+                f.acknowledged = Some(a.reason.clone());
+                f.print = Some(a.print);
+            }
         }
     }
     findings.sort_by(|a, b| (a.severity, &a.location, &a.id).cmp(&(b.severity, &b.location, &b.id)));
     let unchecked = facts
-        .stated
+        .numbers
         .iter()
-        .filter(|s| !checked.contains(&s.key))
-        .map(|s| (s.key.clone(), claims.unverifiable.get(&s.key).cloned().unwrap_or_else(|| "没有可据以重算的数据表或其他陈述数字".into())))
+        .filter(|n| n.kind == NumberKind::Primary)
+        .map(|n| (n.name.clone(), "主要数字：data/ 中没有可据以计算它的数据".to_string()))
         .collect();
     Ok(Audit { findings, unchecked })
+}
+
+/// A count that must be whole. For a previous year implied by a printed growth rate, the
+/// question is whether some whole previous count gives that rate at the printed precision.
+fn whole(n: &Number, facts: &Facts) -> (bool, String) {
+    let formula = n.formula.as_deref().unwrap_or("");
+    if formula.starts_with("previous(") && n.inputs.len() >= 2 {
+        if let (Some(cur), Some(g)) = (facts.number(&n.inputs[0]), facts.number(&n.inputs[1])) {
+            let (ok, implied) = growth_has_whole_previous(cur.value, g.value);
+            let msg = if ok {
+                "存在整数的上年数量可得出此增长率".to_string()
+            } else {
+                format!(
+                    "由 {} 与增长率 {}% 反推上年为 {}，不是整数，没有整数的上年数量能得出这一增长率",
+                    numfmt::number(cur.value, 4),
+                    numfmt::number(g.value, 4),
+                    numfmt::number(implied, 2)
+                )
+            };
+            return (ok, msg);
+        }
+    }
+    let ok = (n.value - n.value.round()).abs() < 1e-9;
+    (ok, if ok { "数量为整数".into() } else { format!("数量应为整数，计算得 {}", numfmt::number(n.value, 4)) })
 }
 
 /// Checks that need no claim: caption year ranges, printed group totals, duplicates.
@@ -435,6 +339,7 @@ fn automatic(catalog: &Catalog, facts: &Facts) -> Vec<Finding> {
                     format!("图题为 {a}—{b} 年，数据覆盖 {lo}—{hi} 年")
                 },
                 acknowledged: None,
+                print: None,
             });
         }
     }
@@ -455,6 +360,7 @@ fn automatic(catalog: &Catalog, facts: &Facts) -> Vec<Finding> {
                     inputs: format!("rows of {} with {} = {group}", meta.id, totals.column),
                     message: format!("{group} 的印刷小计与其行数对照"),
                     acknowledged: None,
+                    print: None,
                 });
             }
         }
@@ -478,6 +384,7 @@ fn automatic(catalog: &Catalog, facts: &Facts) -> Vec<Finding> {
                     inputs: format!("{} column {}", meta.id, table.columns[i]),
                     message: format!("「{name}」在{}中出现 {n} 次", meta.printed_number),
                     acknowledged: None,
+                    print: None,
                 });
             }
         }
@@ -555,4 +462,71 @@ pub fn terminal(audit: &Audit) -> String {
         audit.unchecked.len()
     ));
     out
+}
+
+/// Which edition a build prints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Edition {
+    /// The reproduction: reviewed contradictions print as the editor chose (for 2023, as
+    /// published).
+    #[default]
+    Published,
+    /// The errata edition: every number prints its computed value, and each reviewed
+    /// contradiction carries the published value in a note.
+    Corrected,
+}
+
+/// What an edition prints for one number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shown {
+    pub value: f64,
+    pub digits: usize,
+    /// Printed as published although the data computes something else.
+    pub as_published: bool,
+    /// The corrected edition prints the computed value; this is what was published.
+    pub correction: Option<Printed>,
+}
+
+/// What the edition prints for every number: a primary its stated value; a derived number
+/// its computed value, rounded at the printed precision in the direction of the printed
+/// qualifier (超 905 floors, 近 ceils), unless the edition keeps a reviewed contradiction as
+/// published.
+pub fn shown(facts: &Facts, audit: &Audit, edition: Edition) -> BTreeMap<String, Shown> {
+    facts
+        .numbers
+        .iter()
+        .map(|n| {
+            let reviewed = audit
+                .findings
+                .iter()
+                .find(|f| f.id == n.name && f.severity == Severity::Contradiction && f.acknowledged.is_some());
+            let printed = n.printed.as_ref().filter(|_| n.kind == NumberKind::Derived);
+            let shown = match (reviewed, printed) {
+                (Some(f), Some(p)) if edition == Edition::Published && f.print == Some(Print::AsPublished) => {
+                    Shown { value: p.value, digits: decimals(p.value), as_published: true, correction: None }
+                }
+                (Some(_), Some(p)) if edition == Edition::Corrected => {
+                    Shown { value: toward_qualifier(n.value, n.digits, p), digits: n.digits, as_published: false, correction: Some(p.clone()) }
+                }
+                (_, Some(p)) => Shown { value: toward_qualifier(n.value, n.digits, p), digits: n.digits, as_published: false, correction: None },
+                _ => Shown { value: n.value, digits: n.digits, as_published: false, correction: None },
+            };
+            (n.name.clone(), shown)
+        })
+        .collect()
+}
+
+/// Rounds the way the printed qualifier reads: 超/余/多/以上 (more than) floor, 近 (nearly)
+/// ceils; otherwise the filters round half away from zero when showing.
+fn toward_qualifier(v: f64, digits: usize, p: &Printed) -> f64 {
+    let q = p.qualifier.as_deref().unwrap_or("");
+    let scale = 10f64.powi(digits as i32);
+    let snapped = numfmt::round_half_away(v * scale, 6);
+    if q.contains('超') || q.contains('余') || q.contains('多') || q.contains("以上") {
+        snapped.floor() / scale
+    } else if q.contains('近') {
+        snapped.ceil() / scale
+    } else {
+        v
+    }
 }

@@ -9,7 +9,8 @@ use crate::catalog::Catalog;
 use crate::charts::{self, ChartFont};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::model::{Cell, Facts};
+use crate::audit::Edition;
+use crate::model::{Cell, Facts, NumberKind};
 use crate::render;
 
 pub const FONT: &str = "fonts/NotoSansSC-subset.otf";
@@ -79,12 +80,31 @@ impl std::str::FromStr for Targets {
     }
 }
 
+/// How a build runs: which outputs, which edition.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub targets: Targets,
+    pub edition: Edition,
+}
+
 /// What a build wrote, for the CLI's summary.
 pub struct Summary {
     pub tables: usize,
     pub figures: usize,
     pub files: usize,
     pub audit: crate::audit::Audit,
+    pub numbers: NumberCounts,
+}
+
+/// The numbers printed in the prose, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NumberCounts {
+    pub computed: usize,
+    pub primary: usize,
+    /// Printed as published although the data computes something else (reviewed).
+    pub as_published: usize,
+    /// Printed as computed with the published value in a note (the corrected edition).
+    pub corrected: usize,
 }
 
 /// Output files: path under output/, bytes.
@@ -100,6 +120,8 @@ pub struct Session {
     charts: Vec<charts::Chart>,
     /// What each chart was drawn from, to know which to redraw after a data change.
     chart_inputs: BTreeMap<String, String>,
+    /// Which edition the prose prints.
+    pub edition: Edition,
 }
 
 /// A chart's inputs (its metadata and its points) as one comparable string.
@@ -111,7 +133,8 @@ impl Session {
     pub fn open(project: Project) -> Result<Session> {
         let (catalog, facts) = project.load()?;
         let font = ChartFont::load(&project.assets_dir().join(FONT))?;
-        let mut session = Session { project, catalog, facts, font, charts: Vec::new(), chart_inputs: BTreeMap::new() };
+        let mut session =
+            Session { project, catalog, facts, font, charts: Vec::new(), chart_inputs: BTreeMap::new(), edition: Edition::default() };
         session.draw_changed_charts()?;
         Ok(session)
     }
@@ -144,9 +167,28 @@ impl Session {
 
     /// Renders the templates and assembles every output file (nothing is written).
     pub fn files(&self, targets: Targets) -> Result<(Files, crate::audit::Audit)> {
+        self.files_counted(targets).map(|(files, audit, _)| (files, audit))
+    }
+
+    /// The output files, the audit, and how many numbers of each kind the prose prints.
+    pub fn files_counted(&self, targets: Targets) -> Result<(Files, crate::audit::Audit, NumberCounts)> {
         let project = &self.project;
         let (catalog, facts, charts) = (&self.catalog, &self.facts, &self.charts);
-        let rendered = render::render(&project.templates_dir(), &project.config, catalog, facts, charts)?;
+        let audit = crate::audit::run(catalog, facts)?;
+        let shown = crate::audit::shown(facts, &audit, self.edition);
+        let rendered = render::render(&project.templates_dir(), &project.config, catalog, facts, charts, &shown)?;
+        let mut counts = NumberCounts::default();
+        for name in &rendered.used {
+            match (facts.number(name).map(|n| n.kind), shown.get(name)) {
+                (Some(NumberKind::Primary), _) => counts.primary += 1,
+                (_, Some(s)) if s.as_published => counts.as_published += 1,
+                (_, Some(s)) if s.correction.is_some() => {
+                    counts.computed += 1;
+                    counts.corrected += 1;
+                }
+                _ => counts.computed += 1,
+            }
+        }
         let mut files: Files = Vec::new();
         if targets.md {
             files.push(("report.md".into(), rendered.markdown.into_bytes()));
@@ -169,20 +211,20 @@ impl Session {
             let bytes = std::fs::read(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
             files.push((Path::new("assets").join(asset), bytes));
         }
-        let manifest = crate::manifest::build(project.config.edition.year, catalog, facts, charts, &rendered.numbers);
+        let manifest = crate::manifest::build(project.config.edition.year, catalog, facts, charts, &rendered.numbers, &shown);
         files.push(("figures.json".into(), serde_json::to_string_pretty(&manifest).unwrap_or_default().into_bytes()));
-        let audit = crate::audit::run(catalog, facts)?;
         files.push(("audit.md".into(), crate::audit::markdown(&audit).into_bytes()));
         files.push(("audit.json".into(), serde_json::to_string_pretty(&audit).unwrap_or_default().into_bytes()));
-        Ok((files, audit))
+        Ok((files, audit, counts))
     }
 }
 
-pub fn build(project: &Project, targets: Targets) -> Result<Summary> {
-    let session = Session::open(Project { root: project.root.clone(), config: project.config.clone() })?;
-    let (files, audit) = session.files(targets)?;
+pub fn build(project: &Project, options: Options) -> Result<Summary> {
+    let mut session = Session::open(Project { root: project.root.clone(), config: project.config.clone() })?;
+    session.edition = options.edition;
+    let (files, audit, numbers) = session.files_counted(options.targets)?;
     write_atomically(&project.output_dir(), &files)?;
-    Ok(Summary { tables: session.facts.tables.len(), figures: session.charts.len(), files: files.len(), audit })
+    Ok(Summary { tables: session.facts.tables.len(), figures: session.charts.len(), files: files.len(), audit, numbers })
 }
 
 /// The table as ingested: one row per record, months as YYYY-MM.

@@ -97,32 +97,6 @@ pub struct Source {
     pub quote: Option<String>,
 }
 
-/// How a derived figure value is computed at build time.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Derivation {
-    pub formula: Formula,
-    #[serde(default)]
-    pub current: Option<String>,
-    #[serde(default)]
-    pub growth_pct: Option<String>,
-    #[serde(default)]
-    pub whole: Option<String>,
-    #[serde(default)]
-    pub whole_value: Option<f64>,
-    #[serde(default)]
-    pub description: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Formula {
-    /// current / (1 + growth_pct / 100): a previous year's value from a stated growth rate.
-    PreviousFromGrowth,
-    /// whole - the sum of the series' other known points.
-    Remainder,
-}
-
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Layer {
@@ -160,8 +134,6 @@ pub struct FigureMeta {
     pub layers: Vec<Layer>,
     #[serde(default)]
     pub sources: BTreeMap<String, Source>,
-    #[serde(default)]
-    pub derivations: BTreeMap<String, Derivation>,
     #[serde(default)]
     pub notes: Vec<String>,
 }

@@ -24,6 +24,10 @@ enum Command {
         /// The editions to write, comma-separated: md, html (default: all).
         #[arg(long, default_value = "md,html")]
         to: build::Targets,
+        /// The errata edition: print every computed value, with the published value in a
+        /// note where the document disagrees with its own data.
+        #[arg(long)]
+        corrected: bool,
     },
     /// Recompute the numbers the text states and report every contradiction.
     Check {
@@ -101,8 +105,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let project = build::Project::open(&cli.config)?;
     match cli.command {
-        Command::Build { to } => {
-            let summary = build::build(&project, to).context("build failed; the previous output/ is unchanged")?;
+        Command::Build { to, corrected } => {
+            let edition = if corrected { audit::Edition::Corrected } else { audit::Edition::Published };
+            let summary = build::build(&project, build::Options { targets: to, edition })
+                .context("build failed; the previous output/ is unchanged")?;
             println!(
                 "built {}: {} tables, {} figures, {} files",
                 project.output_dir().display(),
@@ -110,6 +116,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 summary.figures,
                 summary.files
             );
+            let n = summary.numbers;
+            let kept = if corrected {
+                format!("{} corrected (the published value in a note)", n.corrected)
+            } else {
+                format!("{} printed as published despite a reviewed contradiction", n.as_published)
+            };
+            println!("numbers in the text: {} computed, {} primary, {kept}", n.computed, n.primary);
             let open = summary.audit.open_contradictions().count();
             if open > 0 {
                 eprintln!("warning: the audit finds {open} contradictions not yet acknowledged; run `check` for details");
@@ -130,23 +143,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve { .. } | Command::Diff { .. } => unreachable!("handled above"),
         Command::Vars { filter, json } => {
-            let (_, facts) = project.load()?;
-            let vars = render::variables(&facts);
+            let (catalog, facts) = project.load()?;
+            let audit = audit::run(&catalog, &facts)?;
+            let vars = render::variables(&facts, &audit::shown(&facts, &audit, audit::Edition::Published));
             let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+            let vars: Vec<_> = vars.iter().map(|(k, v)| (format!("n.{k}"), v)).filter(|(n, _)| wanted(n)).collect();
             if json {
-                let flat: Vec<_> = vars
-                    .iter()
-                    .flat_map(|(scope, vs)| vs.iter().map(move |(k, v)| (format!("{scope}.{k}"), v)))
-                    .filter(|(n, _)| wanted(n))
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&flat)?);
+                println!("{}", serde_json::to_string_pretty(&vars)?);
             } else {
-                for (scope, vs) in &vars {
-                    for (key, v) in vs {
-                        let name = format!("{scope}.{key}");
-                        if wanted(&name) {
-                            let value = blockchain_report::numfmt::number(v.value, 4);
-                            println!("{name}\t{}{value} {}\t{}\t{}", v.qualifier, v.unit, v.kind, v.provenance);
+                let num = |v: f64| blockchain_report::numfmt::number(v, 4);
+                for (name, v) in vars {
+                    match &v.formula {
+                        None => println!("{name} = {}{} {}\tprimary\t{}\t{}", v.qualifier, num(v.value), v.unit, v.defined, v.provenance),
+                        Some(f) => {
+                            let printed = v.printed.as_deref().map(|p| format!("\tprinted in 2023: {p}")).unwrap_or_default();
+                            let kept = if v.as_published { " (printed as published)" } else { "" };
+                            println!(
+                                "{name} = {} {}{kept}\tderived\t{}\t{f}\tinputs: {}{printed}",
+                                num(v.computed),
+                                v.unit,
+                                v.defined,
+                                v.inputs.join(", ")
+                            );
                         }
                     }
                 }

@@ -61,7 +61,14 @@ fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn build(year: i32, catalog: &Catalog, facts: &Facts, charts: &[Chart], numbers: &BTreeMap<String, String>) -> Manifest {
+pub fn build(
+    year: i32,
+    catalog: &Catalog,
+    facts: &Facts,
+    charts: &[Chart],
+    numbers: &BTreeMap<String, String>,
+    shown: &BTreeMap<String, crate::audit::Shown>,
+) -> Manifest {
     let figures = catalog
         .figures
         .iter()
@@ -108,12 +115,9 @@ pub fn build(year: i32, catalog: &Catalog, facts: &Facts, charts: &[Chart], numb
             })
         })
         .collect();
-    let numbers = render::variables(facts)
+    let numbers = render::variables(facts, shown)
         .into_iter()
-        .flat_map(|(scope, vars)| {
-            vars.into_iter()
-                .map(move |(k, v)| (format!("{scope}.{k}"), NumberEntry { value: v.value, unit: v.unit, provenance: v.provenance }))
-        })
+        .map(|(k, v)| (format!("n.{k}"), NumberEntry { value: v.value, unit: v.unit, provenance: v.provenance }))
         .collect();
     Manifest { edition: year, figures, tables, numbers }
 }

@@ -69,25 +69,65 @@ pub struct FigureData {
     pub points: Vec<Point>,
 }
 
-/// A number stated in the prose (data/stated/*.csv).
+/// Where a number stands in the published document, as printed there: the audit's
+/// reference for a derived number, the value itself for a primary.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Stated {
-    pub key: String,
+pub struct Printed {
     pub value: f64,
-    pub unit: String,
+    /// 约, 超, 近 … as printed.
     pub qualifier: Option<String>,
     pub location: String,
     pub quote: String,
+    /// A rank the text gives to this item alone ("居首", "紧随其后"): a tie is worth a note.
+    pub sole: bool,
 }
 
-/// A scalar computed from the tables.
+/// What kind of number, for readers and for `vars`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NumberKind {
+    /// Typed from the document (data/stated/*.csv): nothing in data/ can produce it.
+    Primary,
+    /// Computed at build time from tables and other numbers (data/derived/*.yaml).
+    Derived,
+}
+
+impl NumberKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NumberKind::Primary => "primary",
+            NumberKind::Derived => "derived",
+        }
+    }
+}
+
+/// A number the prose, the charts and the audit can use, by one name.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MetricValue {
+pub struct Number {
     pub name: String,
+    pub kind: NumberKind,
+    /// A primary's stated value; a derived number's computed value, never rounded.
     pub value: f64,
     pub unit: String,
-    pub formula: String,
+    /// Where the document prints it: always for a primary; for a derived number, the
+    /// printed value the audit compares with.
+    pub printed: Option<Printed>,
+    /// A derived number's formula as written, and what it reads (numbers and tables).
+    pub formula: Option<String>,
+    /// The formula with its inputs' values: `100 − 49`.
+    pub worked: Option<String>,
     pub inputs: Vec<String>,
+    /// A sentence for readers: what the formula counts.
+    pub explain: Option<String>,
+    /// Decimals shown by default.
+    pub digits: usize,
+    /// Counts must be whole: a derived count that is not (a previous year implied by a
+    /// stated growth rate) is the audit's finding.
+    pub whole: bool,
+    /// A rank: the other items sharing it.
+    pub ties: Vec<String>,
+    /// Where it is defined: `data/stated/ch1.csv:4` or `data/derived/ch1.yaml:12`.
+    pub defined: String,
 }
 
 /// Everything the data stage produces.
@@ -95,8 +135,8 @@ pub struct MetricValue {
 pub struct Facts {
     pub tables: Vec<Table>,
     pub figures: Vec<FigureData>,
-    pub stated: Vec<Stated>,
-    pub metrics: Vec<MetricValue>,
+    /// Every number by name: primaries and derived numbers, sorted by name.
+    pub numbers: Vec<Number>,
 }
 
 impl Facts {
@@ -106,10 +146,7 @@ impl Facts {
     pub fn figure(&self, id: &str) -> Option<&FigureData> {
         self.figures.iter().find(|f| f.id == id)
     }
-    pub fn stated(&self, key: &str) -> Option<&Stated> {
-        self.stated.iter().find(|s| s.key == key)
-    }
-    pub fn metric(&self, name: &str) -> Option<&MetricValue> {
-        self.metrics.iter().find(|m| m.name == name)
+    pub fn number(&self, name: &str) -> Option<&Number> {
+        self.numbers.binary_search_by(|n| n.name.as_str().cmp(name)).ok().map(|i| &self.numbers[i])
     }
 }

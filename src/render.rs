@@ -12,59 +12,99 @@ use crate::catalog::{Catalog, ColumnSpec, ColumnType, FigureMeta, TableMeta};
 use crate::charts::Chart;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::audit::Shown;
 use crate::model::{Cell, Facts, Table};
 use crate::numfmt;
-
-/// A template variable with its provenance, as `vars` lists it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Var {
-    pub value: f64,
-    pub unit: String,
-    pub qualifier: String,
-    /// stated / derived
-    pub kind: String,
-    pub provenance: String,
-}
 
 pub struct Rendered {
     pub markdown: String,
     pub html: String,
     /// The number each placed table and figure got (表 1-1, 图 2-3), by id.
     pub numbers: BTreeMap<String, String>,
+    /// The name of every number printed in the prose, once per occurrence.
+    pub used: Vec<String>,
 }
 
-/// Every value the templates can use, by the name a template writes: `n.<key>` (stated in
-/// the report, data/stated/) and `m.<name>` (computed from the tables).
-pub fn variables(facts: &Facts) -> BTreeMap<String, BTreeMap<String, Var>> {
-    let stated = facts
-        .stated
+/// A number the templates can use, with its provenance, as `vars` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Var {
+    /// What this edition prints (the computed value, or the published one for a reviewed
+    /// contradiction kept as published).
+    pub value: f64,
+    pub unit: String,
+    pub qualifier: String,
+    /// primary / derived
+    pub kind: String,
+    /// A derived number's formula and what it reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub formula: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<String>,
+    /// The computed value, unrounded (for a primary, the stated value).
+    pub computed: f64,
+    /// What the published document prints, where a derived number is printed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub printed: Option<String>,
+    /// Printed as published despite a reviewed contradiction.
+    pub as_published: bool,
+    /// Where it is typed or defined.
+    pub defined: String,
+    /// One line for a reader: where it is stated, or how it is computed and from what.
+    pub provenance: String,
+}
+
+/// Every number the templates can use, by the name a template writes after `n.`, with what
+/// this edition prints for it.
+pub fn variables(facts: &Facts, shown: &BTreeMap<String, Shown>) -> BTreeMap<String, Var> {
+    facts
+        .numbers
         .iter()
-        .map(|s| {
-            let v = Var {
-                value: s.value,
-                unit: s.unit.clone(),
-                qualifier: s.qualifier.clone().unwrap_or_default(),
-                kind: "stated".into(),
-                provenance: format!("{}：{}", s.location, s.quote),
+        .map(|n| {
+            let show = shown.get(&n.name);
+            let value = show.map_or(n.value, |s| s.value);
+            let as_published = show.is_some_and(|s| s.as_published);
+            let printed = n.printed.as_ref().map(|p| format!("{}{}", p.qualifier.as_deref().unwrap_or(""), numfmt::number(p.value, 4)));
+            let provenance = match (&n.formula, &n.printed) {
+                (None, Some(p)) => format!("报告原文（{}）：{}", p.location, p.quote),
+                (Some(f), _) => {
+                    let mut text = String::from("计算值");
+                    if let Some(e) = &n.explain {
+                        text.push_str(&format!("：{e}"));
+                    }
+                    text.push_str(&format!("。{f} = {}", numfmt::number(n.value, 4)));
+                    let inputs: Vec<String> = n
+                        .inputs
+                        .iter()
+                        .filter_map(|i| facts.number(i).map(|v| format!("{i} = {}{}", numfmt::number(v.value, 4), v.unit)))
+                        .collect();
+                    if !inputs.is_empty() {
+                        text.push_str(&format!("，其中 {}", inputs.join("，")));
+                    }
+                    if as_published {
+                        if let Some(p) = &n.printed {
+                            text.push_str(&format!("。此处按原文印作 {}，与计算值不符（见 audit.md）", numfmt::number(p.value, 4)));
+                        }
+                    }
+                    text
+                }
+                (None, None) => String::new(),
             };
-            (s.key.clone(), v)
-        })
-        .collect();
-    let metrics = facts
-        .metrics
-        .iter()
-        .map(|m| {
-            let v = Var {
-                value: m.value,
-                unit: m.unit.clone(),
-                qualifier: String::new(),
-                kind: "derived".into(),
-                provenance: format!("{} [{}]", m.formula, m.inputs.join(", ")),
+            let var = Var {
+                value,
+                unit: n.unit.clone(),
+                qualifier: n.printed.as_ref().and_then(|p| p.qualifier.clone()).unwrap_or_default(),
+                kind: n.kind.as_str().into(),
+                formula: n.formula.clone(),
+                inputs: n.inputs.clone(),
+                computed: n.value,
+                printed,
+                as_published,
+                defined: n.defined.clone(),
+                provenance,
             };
-            (m.name.clone(), v)
+            (n.name.clone(), var)
         })
-        .collect();
-    BTreeMap::from([("m".to_string(), metrics), ("n".to_string(), stated)])
+        .collect()
 }
 
 /// Escapes a data value for Markdown, so that no value can become markup or raw HTML.
@@ -198,8 +238,9 @@ pub fn chinese_number(n: i64) -> String {
     out
 }
 
-fn digits(kwargs: &Kwargs) -> tera::TeraResult<usize> {
-    Ok(kwargs.get::<i64>("digits")?.unwrap_or(4).clamp(0, 8) as usize)
+/// `digits=` when the template gives it, else the number's own, else 4.
+fn digits(kwargs: &Kwargs, own: Option<usize>) -> tera::TeraResult<usize> {
+    Ok(kwargs.get::<i64>("digits")?.map_or(own.unwrap_or(4), |d| d.clamp(0, 8) as usize))
 }
 
 /// Numbers printed in the prose are wrapped by the number filters as
@@ -248,41 +289,68 @@ pub fn replace_marks(html: &str, mut replace: impl FnMut(&str, &str) -> String) 
     out
 }
 
-/// The number a filter is given, and its name when it comes from `n.*` or `m.*`; an
-/// undefined one is a key missing from data/.
-fn number_arg(v: &tera::Value) -> tera::TeraResult<(f64, Option<String>)> {
-    if v.is_undefined() {
-        return Err(tera::Error::message(
-            "this number is not defined: the key is not in data/stated/*.csv, or no metric has that name (`blockchain-report vars` lists them)",
-        ));
-    }
-    if let (Some(value), Some(name)) = (v.get_from_path("value"), v.get_from_path("name")) {
-        let value = value.as_f64().ok_or_else(|| tera::Error::message(format!("expected a number, got `{value}`")))?;
-        return Ok((value, name.as_str().map(str::to_string)));
-    }
-    Ok((v.as_f64().ok_or_else(|| tera::Error::message(format!("expected a number, got `{v}`")))?, None))
+/// A number as a filter receives it: its value, and for `n.NAME` its name, default
+/// decimals and, in the corrected edition, the published value it replaces.
+struct Arg {
+    value: f64,
+    name: Option<String>,
+    digits: Option<usize>,
+    published: Option<(f64, usize)>,
 }
 
-/// A number's text, marked with its name when it has one.
-fn marked(name: Option<String>, text: String) -> String {
-    match name {
+/// An undefined number is a name missing from data/.
+fn number_arg(v: &tera::Value) -> tera::TeraResult<Arg> {
+    if v.is_undefined() {
+        return Err(tera::Error::message(
+            "this number is not defined: no data/stated/*.csv key or data/derived/*.yaml name has that name (`blockchain-report vars` lists them)",
+        ));
+    }
+    let number = |v: &tera::Value| v.as_f64().ok_or_else(|| tera::Error::message(format!("expected a number, got `{v}`")));
+    if let (Some(value), Some(name)) = (v.get_from_path("value"), v.get_from_path("name")) {
+        let published = match (v.get_from_path("published"), v.get_from_path("published_digits")) {
+            (Some(p), Some(d)) if !p.is_none() => Some((number(p)?, d.as_i64().unwrap_or(0) as usize)),
+            _ => None,
+        };
+        return Ok(Arg {
+            value: number(value)?,
+            name: name.as_str().map(str::to_string),
+            digits: v.get_from_path("digits").and_then(|d| d.as_i64()).map(|d| d as usize),
+            published,
+        });
+    }
+    Ok(Arg { value: number(v)?, name: None, digits: None, published: None })
+}
+
+/// A number's text, marked with its name when it has one, with the published value in a
+/// note where the corrected edition replaced it.
+fn marked(arg: &Arg, text: String, show: impl Fn(f64, usize) -> String) -> String {
+    let text = match arg.published {
+        Some((p, d)) => format!("{text}（原文：{}）", show(p, d)),
+        None => text,
+    };
+    match &arg.name {
         Some(name) => format!("{MARK_OPEN}{name}{MARK_SEP}{text}{MARK_CLOSE}"),
         None => text,
     }
 }
 
-/// What a template sees for `n.KEY`: the value, and the name the filters mark it with.
+/// What a template sees for `n.NAME`.
 #[derive(Serialize)]
 struct NamedNumber {
     value: f64,
     name: String,
+    /// A derived number's printed precision; a primary shows as typed.
+    digits: Option<usize>,
+    published: Option<f64>,
+    published_digits: usize,
 }
 
 fn register_filters(tera: &mut Tera) {
     fn filter(tera: &mut Tera, name: &'static str, show: fn(f64, usize) -> String) {
         tera.register_filter(name, move |v: &tera::Value, k: Kwargs, _: &State| -> tera::TeraResult<String> {
-            let (value, name) = number_arg(v)?;
-            Ok(marked(name, show(value, digits(&k)?)))
+            let arg = number_arg(v)?;
+            let d = digits(&k, arg.digits)?;
+            Ok(marked(&arg, show(arg.value, d), show))
         });
     }
     filter(tera, "num", numfmt::number);
@@ -293,8 +361,9 @@ fn register_filters(tera: &mut Tera) {
     filter(tera, "wan", |v, d| format!("{}万", numfmt::number(v / 10000.0, d)));
     filter(tera, "cn", |v, _| chinese_number(v.round() as i64));
     tera.register_filter("fixed", |v: &tera::Value, k: Kwargs, _: &State| -> tera::TeraResult<String> {
-        let (value, name) = number_arg(v)?;
-        Ok(marked(name, numfmt::fixed(value, k.get::<i64>("digits")?.unwrap_or(2).clamp(0, 8) as usize)))
+        let arg = number_arg(v)?;
+        let d = k.get::<i64>("digits")?.unwrap_or(2).clamp(0, 8) as usize;
+        Ok(marked(&arg, numfmt::fixed(arg.value, d), numfmt::fixed))
     });
 }
 
@@ -501,17 +570,16 @@ fn load_templates(
     Ok((tera, numbering))
 }
 
-/// Every `n.KEY` and `m.NAME` inside `{{ }}` must exist; a typo is reported with its line,
+/// Every `n.NAME` inside `{{ }}` must exist; a typo is reported with its line,
 /// column and the nearest existing name before anything is rendered.
 fn check_numbers(path: &Path, text: &str, facts: &Facts) -> Result<()> {
-    let stated: Vec<&str> = facts.stated.iter().map(|s| s.key.as_str()).collect();
-    let metrics: Vec<&str> = facts.metrics.iter().map(|m| m.name.as_str()).collect();
+    let names: Vec<&str> = facts.numbers.iter().map(|n| n.name.as_str()).collect();
     for (line_no, line) in text.lines().enumerate() {
         let mut offset = 0;
         while let Some(open) = line[offset..].find("{{").map(|o| o + offset) {
             let Some(close) = line[open..].find("}}").map(|c| c + open) else { break };
             let expr = &line[open + 2..close];
-            for (scope, names) in [("n.", &stated), ("m.", &metrics)] {
+            for (scope, names) in [("n.", &names)] {
                 let mut search = 0;
                 while let Some(start) = expr[search..].find(scope).map(|a| a + search) {
                     let preceded = expr[..start].chars().last().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.');
@@ -523,7 +591,7 @@ fn check_numbers(path: &Path, text: &str, facts: &Facts) -> Result<()> {
                     let column = line[..open + 2 + start].chars().count() + 1;
                     let hint = match crate::data::nearest(&key, names.iter().copied()) {
                         Some(n) => format!("did you mean `{scope}{n}`? `blockchain-report vars` lists every name"),
-                        None => "`blockchain-report vars` lists every name; a new number goes into data/stated/".to_string(),
+                        None => "`blockchain-report vars` lists every name; a new number goes into data/stated/ (typed) or data/derived/ (computed)".to_string(),
                     };
                     return Err(crate::error::InputError::new(path, format!("`{scope}{key}` is not defined"))
                         .at(line_no + 1, column)
@@ -624,7 +692,14 @@ fn listing(numbering: &Numbering, kind: Kind, blocks: &BTreeMap<String, Block>) 
         .collect()
 }
 
-pub fn render(templates_dir: &Path, config: &Config, catalog: &Catalog, facts: &Facts, charts: &[Chart]) -> Result<Rendered> {
+pub fn render(
+    templates_dir: &Path,
+    config: &Config,
+    catalog: &Catalog,
+    facts: &Facts,
+    charts: &[Chart],
+    shown: &BTreeMap<String, Shown>,
+) -> Result<Rendered> {
     let (tables, figures) = blocks(catalog, facts, charts);
     let (tera, numbering) = load_templates(templates_dir, facts, &tables, &figures)?;
     let (year, month) = config.published();
@@ -632,11 +707,23 @@ pub fn render(templates_dir: &Path, config: &Config, catalog: &Catalog, facts: &
     ctx.insert("edition", &config.edition);
     ctx.insert("year", &config.edition.year);
     ctx.insert("published", &chinese_month(year, month));
-    let named = |scope: &str, key: &str, value: f64| NamedNumber { value, name: format!("{scope}.{key}") };
-    let n: BTreeMap<&str, NamedNumber> = facts.stated.iter().map(|s| (s.key.as_str(), named("n", &s.key, s.value))).collect();
-    let m: BTreeMap<&str, NamedNumber> = facts.metrics.iter().map(|m| (m.name.as_str(), named("m", &m.name, m.value))).collect();
+    let n: BTreeMap<&str, NamedNumber> = facts
+        .numbers
+        .iter()
+        .map(|num| {
+            let s = shown.get(&num.name);
+            let published = s.and_then(|s| s.correction.as_ref());
+            let named = NamedNumber {
+                value: s.map_or(num.value, |s| s.value),
+                name: num.name.clone(),
+                digits: (num.kind == crate::model::NumberKind::Derived).then(|| s.map_or(num.digits, |s| s.digits)),
+                published: published.map(|p| p.value),
+                published_digits: published.map_or(0, |p| crate::data::decimals(p.value)),
+            };
+            (num.name.as_str(), named)
+        })
+        .collect();
     ctx.insert("n", &n);
-    ctx.insert("m", &m);
     ctx.insert("contents", "");
     ctx.insert("list_of_figures", "");
     ctx.insert("list_of_tables", "");
@@ -661,9 +748,11 @@ pub fn render(templates_dir: &Path, config: &Config, catalog: &Catalog, facts: &
     let mut body = String::new();
     pulldown_cmark::html::push_html(&mut body, pulldown_cmark::Parser::new_ext(&marked_markdown, options));
     let body = inline_svgs(&body, charts);
-    let vars = variables(facts);
+    let vars = variables(facts, shown);
+    let mut used = Vec::new();
     let body = replace_marks(&body, |name, text| {
-        let var = name.split_once('.').and_then(|(scope, key)| vars.get(scope)?.get(key));
+        let var = vars.get(name);
+        used.push(name.to_string());
         match var {
             Some(v) => format!(
                 "<span class=\"num num-{}\" data-name=\"{}\" title=\"{}\">{text}</span>",
@@ -678,7 +767,7 @@ pub fn render(templates_dir: &Path, config: &Config, catalog: &Catalog, facts: &
     page.insert("edition", &config.edition);
     page.insert("body", &body);
     let html = tera.render("page.html", &page).map_err(|e| template_error(templates_dir, &e))?;
-    Ok(Rendered { markdown, html, numbers })
+    Ok(Rendered { markdown, html, numbers, used })
 }
 
 /// The HTML shows the SVG itself (crisp, drawn in the page's font), in place of each PNG.

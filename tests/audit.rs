@@ -22,9 +22,9 @@ fn every_claim_of_the_fixture_agrees() {
     let a = audit(dir.path());
     let bad: Vec<_> = a.findings.iter().filter(|f| f.severity != Severity::Agrees).map(|f| (&f.id, &f.message)).collect();
     assert!(bad.is_empty(), "{bad:?}");
-    // Nine claims, one caption, two group totals.
+    // Eight printed derived numbers, one whole-count check, one caption, two group totals.
     assert_eq!(a.findings.len(), 12, "{:?}", a.findings.iter().map(|f| &f.id).collect::<Vec<_>>());
-    assert!(a.unchecked.iter().any(|(k, _)| k == "scale_2023"), "numbers without a claim are listed as unchecked");
+    assert!(a.unchecked.iter().any(|(k, _)| k == "scale_2023"), "primaries are listed as unchecked");
 }
 
 fn planted(file: &str, from: &str, to: &str, id: &str) {
@@ -38,51 +38,51 @@ fn planted(file: &str, from: &str, to: &str, id: &str) {
 
 #[test]
 fn planted_count() {
-    planted("data/stated/ch1.csv", "policies_2023,2,", "policies_2023,3,", "policies-count");
+    planted("data/derived/ch1.yaml", "printed: {value: 2, where", "printed: {value: 3, where", "policies_2023");
 }
 
 #[test]
 fn planted_total() {
-    planted("data/stated/ch1.csv", "apps_other,205,", "apps_other,200,", "apps-total");
+    planted("data/derived/ch1.yaml", "printed: {value: 450,", "printed: {value: 455,", "apps_2023");
 }
 
 #[test]
 fn planted_share() {
-    planted("data/stated/ch1.csv", "parks_gov_share,66.67,", "parks_gov_share,70,", "parks-gov-share");
+    planted("data/derived/ch1.yaml", "printed: {value: 66.67,", "printed: {value: 70,", "parks_gov_share");
 }
 
 #[test]
 fn planted_growth_without_a_whole_previous_value() {
-    planted("data/stated/ch1.csv", "apps_2023_yoy,34.3,", "apps_2023_yoy,34.2,", "apps-growth");
+    planted("data/stated/ch1.csv", "apps_2023_yoy,34.3,", "apps_2023_yoy,34.2,", "apps_2022");
 }
 
 #[test]
 fn planted_growth_against_the_table() {
-    planted("data/stated/ch1.csv", "parks_growth,50,", "parks_growth,40,", "parks-growth");
+    planted("data/derived/ch1.yaml", "printed: {value: 50,", "printed: {value: 40,", "parks_growth");
 }
 
 #[test]
 fn planted_rank() {
-    planted("data/tables/industry-parks.csv", "华东地区,浙江,杭州,2022-05", "华北地区,北京,北京,2022-05", "hangzhou-first");
+    planted("data/tables/industry-parks.csv", "华东地区,浙江,杭州,2022-05", "华北地区,北京,北京,2022-05", "parks_hangzhou_rank");
 }
 
 #[test]
 fn planted_date() {
-    planted("data/tables/policies.csv", "国家发改委,2023-11", "国家发改委,2023-10", "carbon-date");
+    planted("data/tables/policies.csv", "国家发改委,2023-11", "国家发改委,2023-10", "carbon_policy_month");
 }
 
 #[test]
 fn qualifier_over_an_exact_value_is_minor() {
     let dir = mini();
-    edit(dir.path(), "data/stated/ch1.csv", "parks_over,2,家,超", "parks_over,3,家,超");
+    edit(dir.path(), "data/derived/ch1.yaml", "{value: 2, qualifier: 超", "{value: 3, qualifier: 超");
     let a = audit(dir.path());
-    let f = a.findings.iter().find(|f| f.id == "parks-over").unwrap();
+    let f = a.findings.iter().find(|f| f.id == "parks_over").unwrap();
     assert_eq!(f.severity, Severity::Minor, "超3 for exactly 3");
 }
 
 #[test]
 fn planted_qualifier() {
-    planted("data/stated/ch1.csv", "parks_over,2,家,超", "parks_over,4,家,超", "parks-over");
+    planted("data/derived/ch1.yaml", "{value: 2, qualifier: 超", "{value: 4, qualifier: 超", "parks_over");
 }
 
 #[test]
@@ -103,16 +103,16 @@ fn planted_duplicate() {
 #[test]
 fn strict_check_fails_on_unacknowledged_and_passes_on_acknowledged() {
     let dir = mini();
-    edit(dir.path(), "data/stated/ch1.csv", "policies_2023,2,", "policies_2023,3,");
+    edit(dir.path(), "data/derived/ch1.yaml", "printed: {value: 2, where", "printed: {value: 3, where");
     let bin = env!("CARGO_BIN_EXE_blockchain-report");
     let config = dir.path().join("report.yaml");
     let run = || std::process::Command::new(bin).args(["check", "--strict", "--config"]).arg(&config).output().unwrap();
     let out = run();
     assert!(!out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("contradiction: policies-count") && stdout.contains("正文为 3，按数据重算为 2"), "{stdout}");
+    assert!(stdout.contains("contradiction: policies_2023") && stdout.contains("正文为 3，按数据重算为 2"), "{stdout}");
     assert!(dir.path().join("output/audit.md").exists() && dir.path().join("output/audit.json").exists());
-    std::fs::write(dir.path().join("data/audit-acknowledged.yaml"), "- {claim: policies-count, reason: 已核实}\n").unwrap();
+    std::fs::write(dir.path().join("data/audit-acknowledged.yaml"), "- {claim: policies_2023, reason: 已核实, computed: 2项}\n").unwrap();
     assert!(run().status.success());
 }
 
@@ -123,7 +123,7 @@ fn a_sole_first_that_the_data_ties_is_minor() {
     let text = std::fs::read_to_string(&csv).unwrap();
     std::fs::write(&csv, format!("{text}华北地区,北京,北京,2023-06,北京丁园,政府\n")).unwrap();
     let a = audit(dir.path());
-    let f = a.findings.iter().find(|f| f.id == "hangzhou-first").unwrap();
+    let f = a.findings.iter().find(|f| f.id == "parks_hangzhou_rank").unwrap();
     assert_eq!(f.severity, Severity::Minor, "{}", f.message);
     assert!(f.message.contains("与北京并列"), "{}", f.message);
 }

@@ -1,14 +1,15 @@
-//! Resolves each figure's points: stated values from the registry, external values with their
-//! source, derived values computed here, and metric figures from the tables.
+//! Resolves each figure's points: stated and derived values by the name of a number
+//! (`data/stated/`, `data/derived/`), external values with their source, and metric figures
+//! from the tables.
 
 use std::path::Path;
 
 use polars::prelude::*;
 
-use super::{Frames, csv_in, metrics, polars_error, spec};
-use crate::catalog::{ColumnType, Derivation, FigureMeta, Formula};
+use super::{Frames, csv_in, metrics, spec};
+use crate::catalog::{ColumnType, FigureMeta};
 use crate::error::{InputError, Result};
-use crate::model::{FigureData, Point, Stated, Status};
+use crate::model::{FigureData, Number, NumberKind, Point, Status};
 
 fn point_columns() -> Vec<crate::catalog::ColumnSpec> {
     vec![
@@ -20,7 +21,7 @@ fn point_columns() -> Vec<crate::catalog::ColumnSpec> {
     ]
 }
 
-pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, stated: &[Stated]) -> Result<FigureData> {
+pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, numbers: &[Number]) -> Result<FigureData> {
     let mut points = if let Some(name) = &meta.metric {
         metrics::figure_points(name, frames)?.ok_or_else(|| {
             let names = [
@@ -39,22 +40,14 @@ pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, stated: &[Stated
     } else if let Some(file) = &meta.data {
         let csv = yaml.with_file_name(file);
         let df = csv_in::read(&csv, &point_columns(), &["series".to_string(), "category".to_string()])?;
-        listed_points(&csv, meta, &df, stated)?
+        listed_points(&csv, meta, &df, numbers)?
     } else {
         // The layer diagram: each layer's share, where the text states one.
         let mut points = Vec::new();
         for layer in &meta.layers {
             if let Some(key) = &layer.share {
-                let s = lookup(yaml, 0, stated, key)?;
-                points.push(Point {
-                    series: String::new(),
-                    category: layer.name.clone(),
-                    value: Some(s.value),
-                    status: Status::Stated,
-                    qualifier: s.qualifier.clone(),
-                    unit: Some(s.unit.clone()),
-                    provenance: format!("报告原文（{}）：{}", s.location, s.quote),
-                });
+                let n = lookup(yaml, 0, numbers, key)?;
+                points.push(Point { series: String::new(), category: layer.name.clone(), ..number_point(n) });
             }
         }
         points
@@ -68,26 +61,51 @@ pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, stated: &[Stated
     Ok(FigureData { id: meta.id.clone(), unit: meta.unit.clone(), points })
 }
 
-fn lookup<'a>(csv: &Path, line: usize, stated: &'a [Stated], key: &str) -> Result<&'a Stated> {
-    stated.iter().find(|s| s.key == key).ok_or_else(|| {
-        let mut err = InputError::new(csv, format!("`{key}` is not a key of data/stated/")).line(line).field("ref");
-        if let Some(n) = super::nearest(key, stated.iter().map(|s| s.key.as_str())) {
+fn lookup<'a>(csv: &Path, line: usize, numbers: &'a [Number], key: &str) -> Result<&'a Number> {
+    numbers.binary_search_by(|n| n.name.as_str().cmp(key)).map(|i| &numbers[i]).map_err(|_| {
+        let mut err = InputError::new(csv, format!("`{key}` is not a number of data/stated/ or data/derived/")).line(line).field("ref");
+        if let Some(n) = super::nearest(key, numbers.iter().map(|s| s.name.as_str())) {
             err = err.hint(format!("did you mean `{n}`?"));
         } else {
-            err = err.hint("add the stated number to data/stated/, with where it is printed");
+            err = err.hint("add the number to data/stated/ (printed in the report) or data/derived/ (computed)");
         }
         err.into()
     })
 }
 
-fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, stated: &[Stated]) -> Result<Vec<Point>> {
+/// A point drawn from a number: stated when the document prints it and the data agrees at
+/// the printed precision; otherwise derived (the chart marks it as computed).
+fn number_point(n: &Number) -> Point {
+    let agrees = n.printed.as_ref().is_some_and(|p| (crate::numfmt::round_half_away(n.value, super::decimals(p.value)) - p.value).abs() < 1e-9);
+    let status = if n.kind == NumberKind::Primary || agrees { Status::Stated } else { Status::Derived };
+    let provenance = match (&n.printed, &n.formula) {
+        (Some(p), None) => format!("报告原文（{}）：{}", p.location, p.quote),
+        (printed, Some(f)) => {
+            let worked = n.worked.as_deref().unwrap_or(f);
+            let what = n.explain.as_deref().map(|e| format!("（{e}）")).unwrap_or_default();
+            let shown = printed.as_ref().map(|p| format!("；报告原文（{}）：{}", p.location, p.quote)).unwrap_or_default();
+            format!("派生值：{worked} = {}{what}{shown}", crate::numfmt::number(n.value, 4))
+        }
+        (None, None) => String::new(),
+    };
+    Point {
+        series: String::new(),
+        category: String::new(),
+        value: Some(n.value),
+        status,
+        qualifier: if status == Status::Stated { n.printed.as_ref().and_then(|p| p.qualifier.clone()) } else { None },
+        unit: (status == Status::Stated).then(|| n.unit.clone()),
+        provenance,
+    }
+}
+
+fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, numbers: &[Number]) -> Result<Vec<Point>> {
     let series = super::strings(df, "series");
     let categories = super::strings(df, "category");
     let values = super::floats(df, "value");
     let statuses = super::strings(df, "status");
     let refs = super::strings(df, "ref");
     let mut points = Vec::with_capacity(df.height());
-    let mut derived = Vec::new();
     for i in 0..df.height() {
         let line = i + 2;
         let reference = refs[i].clone().unwrap_or_default();
@@ -104,22 +122,22 @@ fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, stated: &[Stated
                     .into());
             }
         };
-        let mut p = Point {
-            series: series[i].clone().unwrap_or_default(),
-            category: categories[i].clone().unwrap_or_default(),
-            value: None,
-            status,
-            qualifier: None,
-            unit: None,
-            provenance: String::new(),
-        };
-        match status {
-            Status::Stated => {
-                let s = lookup(csv, line, stated, &reference)?;
-                p.value = Some(s.value);
-                p.qualifier = s.qualifier.clone();
-                p.unit = Some(s.unit.clone());
-                p.provenance = format!("报告原文（{}）：{}", s.location, s.quote);
+        if status != Status::External && values[i].is_some() {
+            return Err(located(format!("a {} point must leave `value` empty", status.as_str()))
+                .field("value")
+                .hint("only external points carry a value in the CSV; stated and derived values come from data/stated/ and data/derived/")
+                .into());
+        }
+        let mut p = match status {
+            Status::Stated | Status::Derived => {
+                let n = lookup(csv, line, numbers, &reference)?;
+                if status == Status::Derived && n.kind != NumberKind::Derived {
+                    return Err(located(format!("`{reference}` is a stated primary, not a derived number"))
+                        .field("status")
+                        .hint("write status `stated` for it")
+                        .into());
+                }
+                number_point(n)
             }
             Status::External => {
                 let v = values[i].ok_or_else(|| {
@@ -131,91 +149,36 @@ fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, stated: &[Stated
                     .sources
                     .get(&reference)
                     .ok_or_else(|| located(format!("source `{reference}` is not defined in the YAML `sources`")).field("ref"))?;
-                p.value = Some(v);
-                p.provenance = format!(
-                    "外部来源（可信度 {}）：{}{}",
-                    src.confidence.as_deref().unwrap_or("未注明"),
-                    src.source,
-                    src.url.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
-                );
+                Point {
+                    series: String::new(),
+                    category: String::new(),
+                    value: Some(v),
+                    status,
+                    qualifier: None,
+                    unit: None,
+                    provenance: format!(
+                        "外部来源（可信度 {}）：{}{}",
+                        src.confidence.as_deref().unwrap_or("未注明"),
+                        src.source,
+                        src.url.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
+                    ),
+                }
             }
-            Status::Derived => {
-                let d = meta
-                    .derivations
-                    .get(&reference)
-                    .ok_or_else(|| located(format!("derivation `{reference}` is not defined in the YAML `derivations`")).field("ref"))?;
-                derived.push((points.len(), line, d.clone()));
-            }
-            Status::Missing => p.provenance = "报告未给出".to_string(),
-        }
-        if status != Status::External && values[i].is_some() {
-            return Err(located(format!("a {} point must leave `value` empty", status.as_str()))
-                .field("value")
-                .hint("only external points carry a value in the CSV; stated values come from data/stated/")
-                .into());
-        }
+            Status::Missing => Point {
+                series: String::new(),
+                category: String::new(),
+                value: None,
+                status,
+                qualifier: None,
+                unit: None,
+                provenance: "报告未给出".to_string(),
+            },
+        };
+        p.series = series[i].clone().unwrap_or_default();
+        p.category = categories[i].clone().unwrap_or_default();
         points.push(p);
     }
-    // Growth-based derivations first: a remainder may depend on them.
-    derived.sort_by_key(|(_, _, d)| d.formula == Formula::Remainder);
-    for (index, line, d) in derived {
-        let (value, provenance) = derive(csv, line, &d, &points, &points[index].series, stated)?;
-        points[index].value = value;
-        points[index].provenance = provenance;
-    }
     Ok(points)
-}
-
-fn derive(csv: &Path, line: usize, d: &Derivation, points: &[Point], series: &str, stated: &[Stated]) -> Result<(Option<f64>, String)> {
-    let need = |name: &str, v: &Option<String>| -> Result<String> {
-        v.clone().ok_or_else(|| {
-            InputError::new(csv, format!("derivation needs `{name}`")).line(line).hint("see data/README.md, section Figures").into()
-        })
-    };
-    match d.formula {
-        Formula::PreviousFromGrowth => {
-            let current = lookup(csv, line, stated, &need("current", &d.current)?)?;
-            let growth = lookup(csv, line, stated, &need("growth_pct", &d.growth_pct)?)?;
-            let v = current.value / (1.0 + growth.value / 100.0);
-            let sign = if growth.value < 0.0 { "−" } else { "+" };
-            Ok((
-                Some(v),
-                format!(
-                    "派生值：{} ÷ (1 {sign} {}%)，由 {} 与 {} 反推",
-                    fmt(current.value),
-                    fmt(growth.value.abs()),
-                    current.key,
-                    growth.key
-                ),
-            ))
-        }
-        Formula::Remainder => {
-            let (whole, whole_text) = match (&d.whole, d.whole_value) {
-                (Some(key), _) => {
-                    let s = lookup(csv, line, stated, key)?;
-                    (s.value, format!("{}（{}）", fmt(s.value), s.key))
-                }
-                (None, Some(v)) => (v, fmt(v)),
-                (None, None) => return Err(InputError::new(csv, "a remainder needs `whole` or `whole_value`").line(line).into()),
-            };
-            let known = known_sum(points, series).map_err(|e| polars_error("remainder", csv, e))?;
-            Ok((Some(whole - known), format!("派生值：{whole_text} 减去其余已知项之和 {}", fmt(known))))
-        }
-    }
-}
-
-/// Sum of the known, non-derived values of a series (Polars, as every derived figure).
-fn known_sum(points: &[Point], series: &str) -> PolarsResult<f64> {
-    let (s, v): (Vec<&str>, Vec<Option<f64>>) =
-        points.iter().filter(|p| p.status != Status::Derived).map(|p| (p.series.as_str(), p.value)).unzip();
-    let df = DataFrame::new(s.len(), vec![Column::new("series".into(), s), Column::new("value".into(), v)])?;
-    let out = df.lazy().filter(col("series").eq(lit(series))).select([col("value").sum()]).collect()?;
-    Ok(out.column("value")?.f64()?.get(0).unwrap_or(0.0))
-}
-
-fn fmt(v: f64) -> String {
-    let s = format!("{v:.4}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// Adds a growth-rate series to a yearly bar_line figure.

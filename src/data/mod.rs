@@ -3,7 +3,9 @@
 //! uses Polars, so a Polars upgrade touches nothing else.
 
 mod csv_in;
+mod derived;
 mod figures;
+pub mod formula;
 mod metrics;
 
 use std::collections::BTreeMap;
@@ -13,10 +15,11 @@ use polars::prelude::*;
 
 use crate::catalog::{Catalog, ColumnSpec, ColumnType};
 use crate::error::{InputError, Result};
-use crate::model::{Cell, Facts, Stated, Table};
+use crate::model::{Cell, Facts, Number, NumberKind, Printed, Table};
 
 pub use csv_in::nearest;
-pub use metrics::{METRIC_DOCS, MetricDoc, cagr, yoy};
+pub use derived::decimals;
+pub use metrics::{METRIC_DOCS, MetricDoc, yoy};
 
 /// The loaded DataFrames, by dataset id.
 pub(crate) struct Frames {
@@ -25,7 +28,7 @@ pub(crate) struct Frames {
     pub places: DataFrame,
 }
 
-/// Reads every dataset and computes every metric and figure.
+/// Reads every dataset and computes every derived number and figure.
 pub fn load(catalog: &Catalog) -> Result<Facts> {
     let root = &catalog.root;
     let mut tables = BTreeMap::new();
@@ -37,11 +40,12 @@ pub fn load(catalog: &Catalog) -> Result<Facts> {
     let places = csv_in::read(&root.join("lookups/places.csv"), &place_columns(), &["place".to_string()])?;
     let frames = Frames { tables, stated, places };
 
-    let stated = stated_values(&frames.stated);
-    let metrics = metrics::scalars(&frames)?;
-    let figures = catalog.figures.iter().map(|(path, meta)| figures::resolve(path, meta, &frames, &stated)).collect::<Result<Vec<_>>>()?;
+    let primaries = primaries(&frames.stated);
+    let numbers = derived::evaluate(catalog, &frames, primaries)?;
+    let figures =
+        catalog.figures.iter().map(|(path, meta)| figures::resolve(path, meta, &frames, &numbers)).collect::<Result<Vec<_>>>()?;
     let tables = catalog.tables.iter().map(|(_, meta)| to_table(&meta.id, &frames.tables[&meta.id], &meta.columns)).collect();
-    Ok(Facts { tables, figures, stated, metrics })
+    Ok(Facts { tables, figures, numbers })
 }
 
 /// Every `data/stated/*.csv` (one file per chapter, so editors of different chapters never
@@ -54,9 +58,14 @@ fn read_stated(dir: &Path) -> Result<DataFrame> {
         .collect();
     paths.sort();
     let mut all: Option<DataFrame> = None;
+    let root = dir.parent().unwrap_or(dir);
     let mut seen: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
     for path in paths {
-        let df = csv_in::read(&path, &stated_columns(), &["key".to_string()])?;
+        let mut df = csv_in::read(&path, &stated_columns(), &["key".to_string()])?;
+        // Where each primary is typed, for `vars` and the reader's provenance.
+        let defined: Vec<String> =
+            (0..df.height()).map(|i| format!("{}:{}", derived::display_path(&path, root), i + 2)).collect();
+        df.with_column(polars::prelude::Column::new("defined".into(), defined)).map_err(|e| polars_error("stated registry", &path, e))?;
         for (i, key) in strings(&df, "key").into_iter().enumerate() {
             let key = key.unwrap_or_default();
             if let Some(first) = seen.insert(key.clone(), path.clone()) {
@@ -105,21 +114,39 @@ fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
     df.column(name).and_then(|c| c.cast(&DataType::Float64)).and_then(|c| c.f64().map(|s| s.iter().collect())).unwrap_or_default()
 }
 
-fn stated_values(df: &DataFrame) -> Vec<Stated> {
+/// The stated registry as numbers: each a primary, printed where the registry says.
+fn primaries(df: &DataFrame) -> Vec<Number> {
     let keys = strings(df, "key");
     let values = floats(df, "value");
     let units = strings(df, "unit");
     let qualifiers = strings(df, "qualifier");
     let locations = strings(df, "where");
     let quotes = strings(df, "quote");
+    let defined = strings(df, "defined");
     (0..df.height())
-        .map(|i| Stated {
-            key: keys[i].clone().unwrap_or_default(),
-            value: values[i].unwrap_or_default(),
-            unit: units[i].clone().unwrap_or_default(),
-            qualifier: qualifiers[i].clone(),
-            location: locations[i].clone().unwrap_or_default(),
-            quote: quotes[i].clone().unwrap_or_default(),
+        .map(|i| {
+            let value = values[i].unwrap_or_default();
+            Number {
+                name: keys[i].clone().unwrap_or_default(),
+                kind: NumberKind::Primary,
+                value,
+                unit: units[i].clone().unwrap_or_default(),
+                printed: Some(Printed {
+                    value,
+                    qualifier: qualifiers[i].clone(),
+                    location: locations[i].clone().unwrap_or_default(),
+                    quote: quotes[i].clone().unwrap_or_default(),
+                    sole: false,
+                }),
+                formula: None,
+                worked: None,
+                inputs: Vec::new(),
+                explain: None,
+                digits: decimals(value),
+                whole: false,
+                ties: Vec::new(),
+                defined: defined[i].clone().unwrap_or_default(),
+            }
         })
         .collect()
 }

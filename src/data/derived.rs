@@ -1,0 +1,739 @@
+//! Derived numbers (`data/derived/*.yaml`): every number that is a function of other data,
+//! defined once by a formula and computed here with Polars. Templates, figures and the
+//! audit all read them by name, beside the stated primaries (`data/stated/*.csv`).
+//!
+//! Evaluation is lazy and reads each table once: every table aggregate of every formula is
+//! one expression in a single `select` per table; then all primaries and aggregates form a
+//! one-row frame to which the derived numbers are added as expressions, in dependency order,
+//! and collected once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::Deserialize;
+
+use super::formula::{self, Aggregate, Cmp, Column, Filter, Formula, Func, Literal, Op, TableQuery};
+use super::{Frames, polars_error};
+use crate::catalog::{Catalog, ColumnType};
+use crate::error::{self, InputError, Result};
+use crate::model::{Number, NumberKind, Printed};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Definition {
+    formula: String,
+    unit: String,
+    #[serde(default)]
+    explain: Option<String>,
+    #[serde(default)]
+    printed: Option<PrintedDef>,
+    /// Decimals shown; by default those of the printed value, else 2.
+    #[serde(default)]
+    digits: Option<usize>,
+    #[serde(default)]
+    whole: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrintedDef {
+    value: f64,
+    #[serde(default)]
+    qualifier: Option<String>,
+    #[serde(rename = "where")]
+    location: String,
+    quote: String,
+    #[serde(default)]
+    sole: bool,
+}
+
+/// One definition with where it stands, parsed.
+struct Defined {
+    name: String,
+    def: Definition,
+    formula: Formula,
+    file: PathBuf,
+    line: usize,
+    /// Where the formula text starts: (line, column), for carets.
+    formula_at: (usize, usize),
+    text: std::sync::Arc<String>,
+}
+
+impl Defined {
+    fn error(&self, message: impl Into<String>) -> InputError {
+        InputError::new(&self.file, message).at(self.line, 1).excerpt_from(&self.text)
+    }
+    fn formula_error(&self, message: impl Into<String>, offset: usize) -> InputError {
+        InputError::new(&self.file, message).at(self.formula_at.0, self.formula_at.1 + offset).excerpt_from(&self.text)
+    }
+}
+
+/// Reads every `data/derived/*.yaml` (a project without the directory has none).
+fn read_definitions(dir: &Path) -> Result<Vec<Defined>> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|source| error::Error::Io { path: dir.to_path_buf(), source })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    paths.sort();
+    let mut out: Vec<Defined> = Vec::new();
+    for path in paths {
+        let text = std::sync::Arc::new(error::read_to_string(&path)?);
+        // A mapping keeps the file's order only as a Vec of pairs.
+        let defs: serde_yaml::Mapping = error::parse_yaml(&path, &text)?;
+        for (key, value) in defs {
+            let name = key.as_str().unwrap_or_default().to_string();
+            let line = top_level_line(&text, &name);
+            let def: Definition = serde_yaml::from_value(value).map_err(|e| {
+                InputError::new(&path, format!("`{name}`: {}", e.to_string().split(" at line ").next().unwrap_or_default()))
+                    .at(line, 1)
+                    .excerpt_from(&text)
+                    .hint("a derived number has formula, unit, and optionally explain, printed {value, qualifier, where, quote, sole}, digits, whole")
+            })?;
+            let formula_at = formula_position(&text, line, &def.formula);
+            let defined = Defined {
+                formula: Formula::Number(0.0),
+                name,
+                def,
+                file: path.clone(),
+                line,
+                formula_at,
+                text: text.clone(),
+            };
+            if !is_name(&defined.name) {
+                return Err(defined
+                    .error(format!("`{}` is not a usable name", defined.name))
+                    .hint("names are lower-case letters, digits and _, starting with a letter: parks_growth_2023")
+                    .into());
+            }
+            let formula = formula::parse(&defined.def.formula)
+                .map_err(|e| defined.formula_error(format!("`{}`: {}", defined.name, e.message), e.offset).hint(e.hint))?;
+            if let Some(first) = out.iter().find(|d| d.name == defined.name) {
+                return Err(defined
+                    .error(format!("`{}` is already defined at {}:{}", defined.name, first.file.display(), first.line))
+                    .hint("a derived number is defined once; rename one of them")
+                    .into());
+            }
+            out.push(Defined { formula, ..defined });
+        }
+    }
+    Ok(out)
+}
+
+fn is_name(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// The 1-based line of a top-level key.
+fn top_level_line(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(':')))
+        .map_or(1, |i| i + 1)
+}
+
+/// Where a definition's formula text starts, for a caret under the offending character.
+fn formula_position(text: &str, line: usize, formula: &str) -> (usize, usize) {
+    for (i, l) in text.lines().enumerate().skip(line - 1) {
+        if i >= line && !l.starts_with(' ') && !l.is_empty() {
+            break;
+        }
+        if let Some(at) = l.find(formula) {
+            return (i + 1, l[..at].chars().count() + 1);
+        }
+    }
+    (line, 1)
+}
+
+/// Computes every derived number, given the primaries.
+pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>) -> Result<Vec<Number>> {
+    let defs = read_definitions(&catalog.root.join("derived"))?;
+    let mut numbers: BTreeMap<String, Number> = BTreeMap::new();
+    for p in primaries {
+        numbers.insert(p.name.clone(), p);
+    }
+    for d in &defs {
+        if let Some(p) = numbers.get(&d.name) {
+            return Err(d
+                .error(format!("`{}` is already a stated primary ({})", d.name, p.defined))
+                .hint("a number is either typed in data/stated/ or computed here, not both: remove one")
+                .into());
+        }
+    }
+    let by_name: BTreeMap<&str, &Defined> = defs.iter().map(|d| (d.name.as_str(), d)).collect();
+    for d in &defs {
+        check_inputs(d, &by_name, &numbers, catalog)?;
+    }
+    let order = dependency_order(&defs, &by_name)?;
+    let mut units: BTreeMap<String, String> = numbers.iter().map(|(k, n)| (k.clone(), n.unit.clone())).collect();
+    for &i in &order {
+        let d = &defs[i];
+        if let Some(found) = unit_of(&d.formula, &units, catalog).map_err(|(msg, hint)| d.error(format!("`{}`: {msg}", d.name)).hint(hint))?
+            && !same_unit(&found, &d.def.unit)
+        {
+            return Err(d
+                .error(format!("`{}` is declared in {} but its formula gives {found}", d.name, d.def.unit))
+                .hint("fix the unit, or the formula (a share or growth is in %)")
+                .into());
+        }
+        units.insert(d.name.clone(), d.def.unit.clone());
+    }
+
+    // Table aggregates: one select per table.
+    let mut queries: Vec<&TableQuery> = Vec::new();
+    for d in &defs {
+        let mut qs = Vec::new();
+        d.formula.tables(&mut qs);
+        for q in qs {
+            if !queries.iter().any(|known| *known == q) {
+                queries.push(q);
+            }
+        }
+    }
+    let aggregates = aggregate_all(&queries, frames, catalog, &defs)?;
+
+    // Arithmetic: a one-row frame of every known number, derived ones added in order.
+    let mut columns: Vec<polars::prelude::Column> =
+        numbers.values().map(|n| polars::prelude::Column::new(n.name.as_str().into(), [n.value])).collect();
+    for (i, a) in aggregates.iter().enumerate() {
+        columns.push(polars::prelude::Column::new(format!("__q{i}").into(), [a.value]));
+    }
+    let frame = DataFrame::new(1, columns).map_err(|e| polars_error("derived numbers", &catalog.root, e))?;
+    let mut lazy = frame.lazy();
+    for &i in &order {
+        let d = &defs[i];
+        let expr = to_expr(&d.formula, &queries)?;
+        lazy = lazy.with_column(expr.alias(d.name.as_str()));
+    }
+    let out = lazy.collect().map_err(|e| polars_error("derived numbers", &catalog.root.join("derived"), e))?;
+
+    for &i in &order {
+        let d = &defs[i];
+        let value = out
+            .column(&d.name)
+            .and_then(|c| c.cast(&DataType::Float64))
+            .ok()
+            .and_then(|c| c.f64().ok().and_then(|s| s.get(0)))
+            .unwrap_or(f64::NAN);
+        let mut inputs = Vec::new();
+        d.formula.names(&mut inputs);
+        if !value.is_finite() {
+            let shown: Vec<String> = inputs
+                .iter()
+                .filter_map(|n| numbers.get(n).map(|v| format!("{n} = {}", crate::numfmt::number(v.value, 4))))
+                .collect();
+            return Err(d
+                .error(format!("`{}` is not a number: its formula divides by zero or has no value", d.name))
+                .hint(if shown.is_empty() {
+                    "check the tables and filters it counts".to_string()
+                } else {
+                    format!("its inputs are {}", shown.join(", "))
+                })
+                .into());
+        }
+        let mut tables = Vec::new();
+        d.formula.tables(&mut tables);
+        let ties = tables
+            .iter()
+            .filter_map(|q| queries.iter().position(|k| k == q))
+            .flat_map(|qi| aggregates[qi].ties.clone())
+            .collect();
+        for q in &tables {
+            let t = format!("data/tables/{}.csv", q.table);
+            if !inputs.contains(&t) {
+                inputs.push(t);
+            }
+        }
+        let printed = d.def.printed.as_ref().map(|p| Printed {
+            value: p.value,
+            qualifier: p.qualifier.clone(),
+            location: p.location.clone(),
+            quote: p.quote.clone(),
+            sole: p.sole,
+        });
+        let digits = d.def.digits.unwrap_or_else(|| printed.as_ref().map_or(2, |p| decimals(p.value)));
+        numbers.insert(
+            d.name.clone(),
+            Number {
+                name: d.name.clone(),
+                kind: NumberKind::Derived,
+                value,
+                unit: d.def.unit.clone(),
+                printed,
+                formula: Some(d.formula.to_string()),
+                worked: Some(d.formula.worked(&|n| numbers.get(n).map(|v| v.value))),
+                inputs,
+                explain: d.def.explain.clone(),
+                digits,
+                whole: d.def.whole,
+                ties,
+                defined: format!("{}:{}", display_path(&d.file, &catalog.root), d.line),
+            },
+        );
+    }
+    Ok(numbers.into_values().collect())
+}
+
+/// `data/derived/ch1.yaml` rather than a full path, for readers.
+pub(super) fn display_path(file: &Path, data_dir: &Path) -> String {
+    let rel = file.strip_prefix(data_dir).unwrap_or(file);
+    format!("data/{}", rel.display())
+}
+
+/// Decimals as printed: 34.3 → 1, 14.89 → 2, 56 → 0.
+pub fn decimals(v: f64) -> usize {
+    let s = crate::numfmt::number(v, 6);
+    s.split_once('.').map_or(0, |(_, f)| f.len())
+}
+
+/// Every name a formula reads exists, every table and column it counts exists.
+fn check_inputs(d: &Defined, by_name: &BTreeMap<&str, &Defined>, numbers: &BTreeMap<String, Number>, catalog: &Catalog) -> Result<()> {
+    let mut names = Vec::new();
+    d.formula.names(&mut names);
+    for n in names {
+        if by_name.contains_key(n.as_str()) || numbers.contains_key(&n) {
+            continue;
+        }
+        let all = by_name.keys().copied().chain(numbers.keys().map(String::as_str));
+        let offset = d.def.formula.find(n.as_str()).map_or(0, |b| d.def.formula[..b].chars().count());
+        let hint = if catalog.table(&n).is_some() {
+            format!("`{n}` is a table: count its rows with count({n})")
+        } else {
+            match super::nearest(&n, all) {
+                Some(near) => format!("did you mean `{near}`? `blockchain-report vars` lists every number"),
+                None => "a primary goes into data/stated/*.csv, a derived number into data/derived/*.yaml".into(),
+            }
+        };
+        return Err(d.formula_error(format!("`{}` reads `{n}`, which is not a number", d.name), offset).hint(hint).into());
+    }
+    let mut tables = Vec::new();
+    d.formula.tables(&mut tables);
+    for q in tables {
+        let offset = d.def.formula.find(q.table.as_str()).map_or(0, |b| d.def.formula[..b].chars().count());
+        let Some(meta) = catalog.table(&q.table) else {
+            let hint = match super::nearest(&q.table, catalog.tables.iter().map(|(_, m)| m.id.as_str())) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => "tables are data/tables/<id>.yaml".into(),
+            };
+            return Err(d.formula_error(format!("`{}` counts the table `{}`, which does not exist", d.name, q.table), offset).hint(hint).into());
+        };
+        let mut cols: Vec<&Column> = q.filters.iter().map(|f| &f.column).collect();
+        match &q.aggregate {
+            Aggregate::Sum(c) | Aggregate::Distinct(c) | Aggregate::Value(c) | Aggregate::Rank(c, _) => cols.push(c),
+            Aggregate::Count => {}
+        }
+        for c in cols {
+            let Some(spec) = meta.columns.iter().find(|s| s.name == c.source()) else {
+                let names: Vec<&str> = meta.columns.iter().map(|s| s.name.as_str()).collect();
+                let hint = match super::nearest(c.source(), names.iter().copied()) {
+                    Some(near) => format!("did you mean `{near}`? columns: {}", names.join(", ")),
+                    None => format!("columns: {}", names.join(", ")),
+                };
+                return Err(d
+                    .formula_error(format!("table `{}` has no column `{}`", q.table, c.source()), offset)
+                    .hint(hint)
+                    .into());
+            };
+            if matches!(c, Column::Year(_)) && !matches!(spec.kind, ColumnType::Month | ColumnType::Date) {
+                return Err(d
+                    .formula_error(format!("year({}) needs a month or date column", c.source()), offset)
+                    .hint("year() reads the year of a month or date column")
+                    .into());
+            }
+            if let Aggregate::Sum(s) = &q.aggregate
+                && s == c
+                && !matches!(spec.kind, ColumnType::Number | ColumnType::Integer)
+            {
+                return Err(d.formula_error(format!("sum({}, {}) needs a number column", q.table, c), offset).into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The order in which derived numbers can be computed; a cycle is an error naming it.
+fn dependency_order(defs: &[Defined], by_name: &BTreeMap<&str, &Defined>) -> Result<Vec<usize>> {
+    let index: BTreeMap<&str, usize> = defs.iter().enumerate().map(|(i, d)| (d.name.as_str(), i)).collect();
+    let mut state = vec![0u8; defs.len()]; // 0 new, 1 on the path, 2 done
+    let mut order = Vec::with_capacity(defs.len());
+    fn visit(
+        i: usize,
+        defs: &[Defined],
+        index: &BTreeMap<&str, usize>,
+        state: &mut [u8],
+        path: &mut Vec<usize>,
+        order: &mut Vec<usize>,
+    ) -> std::result::Result<(), Vec<usize>> {
+        match state[i] {
+            2 => return Ok(()),
+            1 => {
+                let start = path.iter().position(|&p| p == i).unwrap_or(0);
+                let mut cycle = path[start..].to_vec();
+                cycle.push(i);
+                return Err(cycle);
+            }
+            _ => {}
+        }
+        state[i] = 1;
+        path.push(i);
+        let mut names = Vec::new();
+        defs[i].formula.names(&mut names);
+        for n in names {
+            if let Some(&j) = index.get(n.as_str()) {
+                visit(j, defs, index, state, path, order)?;
+            }
+        }
+        path.pop();
+        state[i] = 2;
+        order.push(i);
+        Ok(())
+    }
+    for i in 0..defs.len() {
+        let mut path = Vec::new();
+        if let Err(cycle) = visit(i, defs, &index, &mut state, &mut path, &mut order) {
+            let names: Vec<&str> = cycle.iter().map(|&c| defs[c].name.as_str()).collect();
+            let first = by_name[names[0]];
+            return Err(first
+                .error(format!("derived numbers depend on each other in a cycle: {}", names.join(" → ")))
+                .hint("one of them must be computed from something else, or be a primary in data/stated/")
+                .into());
+        }
+    }
+    Ok(order)
+}
+
+/// Chinese measure words of counted things: a share of 项 among 个 compares counts.
+const COUNT_WORDS: &[&str] = &["项", "个", "家", "条", "所", "件", "笔", "起", "批", "户", "张", "部门", "只", "种"];
+
+fn same_unit(a: &str, b: &str) -> bool {
+    a == b || (COUNT_WORDS.contains(&a) && COUNT_WORDS.contains(&b))
+}
+
+type UnitResult = std::result::Result<Option<String>, (String, String)>;
+
+/// The unit a formula gives, where it can be known: a table count has the declared unit of
+/// whatever it counts, so it matches any; sums, differences and the arguments of share and
+/// growth must agree.
+fn unit_of(f: &Formula, units: &BTreeMap<String, String>, catalog: &Catalog) -> UnitResult {
+    let agree = |a: Option<String>, b: Option<String>, what: &str| -> UnitResult {
+        match (a, b) {
+            (Some(x), Some(y)) if !same_unit(&x, &y) => Err((
+                format!("{what} mixes {x} and {y}"),
+                "only numbers in the same unit can be added, subtracted or compared".into(),
+            )),
+            (x, y) => Ok(x.or(y)),
+        }
+    };
+    Ok(match f {
+        Formula::Number(_) => None,
+        Formula::Name(n) => units.get(n).cloned(),
+        Formula::Neg(a) => unit_of(a, units, catalog)?,
+        Formula::Binary(Op::Add | Op::Sub, a, b) => agree(unit_of(a, units, catalog)?, unit_of(b, units, catalog)?, "the formula")?,
+        Formula::Binary(Op::Mul | Op::Div, a, b) => {
+            let (ua, ub) = (unit_of(a, units, catalog)?, unit_of(b, units, catalog)?);
+            match (a.as_ref(), b.as_ref()) {
+                (_, Formula::Number(_)) => ua,
+                (Formula::Number(_), _) if matches!(f, Formula::Binary(Op::Mul, ..)) => ub,
+                _ => None,
+            }
+        }
+        Formula::Call(Func::Share | Func::Growth, args) => {
+            agree(unit_of(&args[0], units, catalog)?, unit_of(&args[1], units, catalog)?, "a share or growth")?;
+            Some("%".into())
+        }
+        Formula::Call(Func::Cagr, args) => {
+            agree(unit_of(&args[0], units, catalog)?, unit_of(&args[1], units, catalog)?, "a CAGR")?;
+            Some("%".into())
+        }
+        Formula::Call(Func::Previous, args) => {
+            if let Some(u) = unit_of(&args[1], units, catalog)?
+                && u != "%"
+            {
+                return Err((format!("previous() needs a growth rate in %, not {u}"), "previous(current, growth_pct)".into()));
+            }
+            unit_of(&args[0], units, catalog)?
+        }
+        Formula::Call(Func::Mean | Func::Min | Func::Max, args) => {
+            let mut unit = None;
+            for a in args {
+                unit = agree(unit, unit_of(a, units, catalog)?, "mean/min/max")?;
+            }
+            unit
+        }
+        Formula::Table(q) => match &q.aggregate {
+            Aggregate::Sum(c) => {
+                catalog.table(&q.table).and_then(|t| t.columns.iter().find(|s| s.name == c.source())).and_then(|s| s.unit.clone())
+            }
+            Aggregate::Rank(..) => Some("位".into()),
+            _ => None,
+        },
+    })
+}
+
+/// The Polars expression of a formula, over the one-row frame of numbers.
+fn to_expr(f: &Formula, queries: &[&TableQuery]) -> Result<Expr> {
+    let e = |f: &Formula| to_expr(f, queries);
+    Ok(match f {
+        Formula::Number(v) => lit(*v),
+        Formula::Name(n) => col(n.as_str()).cast(DataType::Float64),
+        Formula::Neg(a) => lit(0.0) - e(a)?,
+        Formula::Binary(op, a, b) => {
+            let (a, b) = (e(a)?, e(b)?);
+            match op {
+                Op::Add => a + b,
+                Op::Sub => a - b,
+                Op::Mul => a * b,
+                Op::Div => a / b,
+            }
+        }
+        Formula::Call(func, args) => {
+            let args: Vec<Expr> = args.iter().map(e).collect::<Result<_>>()?;
+            match func {
+                Func::Share => args[0].clone() / args[1].clone() * lit(100.0),
+                Func::Growth => (args[0].clone() - args[1].clone()) / args[1].clone() * lit(100.0),
+                Func::Cagr => {
+                    ((args[1].clone() / args[0].clone()).pow(lit(1.0) / args[2].clone()) - lit(1.0)) * lit(100.0)
+                }
+                Func::Previous => args[0].clone() / (lit(1.0) + args[1].clone() / lit(100.0)),
+                Func::Mean => {
+                    let n = args.len() as f64;
+                    args.into_iter().reduce(|a, b| a + b).unwrap_or(lit(0.0)) / lit(n)
+                }
+                Func::Min => polars::lazy::dsl::min_horizontal(args).map_err(|e| polars_error("min()", Path::new("data/derived"), e))?,
+                Func::Max => polars::lazy::dsl::max_horizontal(args).map_err(|e| polars_error("max()", Path::new("data/derived"), e))?,
+            }
+        }
+        Formula::Table(q) => {
+            let i = queries.iter().position(|k| *k == q).unwrap_or(0);
+            col(format!("__q{i}").as_str())
+        }
+    })
+}
+
+/// One table aggregate's result.
+struct AggregateValue {
+    value: f64,
+    /// A rank: the other items with the same rank.
+    ties: Vec<String>,
+}
+
+/// The lookup column `province(col)` or `area(col)` adds to a table.
+fn lookup_name(c: &Column) -> String {
+    match c {
+        Column::Province(s) => format!("__province__{s}"),
+        Column::Area(s) => format!("__area__{s}"),
+        Column::Year(s) => format!("__year__{s}"),
+        Column::Plain(s) => s.clone(),
+    }
+}
+
+/// Computes every table aggregate: per table, the lookups it needs joined once, then one
+/// select of all its counts, sums and distinct counts; ranks group the same frame.
+fn aggregate_all(queries: &[&TableQuery], frames: &Frames, catalog: &Catalog, defs: &[Defined]) -> Result<Vec<AggregateValue>> {
+    let mut results: Vec<Option<AggregateValue>> = queries.iter().map(|_| None).collect();
+    let tables: BTreeSet<&str> = queries.iter().map(|q| q.table.as_str()).collect();
+    let places = frames.places.clone().lazy();
+    for table in tables {
+        let path = PathBuf::from(format!("data/tables/{table}.csv"));
+        let (Some(df), Some(meta)) = (frames.tables.get(table), catalog.table(table)) else { continue };
+        let mine: Vec<usize> = (0..queries.len()).filter(|&i| queries[i].table == table).collect();
+        let mut derived_cols: BTreeSet<Column> = BTreeSet::new();
+        for &i in &mine {
+            let q = queries[i];
+            for f in &q.filters {
+                derived_cols.insert(f.column.clone());
+            }
+            if let Aggregate::Sum(c) | Aggregate::Distinct(c) | Aggregate::Value(c) | Aggregate::Rank(c, _) = &q.aggregate {
+                derived_cols.insert(c.clone());
+            }
+        }
+        let mut lf = df.clone().lazy();
+        for c in derived_cols.iter().filter(|c| !matches!(c, Column::Plain(_))) {
+            let source = c.source();
+            lf = match c {
+                Column::Year(_) => {
+                    let spec = meta.columns.iter().find(|s| s.name == source);
+                    let divisor = if spec.is_some_and(|s| s.kind == ColumnType::Date) { 10000 } else { 100 };
+                    lf.with_column((col(source) / lit(divisor)).alias(lookup_name(c).as_str()))
+                }
+                Column::Province(_) | Column::Area(_) => {
+                    let (from, to) = if matches!(c, Column::Province(_)) { ("province", lookup_name(c)) } else { ("region", lookup_name(c)) };
+                    let lookup = places.clone().select([col("place").alias("__place"), col(from).alias(to.as_str())]);
+                    lf.join(lookup, [col(source)], [col("__place")], JoinArgs::new(JoinType::Left))
+                }
+                Column::Plain(_) => lf,
+            };
+        }
+        let joined = lf.collect().map_err(|e| polars_error(&format!("derived numbers over `{table}`"), &path, e))?;
+        // Every place must be in the lookup: a missing one would silently count as nowhere.
+        for c in derived_cols.iter().filter(|c| matches!(c, Column::Province(_) | Column::Area(_))) {
+            let places_col = super::strings(&joined, c.source());
+            let mapped = super::strings(&joined, &lookup_name(c));
+            if let Some((place, _)) = places_col.iter().zip(&mapped).find(|(p, m)| p.is_some() && m.is_none()) {
+                return Err(InputError::new(Path::new("data/lookups/places.csv"), format!(
+                    "place `{}` (column `{}` of `{table}`) is not in the lookup",
+                    place.clone().unwrap_or_default(),
+                    c.source()
+                ))
+                .hint("add a row `place,province,region` for it to data/lookups/places.csv")
+                .into());
+            }
+        }
+        let mut exprs = Vec::new();
+        for &i in &mine {
+            let q = queries[i];
+            let mask = mask(&q.filters, meta);
+            let name = format!("q{i}");
+            let rows = || match &mask {
+                Some(m) => m.clone().sum(),
+                None => len(),
+            };
+            match &q.aggregate {
+                Aggregate::Count => exprs.push(rows().cast(DataType::Float64).alias(name.as_str())),
+                Aggregate::Sum(c) => exprs.push(kept(col(lookup_name(c).as_str()), &mask).cast(DataType::Float64).sum().alias(name.as_str())),
+                Aggregate::Distinct(c) => exprs
+                    .push(kept(col(lookup_name(c).as_str()), &mask).drop_nulls().n_unique().cast(DataType::Float64).alias(name.as_str())),
+                Aggregate::Value(c) => {
+                    exprs.push(rows().cast(DataType::Float64).alias(format!("{name}_n").as_str()));
+                    exprs.push(kept(col(lookup_name(c).as_str()), &mask).first().cast(DataType::Float64).alias(name.as_str()));
+                }
+                Aggregate::Rank(..) => {}
+            }
+        }
+        let summary = if exprs.is_empty() {
+            None
+        } else {
+            Some(joined.clone().lazy().select(exprs).collect().map_err(|e| polars_error(&format!("derived numbers over `{table}`"), &path, e))?)
+        };
+        for &i in &mine {
+            let q = queries[i];
+            let get = |n: &str| summary.as_ref().and_then(|s| super::floats(s, n).first().copied().flatten());
+            let owner = defs.iter().find(|d| {
+                let mut qs = Vec::new();
+                d.formula.tables(&mut qs);
+                qs.contains(&q)
+            });
+            let located = |msg: String| match owner {
+                Some(d) => d.formula_error(msg, 0),
+                None => InputError::new(&path, msg),
+            };
+            let value = match &q.aggregate {
+                Aggregate::Rank(key, item) => {
+                    let (value, ties) = rank(&joined, key, item, &mask(&q.filters, meta), &path)?
+                        .ok_or_else(|| {
+                            let items = rank_items(&joined, key);
+                            let hint = match super::nearest(item, items.iter().map(String::as_str)) {
+                                Some(n) => format!("did you mean \"{n}\"?"),
+                                None => format!("values: {}", items.join("、")),
+                            };
+                            located(format!("\"{item}\" is not a value of {key} in `{table}`")).hint(hint)
+                        })?;
+                    AggregateValue { value, ties }
+                }
+                Aggregate::Value(_) => {
+                    let n = get(&format!("q{i}_n")).unwrap_or(0.0);
+                    if n != 1.0 {
+                        return Err(located(format!("{q} matches {n} rows; value() needs exactly one")).hint("make the filters pick one row").into());
+                    }
+                    AggregateValue { value: get(&format!("q{i}")).unwrap_or(f64::NAN), ties: Vec::new() }
+                }
+                _ => AggregateValue { value: get(&format!("q{i}")).unwrap_or(0.0), ties: Vec::new() },
+            };
+            results[i] = Some(value);
+        }
+    }
+    Ok(results.into_iter().map(|r| r.unwrap_or(AggregateValue { value: f64::NAN, ties: Vec::new() })).collect())
+}
+
+/// The rows a query's filters keep (None: all of them).
+fn mask(filters: &[Filter], meta: &crate::catalog::TableMeta) -> Option<Expr> {
+    let mut out: Option<Expr> = None;
+    for f in filters {
+        let c = col(lookup_name(&f.column).as_str());
+        let numeric = match &f.column {
+            Column::Year(_) => true,
+            other => meta.columns.iter().find(|s| s.name == other.source()).is_some_and(|s| {
+                matches!(s.kind, ColumnType::Number | ColumnType::Integer | ColumnType::Month | ColumnType::Date)
+                    && matches!(other, Column::Plain(_))
+            }),
+        };
+        let eq = |v: &Literal| match v {
+            Literal::Number(n) if numeric => c.clone().cast(DataType::Float64).eq(lit(*n)),
+            Literal::Number(n) => c.clone().eq(lit(crate::numfmt::number(*n, 6))),
+            Literal::Text(t) if numeric => c.clone().cast(DataType::String).eq(lit(t.clone())),
+            Literal::Text(t) => c.clone().eq(lit(t.clone())),
+        };
+        let text = |v: &Literal| match v {
+            Literal::Text(t) => t.clone(),
+            Literal::Number(n) => crate::numfmt::number(*n, 6),
+        };
+        let cond = match f.cmp {
+            Cmp::Eq => eq(&f.values[0]),
+            Cmp::Ne => eq(&f.values[0]).not(),
+            Cmp::In => f.values.iter().map(eq).reduce(|a, b| a.or(b)).unwrap_or(lit(false)),
+            Cmp::Contains => c.clone().cast(DataType::String).str().contains_literal(lit(text(&f.values[0]))),
+            Cmp::StartsWith => c.clone().cast(DataType::String).str().starts_with(lit(text(&f.values[0]))),
+            Cmp::Lt | Cmp::Le | Cmp::Gt | Cmp::Ge => {
+                let bound = match &f.values[0] {
+                    Literal::Number(n) => lit(*n),
+                    Literal::Text(t) => lit(t.parse::<f64>().unwrap_or(f64::NAN)),
+                };
+                let v = c.clone().cast(DataType::Float64);
+                match f.cmp {
+                    Cmp::Lt => v.lt(bound),
+                    Cmp::Le => v.lt_eq(bound),
+                    Cmp::Gt => v.gt(bound),
+                    _ => v.gt_eq(bound),
+                }
+            }
+        };
+        let cond = cond.fill_null(lit(false));
+        out = Some(match out {
+            Some(acc) => acc.and(cond),
+            None => cond,
+        });
+    }
+    out
+}
+
+/// A column restricted to the rows a mask keeps.
+fn kept(column: Expr, mask: &Option<Expr>) -> Expr {
+    match mask {
+        Some(m) => column.filter(m.clone()),
+        None => column,
+    }
+}
+
+/// The distinct values of a rank's key, for hints.
+fn rank_items(df: &DataFrame, key: &Column) -> Vec<String> {
+    let mut items: Vec<String> = super::strings(df, &lookup_name(key)).into_iter().flatten().collect();
+    items.sort();
+    items.dedup();
+    items
+}
+
+/// Dense rank of `item` by row count among the key's values (1 = most), and the others
+/// sharing it; None when the item is not a value of the key.
+fn rank(df: &DataFrame, key: &Column, item: &str, mask: &Option<Expr>, path: &Path) -> Result<Option<(f64, Vec<String>)>> {
+    let k = lookup_name(key);
+    let mut lf = df.clone().lazy();
+    if let Some(m) = mask {
+        lf = lf.filter(m.clone());
+    }
+    let q = lf
+        .group_by([col(k.as_str()).cast(DataType::String).alias("__key")])
+        .agg([len().alias("__n")])
+        .with_column(col("__n").rank(RankOptions { method: RankMethod::Dense, descending: true }, None).cast(DataType::Float64).alias("__rank"))
+        .sort(["__key"], SortMultipleOptions::default());
+    let out = q.collect().map_err(|e| polars_error("rank()", path, e))?;
+    let keys = super::strings(&out, "__key");
+    let ranks = super::floats(&out, "__rank");
+    let Some(pos) = keys.iter().position(|k| k.as_deref() == Some(item)) else { return Ok(None) };
+    let r = ranks[pos].unwrap_or(f64::NAN);
+    let ties = keys.iter().zip(&ranks).filter(|(k, rr)| **rr == Some(r) && k.as_deref() != Some(item)).filter_map(|(k, _)| k.clone()).collect();
+    Ok(Some((r, ties)))
+}
