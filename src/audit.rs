@@ -86,7 +86,6 @@ impl Audit {
     }
 }
 
-
 /// Decimals as printed: 34.3 → 1, 14.89 → 2, 56 → 0.
 use crate::data::decimals;
 use crate::model::Printed;
@@ -176,11 +175,8 @@ fn kind_of(n: &Number) -> &'static str {
 
 /// How the computation is described in the audit: the sentence, the formula and its inputs.
 fn inputs_of(n: &Number, facts: &Facts) -> String {
-    let values: Vec<String> = n
-        .inputs
-        .iter()
-        .filter_map(|i| facts.number(i).map(|v| format!("{i} = {}", numfmt::number(v.value, 4))))
-        .collect();
+    let values: Vec<String> =
+        n.inputs.iter().filter_map(|i| facts.number(i).map(|v| format!("{i} = {}", numfmt::number(v.value, 4)))).collect();
     let mut out = format!("{} = {}", n.formula.as_deref().unwrap_or(""), numfmt::number(n.value, 4));
     if !values.is_empty() {
         out.push_str(&format!("；{}", values.join("，")));
@@ -400,7 +396,7 @@ fn md_cell(s: &str) -> String {
 pub fn markdown(audit: &Audit) -> String {
     let mut md = String::from("# 数据核查报告（audit）\n\n");
     md.push_str(&format!(
-        "核查 {} 项：矛盾 {}（其中已确认 {}），轻微 {}，一致 {}；无法核查的陈述数字 {} 项。\n\n",
+        "核查 {} 项：矛盾 {}（其中已确认 {}），轻微 {}，一致 {}；主要数字（数据无法计算、按原文录入）{} 项。\n\n",
         audit.findings.len(),
         audit.count(Severity::Contradiction),
         audit.findings.iter().filter(|f| f.severity == Severity::Contradiction && f.acknowledged.is_some()).count(),
@@ -431,7 +427,7 @@ pub fn markdown(audit: &Audit) -> String {
         }
         md.push('\n');
     }
-    md.push_str("## 无法核查\n\n| key | 原因 |\n| --- | --- |\n");
+    md.push_str("## 主要数字（按原文录入，无法由数据计算）\n\n| key | 原因 |\n| --- | --- |\n");
     for (k, why) in &audit.unchecked {
         md.push_str(&format!("| {} | {} |\n", md_cell(k), md_cell(why)));
     }
@@ -453,7 +449,7 @@ pub fn terminal(audit: &Audit) -> String {
         ));
     }
     out.push_str(&format!(
-        "{} checks: {} contradictions ({} acknowledged), {} minor, {} agree; {} stated numbers cannot be checked (see audit.md)\n",
+        "{} checks: {} contradictions ({} acknowledged), {} minor, {} agree; {} primaries are typed, not computed (see audit.md)\n",
         audit.findings.len(),
         audit.count(Severity::Contradiction),
         audit.findings.iter().filter(|f| f.severity == Severity::Contradiction && f.acknowledged.is_some()).count(),
@@ -496,19 +492,22 @@ pub fn shown(facts: &Facts, audit: &Audit, edition: Edition) -> BTreeMap<String,
         .numbers
         .iter()
         .map(|n| {
-            let reviewed = audit
-                .findings
-                .iter()
-                .find(|f| f.id == n.name && f.severity == Severity::Contradiction && f.acknowledged.is_some());
+            let reviewed =
+                audit.findings.iter().find(|f| f.id == n.name && f.severity == Severity::Contradiction && f.acknowledged.is_some());
             let printed = n.printed.as_ref().filter(|_| n.kind == NumberKind::Derived);
             let shown = match (reviewed, printed) {
                 (Some(f), Some(p)) if edition == Edition::Published && f.print == Some(Print::AsPublished) => {
                     Shown { value: p.value, digits: decimals(p.value), as_published: true, correction: None }
                 }
-                (Some(_), Some(p)) if edition == Edition::Corrected => {
-                    Shown { value: toward_qualifier(n.value, n.digits, p), digits: n.digits, as_published: false, correction: Some(p.clone()) }
+                (Some(_), Some(p)) if edition == Edition::Corrected => Shown {
+                    value: toward_qualifier(n.value, n.digits, p),
+                    digits: n.digits,
+                    as_published: false,
+                    correction: Some(p.clone()),
+                },
+                (_, Some(p)) => {
+                    Shown { value: toward_qualifier(n.value, n.digits, p), digits: n.digits, as_published: false, correction: None }
                 }
-                (_, Some(p)) => Shown { value: toward_qualifier(n.value, n.digits, p), digits: n.digits, as_published: false, correction: None },
                 _ => Shown { value: n.value, digits: n.digits, as_published: false, correction: None },
             };
             (n.name.clone(), shown)

@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::audit::Edition;
 use crate::catalog::Catalog;
 use crate::charts::{self, ChartFont};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::audit::Edition;
 use crate::model::{Cell, Facts, NumberKind};
 use crate::render;
 

@@ -148,8 +148,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let vars = render::variables(&facts, &audit::shown(&facts, &audit, audit::Edition::Published));
             let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
             let vars: Vec<_> = vars.iter().map(|(k, v)| (format!("n.{k}"), v)).filter(|(n, _)| wanted(n)).collect();
+            // External values are drawn in figures only; they are listed for completeness.
+            let external: Vec<_> = facts
+                .figures
+                .iter()
+                .flat_map(|f| f.points.iter().map(move |p| (f, p)))
+                .filter(|(_, p)| p.status == blockchain_report::model::Status::External)
+                .map(|(f, p)| (format!("figure {} {} {}", f.id, p.series, p.category).replace("  ", " "), p))
+                .filter(|(n, _)| wanted(n))
+                .collect();
             if json {
-                println!("{}", serde_json::to_string_pretty(&vars)?);
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({"numbers": vars, "external": external}))?);
             } else {
                 let num = |v: f64| blockchain_report::numfmt::number(v, 4);
                 for (name, v) in vars {
@@ -167,6 +176,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                             );
                         }
                     }
+                }
+                for (name, p) in external {
+                    println!(
+                        "{name} = {}\texternal\t{}",
+                        p.value.map_or("—".into(), |v| blockchain_report::numfmt::number(v, 4)),
+                        p.provenance
+                    );
                 }
             }
         }

@@ -8,11 +8,11 @@ use std::path::Path;
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera};
 
+use crate::audit::Shown;
 use crate::catalog::{Catalog, ColumnSpec, ColumnType, FigureMeta, TableMeta};
 use crate::charts::Chart;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::audit::Shown;
 use crate::model::{Cell, Facts, Table};
 use crate::numfmt;
 
@@ -69,16 +69,16 @@ pub fn variables(facts: &Facts, shown: &BTreeMap<String, Shown>) -> BTreeMap<Str
                 (Some(f), _) => {
                     let mut text = String::from("计算值");
                     if let Some(e) = &n.explain {
-                        text.push_str(&format!("：{e}"));
+                        text.push_str(&format!("（{e}）"));
                     }
-                    text.push_str(&format!("。{f} = {}", numfmt::number(n.value, 4)));
-                    let inputs: Vec<String> = n
-                        .inputs
-                        .iter()
-                        .filter_map(|i| facts.number(i).map(|v| format!("{i} = {}{}", numfmt::number(v.value, 4), v.unit)))
-                        .collect();
-                    if !inputs.is_empty() {
-                        text.push_str(&format!("，其中 {}", inputs.join("，")));
+                    let worked = n.worked.as_deref().unwrap_or(f);
+                    text.push_str(&format!("：{worked} = {}", numfmt::number(n.value, 4)));
+                    if worked != f {
+                        text.push_str(&format!("。公式：{f}"));
+                    }
+                    let tables: Vec<&str> = n.inputs.iter().filter(|i| i.starts_with("data/")).map(String::as_str).collect();
+                    if !tables.is_empty() {
+                        text.push_str(&format!("。数据：{}", tables.join("、")));
                     }
                     if as_published {
                         if let Some(p) = &n.printed {

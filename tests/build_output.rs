@@ -67,8 +67,11 @@ fn changing_one_stated_value_changes_every_sentence_chart_and_check_that_uses_it
     assert!(fields.contains(",其他,15,,derived,"), "the remainder of 图 1-17 is 460 − 445: {fields}");
     let cases = read(dir.path(), "output/charts/application-cases.svg");
     assert!(cases.contains("460"), "图 1-16 draws it");
-    let share = summary.audit.findings.iter().find(|f| f.id == "digital-asset-share").unwrap();
-    assert_eq!(share.severity, blockchain_report::audit::Severity::Contradiction, "245 / 460 is no longer 54.44%");
+    // The shares printed beside it are computed: 245 / 460, 44 / 460 …
+    assert!(report.contains("占2023年区块链应用落地项目总数的53.26%"), "the digital-asset share follows");
+    assert!(report.contains("占2023年区块链创新应用落地项目总数的9.57%"), "the e-government share follows");
+    let share = summary.audit.findings.iter().find(|f| f.id == "digital_asset_apps_share_2023").unwrap();
+    assert_eq!(share.severity, blockchain_report::audit::Severity::Contradiction, "245 / 460 is no longer the printed 54.44%");
 }
 
 fn hashes(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -156,7 +159,7 @@ fn next_edition_builds_and_diff_reports_exactly_the_planted_changes() {
     assert_eq!(changes(0), ["2020", "2024", "caption"]);
     assert_eq!(changes(1), ["其他", "数字资产"]);
     assert_eq!(changes(2), ["row 国家数据局 / 《测试数据：2024 年新增政策》"]);
-    assert_eq!(changes(3), ["m.count_policies", "n.scale_2024", "n.share_assets"]);
+    assert_eq!(changes(3), ["n.policies_2023", "n.scale_2024", "n.share_assets", "n.shares_other"]);
     let delta = json["items"][1]["changes"][1]["delta"].as_str().unwrap();
     assert_eq!(delta, "-4.44 pp", "percentages change in percentage points");
 }

@@ -182,14 +182,13 @@ fn every_printed_quote_is_in_the_source() {
     let lines: Vec<&str> = source.lines().filter(|l| !is_artefact(l)).collect();
     let text = normalize(&lines.join(""));
     let (_, facts) = blockchain_report::build::Project::open(&repo().join("report.yaml")).unwrap().load().unwrap();
-    let missing: Vec<String> =
-        facts
-            .numbers
-            .iter()
-            .filter_map(|n| n.printed.as_ref().map(|p| (n, p)))
-            .filter(|(_, p)| !text.contains(&normalize(&p.quote)))
-            .map(|(n, p)| format!("{}: {}", n.name, p.quote))
-            .collect();
+    let missing: Vec<String> = facts
+        .numbers
+        .iter()
+        .filter_map(|n| n.printed.as_ref().map(|p| (n, p)))
+        .filter(|(_, p)| !text.contains(&normalize(&p.quote)))
+        .map(|(n, p)| format!("{}: {}", n.name, p.quote))
+        .collect();
     assert!(missing.is_empty(), "{} quotes not found in the source:\n{}", missing.len(), missing.join("\n"));
 }
 

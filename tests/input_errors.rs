@@ -108,9 +108,9 @@ fn wrong_yaml_type_in_report_yaml() {
 #[test]
 fn figure_reference_to_an_unknown_stated_key() {
     let dir = mini();
-    edit(dir.path(), "data/figures/scale.csv", "stated,scale_2023", "stated,scale_2032");
+    edit(dir.path(), "data/figures/scale.csv", "stated,scale_2023", "stated,scael_2023");
     let err = build_error(dir.path());
-    assert!(err.contains("`scale_2032` is not a key of data/stated/") && err.contains("scale.csv:5"), "{err}");
+    assert!(err.contains("`scael_2023` is not a number of data/stated/ or data/derived/") && err.contains("scale.csv:5"), "{err}");
     assert!(err.contains("did you mean `scale_2023`?"), "{err}");
 }
 
@@ -126,9 +126,9 @@ fn unknown_template_variable_names_the_template() {
 #[test]
 fn unknown_stated_key_in_a_template() {
     let dir = mini();
-    edit(dir.path(), "templates/chapters/01.md", "n.scale_2023 |", "n.scale_2032 |");
+    edit(dir.path(), "templates/chapters/01.md", "n.scale_2023 |", "n.scael_2023 |");
     let err = build_error(dir.path());
-    assert!(err.contains("`n.scale_2032` is not defined") && err.contains("chapters/01.md:6:"), "{err}");
+    assert!(err.contains("`n.scael_2023` is not defined") && err.contains("chapters/01.md:6:"), "{err}");
     assert!(err.contains("did you mean `n.scale_2023`?"), "{err}");
 }
 

@@ -95,15 +95,7 @@ fn read_definitions(dir: &Path) -> Result<Vec<Defined>> {
                     .hint("a derived number has formula, unit, and optionally explain, printed {value, qualifier, where, quote, sole}, digits, whole")
             })?;
             let formula_at = formula_position(&text, line, &def.formula);
-            let defined = Defined {
-                formula: Formula::Number(0.0),
-                name,
-                def,
-                file: path.clone(),
-                line,
-                formula_at,
-                text: text.clone(),
-            };
+            let defined = Defined { formula: Formula::Number(0.0), name, def, file: path.clone(), line, formula_at, text: text.clone() };
             if !is_name(&defined.name) {
                 return Err(defined
                     .error(format!("`{}` is not a usable name", defined.name))
@@ -125,15 +117,12 @@ fn read_definitions(dir: &Path) -> Result<Vec<Defined>> {
 }
 
 fn is_name(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    s.chars().next().is_some_and(|c| c.is_ascii_lowercase()) && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// The 1-based line of a top-level key.
 fn top_level_line(text: &str, key: &str) -> usize {
-    text.lines()
-        .position(|l| l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(':')))
-        .map_or(1, |i| i + 1)
+    text.lines().position(|l| l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(':'))).map_or(1, |i| i + 1)
 }
 
 /// Where a definition's formula text starts, for a caret under the offending character.
@@ -172,7 +161,8 @@ pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>) -> R
     let mut units: BTreeMap<String, String> = numbers.iter().map(|(k, n)| (k.clone(), n.unit.clone())).collect();
     for &i in &order {
         let d = &defs[i];
-        if let Some(found) = unit_of(&d.formula, &units, catalog).map_err(|(msg, hint)| d.error(format!("`{}`: {msg}", d.name)).hint(hint))?
+        if let Some(found) =
+            unit_of(&d.formula, &units, catalog).map_err(|(msg, hint)| d.error(format!("`{}`: {msg}", d.name)).hint(hint))?
             && !same_unit(&found, &d.def.unit)
         {
             return Err(d
@@ -222,10 +212,8 @@ pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>) -> R
         let mut inputs = Vec::new();
         d.formula.names(&mut inputs);
         if !value.is_finite() {
-            let shown: Vec<String> = inputs
-                .iter()
-                .filter_map(|n| numbers.get(n).map(|v| format!("{n} = {}", crate::numfmt::number(v.value, 4))))
-                .collect();
+            let shown: Vec<String> =
+                inputs.iter().filter_map(|n| numbers.get(n).map(|v| format!("{n} = {}", crate::numfmt::number(v.value, 4)))).collect();
             return Err(d
                 .error(format!("`{}` is not a number: its formula divides by zero or has no value", d.name))
                 .hint(if shown.is_empty() {
@@ -237,11 +225,7 @@ pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>) -> R
         }
         let mut tables = Vec::new();
         d.formula.tables(&mut tables);
-        let ties = tables
-            .iter()
-            .filter_map(|q| queries.iter().position(|k| k == q))
-            .flat_map(|qi| aggregates[qi].ties.clone())
-            .collect();
+        let ties = tables.iter().filter_map(|q| queries.iter().position(|k| k == q)).flat_map(|qi| aggregates[qi].ties.clone()).collect();
         for q in &tables {
             let t = format!("data/tables/{}.csv", q.table);
             if !inputs.contains(&t) {
@@ -319,7 +303,10 @@ fn check_inputs(d: &Defined, by_name: &BTreeMap<&str, &Defined>, numbers: &BTree
                 Some(near) => format!("did you mean `{near}`?"),
                 None => "tables are data/tables/<id>.yaml".into(),
             };
-            return Err(d.formula_error(format!("`{}` counts the table `{}`, which does not exist", d.name, q.table), offset).hint(hint).into());
+            return Err(d
+                .formula_error(format!("`{}` counts the table `{}`, which does not exist", d.name, q.table), offset)
+                .hint(hint)
+                .into());
         };
         let mut cols: Vec<&Column> = q.filters.iter().map(|f| &f.column).collect();
         match &q.aggregate {
@@ -333,10 +320,7 @@ fn check_inputs(d: &Defined, by_name: &BTreeMap<&str, &Defined>, numbers: &BTree
                     Some(near) => format!("did you mean `{near}`? columns: {}", names.join(", ")),
                     None => format!("columns: {}", names.join(", ")),
                 };
-                return Err(d
-                    .formula_error(format!("table `{}` has no column `{}`", q.table, c.source()), offset)
-                    .hint(hint)
-                    .into());
+                return Err(d.formula_error(format!("table `{}` has no column `{}`", q.table, c.source()), offset).hint(hint).into());
             };
             if matches!(c, Column::Year(_)) && !matches!(spec.kind, ColumnType::Month | ColumnType::Date) {
                 return Err(d
@@ -421,10 +405,9 @@ type UnitResult = std::result::Result<Option<String>, (String, String)>;
 fn unit_of(f: &Formula, units: &BTreeMap<String, String>, catalog: &Catalog) -> UnitResult {
     let agree = |a: Option<String>, b: Option<String>, what: &str| -> UnitResult {
         match (a, b) {
-            (Some(x), Some(y)) if !same_unit(&x, &y) => Err((
-                format!("{what} mixes {x} and {y}"),
-                "only numbers in the same unit can be added, subtracted or compared".into(),
-            )),
+            (Some(x), Some(y)) if !same_unit(&x, &y) => {
+                Err((format!("{what} mixes {x} and {y}"), "only numbers in the same unit can be added, subtracted or compared".into()))
+            }
             (x, y) => Ok(x.or(y)),
         }
     };
@@ -495,9 +478,7 @@ fn to_expr(f: &Formula, queries: &[&TableQuery]) -> Result<Expr> {
             match func {
                 Func::Share => args[0].clone() / args[1].clone() * lit(100.0),
                 Func::Growth => (args[0].clone() - args[1].clone()) / args[1].clone() * lit(100.0),
-                Func::Cagr => {
-                    ((args[1].clone() / args[0].clone()).pow(lit(1.0) / args[2].clone()) - lit(1.0)) * lit(100.0)
-                }
+                Func::Cagr => ((args[1].clone() / args[0].clone()).pow(lit(1.0) / args[2].clone()) - lit(1.0)) * lit(100.0),
                 Func::Previous => args[0].clone() / (lit(1.0) + args[1].clone() / lit(100.0)),
                 Func::Mean => {
                     let n = args.len() as f64;
@@ -561,7 +542,8 @@ fn aggregate_all(queries: &[&TableQuery], frames: &Frames, catalog: &Catalog, de
                     lf.with_column((col(source) / lit(divisor)).alias(lookup_name(c).as_str()))
                 }
                 Column::Province(_) | Column::Area(_) => {
-                    let (from, to) = if matches!(c, Column::Province(_)) { ("province", lookup_name(c)) } else { ("region", lookup_name(c)) };
+                    let (from, to) =
+                        if matches!(c, Column::Province(_)) { ("province", lookup_name(c)) } else { ("region", lookup_name(c)) };
                     let lookup = places.clone().select([col("place").alias("__place"), col(from).alias(to.as_str())]);
                     lf.join(lookup, [col(source)], [col("__place")], JoinArgs::new(JoinType::Left))
                 }
@@ -574,11 +556,10 @@ fn aggregate_all(queries: &[&TableQuery], frames: &Frames, catalog: &Catalog, de
             let places_col = super::strings(&joined, c.source());
             let mapped = super::strings(&joined, &lookup_name(c));
             if let Some((place, _)) = places_col.iter().zip(&mapped).find(|(p, m)| p.is_some() && m.is_none()) {
-                return Err(InputError::new(Path::new("data/lookups/places.csv"), format!(
-                    "place `{}` (column `{}` of `{table}`) is not in the lookup",
-                    place.clone().unwrap_or_default(),
-                    c.source()
-                ))
+                return Err(InputError::new(
+                    Path::new("data/lookups/places.csv"),
+                    format!("place `{}` (column `{}` of `{table}`) is not in the lookup", place.clone().unwrap_or_default(), c.source()),
+                )
                 .hint("add a row `place,province,region` for it to data/lookups/places.csv")
                 .into());
             }
@@ -594,7 +575,9 @@ fn aggregate_all(queries: &[&TableQuery], frames: &Frames, catalog: &Catalog, de
             };
             match &q.aggregate {
                 Aggregate::Count => exprs.push(rows().cast(DataType::Float64).alias(name.as_str())),
-                Aggregate::Sum(c) => exprs.push(kept(col(lookup_name(c).as_str()), &mask).cast(DataType::Float64).sum().alias(name.as_str())),
+                Aggregate::Sum(c) => {
+                    exprs.push(kept(col(lookup_name(c).as_str()), &mask).cast(DataType::Float64).sum().alias(name.as_str()))
+                }
                 Aggregate::Distinct(c) => exprs
                     .push(kept(col(lookup_name(c).as_str()), &mask).drop_nulls().n_unique().cast(DataType::Float64).alias(name.as_str())),
                 Aggregate::Value(c) => {
@@ -607,7 +590,14 @@ fn aggregate_all(queries: &[&TableQuery], frames: &Frames, catalog: &Catalog, de
         let summary = if exprs.is_empty() {
             None
         } else {
-            Some(joined.clone().lazy().select(exprs).collect().map_err(|e| polars_error(&format!("derived numbers over `{table}`"), &path, e))?)
+            Some(
+                joined
+                    .clone()
+                    .lazy()
+                    .select(exprs)
+                    .collect()
+                    .map_err(|e| polars_error(&format!("derived numbers over `{table}`"), &path, e))?,
+            )
         };
         for &i in &mine {
             let q = queries[i];
@@ -623,21 +613,22 @@ fn aggregate_all(queries: &[&TableQuery], frames: &Frames, catalog: &Catalog, de
             };
             let value = match &q.aggregate {
                 Aggregate::Rank(key, item) => {
-                    let (value, ties) = rank(&joined, key, item, &mask(&q.filters, meta), &path)?
-                        .ok_or_else(|| {
-                            let items = rank_items(&joined, key);
-                            let hint = match super::nearest(item, items.iter().map(String::as_str)) {
-                                Some(n) => format!("did you mean \"{n}\"?"),
-                                None => format!("values: {}", items.join("、")),
-                            };
-                            located(format!("\"{item}\" is not a value of {key} in `{table}`")).hint(hint)
-                        })?;
+                    let (value, ties) = rank(&joined, key, item, &mask(&q.filters, meta), &path)?.ok_or_else(|| {
+                        let items = rank_items(&joined, key);
+                        let hint = match super::nearest(item, items.iter().map(String::as_str)) {
+                            Some(n) => format!("did you mean \"{n}\"?"),
+                            None => format!("values: {}", items.join("、")),
+                        };
+                        located(format!("\"{item}\" is not a value of {key} in `{table}`")).hint(hint)
+                    })?;
                     AggregateValue { value, ties }
                 }
                 Aggregate::Value(_) => {
                     let n = get(&format!("q{i}_n")).unwrap_or(0.0);
                     if n != 1.0 {
-                        return Err(located(format!("{q} matches {n} rows; value() needs exactly one")).hint("make the filters pick one row").into());
+                        return Err(located(format!("{q} matches {n} rows; value() needs exactly one"))
+                            .hint("make the filters pick one row")
+                            .into());
                     }
                     AggregateValue { value: get(&format!("q{i}")).unwrap_or(f64::NAN), ties: Vec::new() }
                 }
@@ -727,13 +718,16 @@ fn rank(df: &DataFrame, key: &Column, item: &str, mask: &Option<Expr>, path: &Pa
     let q = lf
         .group_by([col(k.as_str()).cast(DataType::String).alias("__key")])
         .agg([len().alias("__n")])
-        .with_column(col("__n").rank(RankOptions { method: RankMethod::Dense, descending: true }, None).cast(DataType::Float64).alias("__rank"))
+        .with_column(
+            col("__n").rank(RankOptions { method: RankMethod::Dense, descending: true }, None).cast(DataType::Float64).alias("__rank"),
+        )
         .sort(["__key"], SortMultipleOptions::default());
     let out = q.collect().map_err(|e| polars_error("rank()", path, e))?;
     let keys = super::strings(&out, "__key");
     let ranks = super::floats(&out, "__rank");
     let Some(pos) = keys.iter().position(|k| k.as_deref() == Some(item)) else { return Ok(None) };
     let r = ranks[pos].unwrap_or(f64::NAN);
-    let ties = keys.iter().zip(&ranks).filter(|(k, rr)| **rr == Some(r) && k.as_deref() != Some(item)).filter_map(|(k, _)| k.clone()).collect();
+    let ties =
+        keys.iter().zip(&ranks).filter(|(k, rr)| **rr == Some(r) && k.as_deref() != Some(item)).filter_map(|(k, _)| k.clone()).collect();
     Ok(Some((r, ties)))
 }

@@ -76,7 +76,8 @@ fn lookup<'a>(csv: &Path, line: usize, numbers: &'a [Number], key: &str) -> Resu
 /// A point drawn from a number: stated when the document prints it and the data agrees at
 /// the printed precision; otherwise derived (the chart marks it as computed).
 fn number_point(n: &Number) -> Point {
-    let agrees = n.printed.as_ref().is_some_and(|p| (crate::numfmt::round_half_away(n.value, super::decimals(p.value)) - p.value).abs() < 1e-9);
+    let agrees =
+        n.printed.as_ref().is_some_and(|p| (crate::numfmt::round_half_away(n.value, super::decimals(p.value)) - p.value).abs() < 1e-9);
     let status = if n.kind == NumberKind::Primary || agrees { Status::Stated } else { Status::Derived };
     let provenance = match (&n.printed, &n.formula) {
         (Some(p), None) => format!("报告原文（{}）：{}", p.location, p.quote),

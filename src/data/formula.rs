@@ -482,14 +482,16 @@ impl Parser {
         t
     }
     fn eat(&mut self, sym: &str) -> bool {
-        if self.peek() == Some(&Token::Sym(match sym {
-            "(" => "(",
-            ")" => ")",
-            "," => ",",
-            "[" => "[",
-            "]" => "]",
-            _ => return false,
-        })) {
+        if self.peek()
+            == Some(&Token::Sym(match sym {
+                "(" => "(",
+                ")" => ")",
+                "," => ",",
+                "[" => "[",
+                "]" => "]",
+                _ => return false,
+            }))
+        {
             self.pos += 1;
             true
         } else {
@@ -568,11 +570,7 @@ impl Parser {
         let at = self.offset();
         match self.next() {
             Some(Token::Ident(s)) => Ok(s),
-            other => Err(err(
-                format!("expected {what}, found {}", other.as_ref().map_or("the end".into(), describe)),
-                at,
-                SYNTAX_HINT,
-            )),
+            other => Err(err(format!("expected {what}, found {}", other.as_ref().map_or("the end".into(), describe)), at, SYNTAX_HINT)),
         }
     }
 

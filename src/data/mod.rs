@@ -42,8 +42,7 @@ pub fn load(catalog: &Catalog) -> Result<Facts> {
 
     let primaries = primaries(&frames.stated);
     let numbers = derived::evaluate(catalog, &frames, primaries)?;
-    let figures =
-        catalog.figures.iter().map(|(path, meta)| figures::resolve(path, meta, &frames, &numbers)).collect::<Result<Vec<_>>>()?;
+    let figures = catalog.figures.iter().map(|(path, meta)| figures::resolve(path, meta, &frames, &numbers)).collect::<Result<Vec<_>>>()?;
     let tables = catalog.tables.iter().map(|(_, meta)| to_table(&meta.id, &frames.tables[&meta.id], &meta.columns)).collect();
     Ok(Facts { tables, figures, numbers })
 }
@@ -63,8 +62,7 @@ fn read_stated(dir: &Path) -> Result<DataFrame> {
     for path in paths {
         let mut df = csv_in::read(&path, &stated_columns(), &["key".to_string()])?;
         // Where each primary is typed, for `vars` and the reader's provenance.
-        let defined: Vec<String> =
-            (0..df.height()).map(|i| format!("{}:{}", derived::display_path(&path, root), i + 2)).collect();
+        let defined: Vec<String> = (0..df.height()).map(|i| format!("{}:{}", derived::display_path(&path, root), i + 2)).collect();
         df.with_column(polars::prelude::Column::new("defined".into(), defined)).map_err(|e| polars_error("stated registry", &path, e))?;
         for (i, key) in strings(&df, "key").into_iter().enumerate() {
             let key = key.unwrap_or_default();
