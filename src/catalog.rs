@@ -97,6 +97,20 @@ pub struct Source {
     pub quote: Option<String>,
 }
 
+/// One series of a figure computed from a table (see data/README.md, section Figures).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesDef {
+    /// The legend name; by default the first of two `by` columns names the series.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `count(industry-parks) by region, year(founded)`
+    pub formula: String,
+    /// What it counts, for readers.
+    #[serde(default)]
+    pub explain: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Layer {
@@ -125,9 +139,9 @@ pub struct FigureMeta {
     /// A CSV of points beside the YAML.
     #[serde(default)]
     pub data: Option<String>,
-    /// A named metric computed from the tables.
+    /// Series computed from the tables: an aggregate `by` one or two columns.
     #[serde(default)]
-    pub metric: Option<String>,
+    pub series: Vec<SeriesDef>,
     #[serde(default)]
     pub keywords: Vec<String>,
     #[serde(default)]
@@ -235,9 +249,9 @@ fn check_figure(path: &Path, meta: &FigureMeta) -> Result<()> {
             .hint(format!("one of: {}", CHART_KINDS.join(", ")))
             .into());
     }
-    let sources = [meta.data.is_some(), meta.metric.is_some(), !meta.keywords.is_empty(), !meta.layers.is_empty()];
+    let sources = [meta.data.is_some(), !meta.series.is_empty(), !meta.keywords.is_empty(), !meta.layers.is_empty()];
     if sources.iter().filter(|s| **s).count() != 1 {
-        return Err(InputError::new(path, "a figure needs exactly one of `data`, `metric`, `keywords`, `layers`")
+        return Err(InputError::new(path, "a figure needs exactly one of `data`, `series`, `keywords`, `layers`")
             .hint("see data/README.md, section Figures")
             .into());
     }

@@ -504,10 +504,9 @@ fn provenance_notes(meta: &FigureMeta, data: &crate::model::FigureData) -> Vec<S
     use crate::model::Status;
     let name = |p: &crate::model::Point| if p.series.is_empty() { p.category.clone() } else { format!("{} {}", p.series, p.category) };
     let mut notes = Vec::new();
-    if let Some(metric) = &meta.metric {
-        let doc = crate::data::METRIC_DOCS.iter().find(|d| d.name == metric.as_str());
-        let how = doc.map_or(metric.clone(), |d| format!("{}（{}）", d.formula, d.inputs.join("、")));
-        notes.push(format!("图中数值均为由报告数据表计算的派生值：{how}。"));
+    if !meta.series.is_empty() {
+        let how: Vec<String> = meta.series.iter().map(|d| d.explain.clone().unwrap_or_else(|| d.formula.clone())).collect();
+        notes.push(format!("图中数值均为由报告数据表计算的派生值：{}。", how.join("；")));
     } else {
         for p in data.points.iter().filter(|p| p.status == Status::Derived && p.value.is_some() && !p.series.contains("增长率")) {
             notes.push(format!("{}：{}。", name(p), p.provenance));

@@ -195,7 +195,7 @@ fn an_unknown_input_suggests_the_nearest_name() {
     assert!(err.contains("`apps_2023` reads `apps_asets`, which is not a number"), "{err}");
     assert!(err.contains("ch1.yaml:37:12") && err.contains("did you mean `apps_assets`?"), "{err}");
     let err = formula_error("formula: count(policies)", "formula: count(policy)");
-    assert!(err.contains("counts the table `policy`, which does not exist") && err.contains("did you mean `policies`?"), "{err}");
+    assert!(err.contains("`policies_2023`: the table `policy` does not exist") && err.contains("did you mean `policies`?"), "{err}");
     let err = formula_error(r#"lead ~ "政府""#, r#"leed ~ "政府""#);
     assert!(err.contains("table `industry-parks` has no column `leed`") && err.contains("did you mean `lead`?"), "{err}");
 }

@@ -297,43 +297,52 @@ fn check_inputs(d: &Defined, by_name: &BTreeMap<&str, &Defined>, numbers: &BTree
     let mut tables = Vec::new();
     d.formula.tables(&mut tables);
     for q in tables {
-        let offset = d.def.formula.find(q.table.as_str()).map_or(0, |b| d.def.formula[..b].chars().count());
-        let Some(meta) = catalog.table(&q.table) else {
-            let hint = match super::nearest(&q.table, catalog.tables.iter().map(|(_, m)| m.id.as_str())) {
-                Some(near) => format!("did you mean `{near}`?"),
-                None => "tables are data/tables/<id>.yaml".into(),
-            };
-            return Err(d
-                .formula_error(format!("`{}` counts the table `{}`, which does not exist", d.name, q.table), offset)
-                .hint(hint)
-                .into());
-        };
-        let mut cols: Vec<&Column> = q.filters.iter().map(|f| &f.column).collect();
-        match &q.aggregate {
-            Aggregate::Sum(c) | Aggregate::Distinct(c) | Aggregate::Value(c) | Aggregate::Rank(c, _) => cols.push(c),
-            Aggregate::Count => {}
+        if let Err((message, hint)) = check_query(q, catalog) {
+            let offset = d.def.formula.find(q.table.as_str()).map_or(0, |b| d.def.formula[..b].chars().count());
+            return Err(d.formula_error(format!("`{}`: {message}", d.name), offset).hint(hint).into());
         }
-        for c in cols {
-            let Some(spec) = meta.columns.iter().find(|s| s.name == c.source()) else {
-                let names: Vec<&str> = meta.columns.iter().map(|s| s.name.as_str()).collect();
-                let hint = match super::nearest(c.source(), names.iter().copied()) {
-                    Some(near) => format!("did you mean `{near}`? columns: {}", names.join(", ")),
-                    None => format!("columns: {}", names.join(", ")),
-                };
-                return Err(d.formula_error(format!("table `{}` has no column `{}`", q.table, c.source()), offset).hint(hint).into());
+    }
+    Ok(())
+}
+
+/// A table query names a table that exists and columns it has, of the right kinds.
+pub(super) fn check_query(q: &TableQuery, catalog: &Catalog) -> std::result::Result<(), (String, String)> {
+    check_columns(q, &[], catalog)
+}
+
+fn check_columns(q: &TableQuery, extra: &[Column], catalog: &Catalog) -> std::result::Result<(), (String, String)> {
+    let Some(meta) = catalog.table(&q.table) else {
+        let hint = match super::nearest(&q.table, catalog.tables.iter().map(|(_, m)| m.id.as_str())) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => "tables are data/tables/<id>.yaml".into(),
+        };
+        return Err((format!("the table `{}` does not exist", q.table), hint));
+    };
+    let mut cols: Vec<&Column> = q.filters.iter().map(|f| &f.column).chain(extra).collect();
+    match &q.aggregate {
+        Aggregate::Sum(c) | Aggregate::Distinct(c) | Aggregate::Value(c) | Aggregate::Rank(c, _) => cols.push(c),
+        Aggregate::Count => {}
+    }
+    for c in cols {
+        let Some(spec) = meta.columns.iter().find(|s| s.name == c.source()) else {
+            let names: Vec<&str> = meta.columns.iter().map(|s| s.name.as_str()).collect();
+            let hint = match super::nearest(c.source(), names.iter().copied()) {
+                Some(near) => format!("did you mean `{near}`? columns: {}", names.join(", ")),
+                None => format!("columns: {}", names.join(", ")),
             };
-            if matches!(c, Column::Year(_)) && !matches!(spec.kind, ColumnType::Month | ColumnType::Date) {
-                return Err(d
-                    .formula_error(format!("year({}) needs a month or date column", c.source()), offset)
-                    .hint("year() reads the year of a month or date column")
-                    .into());
-            }
-            if let Aggregate::Sum(s) = &q.aggregate
-                && s == c
-                && !matches!(spec.kind, ColumnType::Number | ColumnType::Integer)
-            {
-                return Err(d.formula_error(format!("sum({}, {}) needs a number column", q.table, c), offset).into());
-            }
+            return Err((format!("table `{}` has no column `{}`", q.table, c.source()), hint));
+        };
+        if matches!(c, Column::Year(_)) && !matches!(spec.kind, ColumnType::Month | ColumnType::Date) {
+            return Err((
+                format!("year({}) needs a month or date column", c.source()),
+                "year() reads the year of a month or date column".into(),
+            ));
+        }
+        if let Aggregate::Sum(s) = &q.aggregate
+            && s == c
+            && !matches!(spec.kind, ColumnType::Number | ColumnType::Integer)
+        {
+            return Err((format!("sum({}, {}) needs a number column", q.table, c), "sum a column of type number or integer".into()));
         }
     }
     Ok(())
@@ -517,10 +526,10 @@ fn lookup_name(c: &Column) -> String {
 fn aggregate_all(queries: &[&TableQuery], frames: &Frames, catalog: &Catalog, defs: &[Defined]) -> Result<Vec<AggregateValue>> {
     let mut results: Vec<Option<AggregateValue>> = queries.iter().map(|_| None).collect();
     let tables: BTreeSet<&str> = queries.iter().map(|q| q.table.as_str()).collect();
-    let places = frames.places.clone().lazy();
     for table in tables {
         let path = PathBuf::from(format!("data/tables/{table}.csv"));
         let (Some(df), Some(meta)) = (frames.tables.get(table), catalog.table(table)) else { continue };
+        let places = &frames.places;
         let mine: Vec<usize> = (0..queries.len()).filter(|&i| queries[i].table == table).collect();
         let mut derived_cols: BTreeSet<Column> = BTreeSet::new();
         for &i in &mine {
@@ -532,38 +541,7 @@ fn aggregate_all(queries: &[&TableQuery], frames: &Frames, catalog: &Catalog, de
                 derived_cols.insert(c.clone());
             }
         }
-        let mut lf = df.clone().lazy();
-        for c in derived_cols.iter().filter(|c| !matches!(c, Column::Plain(_))) {
-            let source = c.source();
-            lf = match c {
-                Column::Year(_) => {
-                    let spec = meta.columns.iter().find(|s| s.name == source);
-                    let divisor = if spec.is_some_and(|s| s.kind == ColumnType::Date) { 10000 } else { 100 };
-                    lf.with_column((col(source) / lit(divisor)).alias(lookup_name(c).as_str()))
-                }
-                Column::Province(_) | Column::Area(_) => {
-                    let (from, to) =
-                        if matches!(c, Column::Province(_)) { ("province", lookup_name(c)) } else { ("region", lookup_name(c)) };
-                    let lookup = places.clone().select([col("place").alias("__place"), col(from).alias(to.as_str())]);
-                    lf.join(lookup, [col(source)], [col("__place")], JoinArgs::new(JoinType::Left))
-                }
-                Column::Plain(_) => lf,
-            };
-        }
-        let joined = lf.collect().map_err(|e| polars_error(&format!("derived numbers over `{table}`"), &path, e))?;
-        // Every place must be in the lookup: a missing one would silently count as nowhere.
-        for c in derived_cols.iter().filter(|c| matches!(c, Column::Province(_) | Column::Area(_))) {
-            let places_col = super::strings(&joined, c.source());
-            let mapped = super::strings(&joined, &lookup_name(c));
-            if let Some((place, _)) = places_col.iter().zip(&mapped).find(|(p, m)| p.is_some() && m.is_none()) {
-                return Err(InputError::new(
-                    Path::new("data/lookups/places.csv"),
-                    format!("place `{}` (column `{}` of `{table}`) is not in the lookup", place.clone().unwrap_or_default(), c.source()),
-                )
-                .hint("add a row `place,province,region` for it to data/lookups/places.csv")
-                .into());
-            }
-        }
+        let joined = prepared(table, df, meta, &derived_cols, &places, &path)?;
         let mut exprs = Vec::new();
         for &i in &mine {
             let q = queries[i];
@@ -638,6 +616,51 @@ fn aggregate_all(queries: &[&TableQuery], frames: &Frames, catalog: &Catalog, de
         }
     }
     Ok(results.into_iter().map(|r| r.unwrap_or(AggregateValue { value: f64::NAN, ties: Vec::new() })).collect())
+}
+
+/// A table with the columns its queries compute from others: `year(c)`, and a place's
+/// `province(c)` and `area(c)` joined from `lookups/places.csv` (every place must be there:
+/// a missing one would silently count as nowhere).
+fn prepared(
+    table: &str,
+    df: &DataFrame,
+    meta: &crate::catalog::TableMeta,
+    derived_cols: &BTreeSet<Column>,
+    places: &DataFrame,
+    path: &Path,
+) -> Result<DataFrame> {
+    let mut lf = df.clone().lazy();
+    for c in derived_cols.iter().filter(|c| !matches!(c, Column::Plain(_))) {
+        let source = c.source();
+        lf = match c {
+            Column::Year(_) => {
+                let spec = meta.columns.iter().find(|s| s.name == source);
+                let divisor = if spec.is_some_and(|s| s.kind == ColumnType::Date) { 10000 } else { 100 };
+                lf.with_column((col(source) / lit(divisor)).alias(lookup_name(c).as_str()))
+            }
+            Column::Province(_) | Column::Area(_) => {
+                let (from, to) = if matches!(c, Column::Province(_)) { ("province", lookup_name(c)) } else { ("region", lookup_name(c)) };
+                let lookup = places.clone().lazy().select([col("place").alias("__place"), col(from).alias(to.as_str())]);
+                lf.join(lookup, [col(source)], [col("__place")], JoinArgs::new(JoinType::Left))
+            }
+            Column::Plain(_) => lf,
+        };
+    }
+    let joined = lf.collect().map_err(|e| polars_error(&format!("derived numbers over `{table}`"), &path, e))?;
+    // Every place must be in the lookup: a missing one would silently count as nowhere.
+    for c in derived_cols.iter().filter(|c| matches!(c, Column::Province(_) | Column::Area(_))) {
+        let places_col = super::strings(&joined, c.source());
+        let mapped = super::strings(&joined, &lookup_name(c));
+        if let Some((place, _)) = places_col.iter().zip(&mapped).find(|(p, m)| p.is_some() && m.is_none()) {
+            return Err(InputError::new(
+                Path::new("data/lookups/places.csv"),
+                format!("place `{}` (column `{}` of `{table}`) is not in the lookup", place.clone().unwrap_or_default(), c.source()),
+            )
+            .hint("add a row `place,province,region` for it to data/lookups/places.csv")
+            .into());
+        }
+    }
+    Ok(joined)
 }
 
 /// The rows a query's filters keep (None: all of them).
@@ -730,4 +753,48 @@ fn rank(df: &DataFrame, key: &Column, item: &str, mask: &Option<Expr>, path: &Pa
     let ties =
         keys.iter().zip(&ranks).filter(|(k, rr)| **rr == Some(r) && k.as_deref() != Some(item)).filter_map(|(k, _)| k.clone()).collect();
     Ok(Some((r, ties)))
+}
+
+/// A figure's series: the aggregate for each group, the keys as text. Sorted by the keys,
+/// except a single key that is not a year: largest value first, then by key.
+pub fn series(s: &formula::Series, frames: &Frames, catalog: &Catalog, yaml: &Path) -> Result<Vec<(Vec<String>, Option<f64>)>> {
+    let q = &s.query;
+    check_columns(q, &s.by, catalog).map_err(|(message, hint)| InputError::new(yaml, message).field("series").hint(hint))?;
+    let (Some(df), Some(meta)) = (frames.tables.get(&q.table), catalog.table(&q.table)) else {
+        return Err(InputError::new(yaml, format!("the table `{}` has no data", q.table)).field("series").into());
+    };
+    let mut cols: BTreeSet<Column> = q.filters.iter().map(|f| f.column.clone()).chain(s.by.iter().cloned()).collect();
+    if let Aggregate::Sum(c) | Aggregate::Distinct(c) = &q.aggregate {
+        cols.insert(c.clone());
+    }
+    let path = PathBuf::from(format!("data/tables/{}.csv", q.table));
+    let joined = prepared(&q.table, df, meta, &cols, &frames.places, &path)?;
+    // Filters apply inside each group, so a group with no matching row counts 0 rather
+    // than disappearing (a known zero is not a missing value).
+    let lf = joined.lazy();
+    let mask = mask(&q.filters, meta);
+    let value = match &q.aggregate {
+        Aggregate::Sum(c) => kept(col(lookup_name(c).as_str()), &mask).cast(DataType::Float64).sum(),
+        Aggregate::Distinct(c) => kept(col(lookup_name(c).as_str()), &mask).drop_nulls().n_unique().cast(DataType::Float64),
+        _ => match &mask {
+            Some(m) => m.clone().sum().cast(DataType::Float64),
+            None => len().cast(DataType::Float64),
+        },
+    };
+    let keys: Vec<Expr> =
+        s.by.iter()
+            .enumerate()
+            .map(|(i, c)| col(lookup_name(c).as_str()).cast(DataType::String).alias(format!("__k{i}").as_str()))
+            .collect();
+    let out = lf.group_by(keys).agg([value.alias("__v")]).collect().map_err(|e| polars_error(&format!("series `{s}`"), &path, e))?;
+    let key_cols: Vec<Vec<Option<String>>> = (0..s.by.len()).map(|i| super::strings(&out, &format!("__k{i}"))).collect();
+    let values = super::floats(&out, "__v");
+    let mut rows: Vec<(Vec<String>, Option<f64>)> =
+        (0..out.height()).map(|r| (key_cols.iter().map(|k| k[r].clone().unwrap_or_default()).collect(), values[r])).collect();
+    if s.by.len() == 1 && !matches!(s.by[0], Column::Year(_)) {
+        rows.sort_by(|a, b| b.1.unwrap_or(0.0).total_cmp(&a.1.unwrap_or(0.0)).then_with(|| a.0.cmp(&b.0)));
+    } else {
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    Ok(rows)
 }

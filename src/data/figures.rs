@@ -6,8 +6,8 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::{Frames, csv_in, metrics, spec};
-use crate::catalog::{ColumnType, FigureMeta};
+use super::{Frames, csv_in, derived, formula, polars_error, spec};
+use crate::catalog::{Catalog, ColumnType, FigureMeta};
 use crate::error::{InputError, Result};
 use crate::model::{FigureData, Number, NumberKind, Point, Status};
 
@@ -21,22 +21,9 @@ fn point_columns() -> Vec<crate::catalog::ColumnSpec> {
     ]
 }
 
-pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, numbers: &[Number]) -> Result<FigureData> {
-    let mut points = if let Some(name) = &meta.metric {
-        metrics::figure_points(name, frames)?.ok_or_else(|| {
-            let names = [
-                "metaverse_policies_by_province",
-                "standards_by_kind",
-                "funds_by_year",
-                "parks_by_region_and_year",
-                "parks_by_region_and_lead",
-            ];
-            let hint = match super::nearest(name, names.into_iter()) {
-                Some(n) => format!("did you mean `{n}`?"),
-                None => format!("known metrics: {}", names.join(", ")),
-            };
-            InputError::new(yaml, format!("unknown metric `{name}`")).field("metric").hint(hint)
-        })?
+pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, catalog: &Catalog, numbers: &[Number]) -> Result<FigureData> {
+    let mut points = if !meta.series.is_empty() {
+        series_points(yaml, meta, frames, catalog)?
     } else if let Some(file) = &meta.data {
         let csv = yaml.with_file_name(file);
         let df = csv_in::read(&csv, &point_columns(), &["series".to_string(), "category".to_string()])?;
@@ -55,10 +42,54 @@ pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, numbers: &[Numbe
     // A yearly bar_line figure whose CSV lists only the values gets its growth line here;
     // one that lists a second series already has its line.
     let series: std::collections::BTreeSet<&str> = points.iter().map(|p| p.series.as_str()).collect();
-    if meta.chart == "bar_line" && meta.metric.is_none() && series.len() == 1 {
+    if meta.chart == "bar_line" && meta.series.is_empty() && series.len() == 1 {
         add_growth(yaml, &mut points)?;
     }
     Ok(FigureData { id: meta.id.clone(), unit: meta.unit.clone(), points })
+}
+
+/// The points of a figure computed from the tables: each series definition is an aggregate
+/// by one column (its points are categories) or two (series, category).
+fn series_points(yaml: &Path, meta: &FigureMeta, frames: &Frames, catalog: &Catalog) -> Result<Vec<Point>> {
+    let text = crate::error::read_to_string(yaml)?;
+    let mut points = Vec::new();
+    for def in &meta.series {
+        let located = |message: String, offset: usize| {
+            let (line, column) = text
+                .lines()
+                .enumerate()
+                .find_map(|(i, l)| l.find(def.formula.as_str()).map(|at| (i + 1, l[..at].chars().count() + 1 + offset)))
+                .unwrap_or((1, 1));
+            InputError::new(yaml, message).at(line, column).excerpt_from(&text)
+        };
+        let s = formula::parse_series(&def.formula).map_err(|e| located(e.message, e.offset).hint(e.hint))?;
+        let mut rows = derived::series(&s, frames, catalog, yaml)?;
+        if s.by.len() == 2 {
+            // Categories (the second key, often a year) in order, series within each.
+            rows.sort_by(|a, b| (&a.0[1], &a.0[0]).cmp(&(&b.0[1], &b.0[0])));
+        } else if meta.series.len() > 1 {
+            // Several series share their categories: keep them in one order.
+            rows.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        let what = def.explain.clone().unwrap_or_else(|| s.to_string());
+        for (keys, value) in rows {
+            let (series, category) = match keys.as_slice() {
+                [series, category] => (def.name.clone().unwrap_or_else(|| series.clone()), category.clone()),
+                [category] => (def.name.clone().unwrap_or_default(), category.clone()),
+                _ => continue,
+            };
+            points.push(Point {
+                series,
+                category,
+                value,
+                status: Status::Derived,
+                qualifier: None,
+                unit: None,
+                provenance: format!("派生值：{what}（{s}）"),
+            });
+        }
+    }
+    Ok(points)
 }
 
 fn lookup<'a>(csv: &Path, line: usize, numbers: &'a [Number], key: &str) -> Result<&'a Number> {
@@ -188,7 +219,7 @@ fn add_growth(yaml: &Path, points: &mut Vec<Point>) -> Result<()> {
     if years.is_empty() {
         return Err(InputError::new(yaml, "a bar_line figure needs years as categories").field("chart").into());
     }
-    for (year, rate) in metrics::yoy(&years)? {
+    for (year, rate) in yoy(&years)? {
         points.push(Point {
             series: "同比增长率（%）".into(),
             category: year.to_string(),
@@ -204,4 +235,26 @@ fn add_growth(yaml: &Path, points: &mut Vec<Point>) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Year-over-year growth in percent for a yearly series, by a self-join on year − 1, so
+/// a missing year gives no growth rather than a growth over two years.
+pub fn yoy(years: &[(i64, Option<f64>)]) -> Result<Vec<(i64, Option<f64>)>> {
+    let year: Vec<i64> = years.iter().map(|(y, _)| *y).collect();
+    let value: Vec<Option<f64>> = years.iter().map(|(_, v)| *v).collect();
+    let df = DataFrame::new(year.len(), vec![Column::new("year".into(), year), Column::new("value".into(), value)])
+        .map_err(|e| polars_error("yoy", Path::new("data/figures"), e))?;
+    let prev = df.clone().lazy().select([(col("year") + lit(1)).alias("year"), col("value").alias("previous")]);
+    let q = df
+        .lazy()
+        .join(prev, [col("year")], [col("year")], JoinArgs::new(JoinType::Left))
+        .with_column(((col("value") - col("previous")) / col("previous") * lit(100.0)).alias("yoy"))
+        .sort(["year"], SortMultipleOptions::default());
+    let out = q.collect().map_err(|e| polars_error("yoy", Path::new("data/figures"), e))?;
+    let years = out
+        .column("year")
+        .and_then(|c| c.i64().map(|s| s.iter().collect::<Vec<_>>()))
+        .map_err(|e| polars_error("yoy", Path::new("data/figures"), e))?;
+    let rates = super::floats(&out, "yoy");
+    Ok(years.into_iter().zip(rates).map(|(y, r)| (y.unwrap_or(0), r.filter(|v| v.is_finite()))).collect())
 }

@@ -152,6 +152,49 @@ pub struct TableQuery {
     pub filters: Vec<Filter>,
 }
 
+/// A table aggregate grouped by one or two keys: a figure's series
+/// (`count(industry-parks) by region, year(founded)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub query: TableQuery,
+    pub by: Vec<Column>,
+}
+
+impl fmt::Display for Series {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keys: Vec<String> = self.by.iter().map(|c| c.to_string()).collect();
+        write!(f, "{} by {}", self.query, keys.join(", "))
+    }
+}
+
+/// Parses a series formula: a count, sum or distinct count over a table, `by` one or two
+/// columns.
+pub fn parse_series(text: &str) -> Result<Series, ParseError> {
+    let tokens = lex(text)?;
+    let mut p = Parser { tokens, pos: 0, end: text.chars().count() };
+    let at = p.offset();
+    let query = match p.atom()? {
+        Formula::Table(q) if matches!(q.aggregate, Aggregate::Count | Aggregate::Sum(_) | Aggregate::Distinct(_)) => q,
+        _ => return Err(err("a series is count, sum or distinct over a table, followed by `by`", at, SERIES_HINT)),
+    };
+    if p.next() != Some(Token::Ident("by".into())) {
+        return Err(err("expected `by` and the columns to group by", p.offset(), SERIES_HINT));
+    }
+    let mut by = vec![p.column()?];
+    while p.eat(",") {
+        by.push(p.column()?);
+    }
+    if by.len() > 2 {
+        return Err(err("a series groups by one or two columns", at, SERIES_HINT));
+    }
+    if let Some((t, at)) = p.tokens.get(p.pos) {
+        return Err(err(format!("unexpected {} after the series", describe(t)), *at, SERIES_HINT));
+    }
+    Ok(Series { query, by })
+}
+
+const SERIES_HINT: &str = "write e.g. count(industry-parks) by region, year(founded); the first of two columns names the series";
+
 /// A parse error: what, and the character offset in the formula.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParseError {
@@ -708,6 +751,15 @@ mod tests {
         assert!(matches!(f, Formula::Table(TableQuery { aggregate: Aggregate::Rank(Column::Province(_), _), .. })));
         let f = parse(r#"count(t, lead ~ "企业", area(city) in ["西南地区", "西北地区"])"#).unwrap();
         assert!(matches!(&f, Formula::Table(q) if q.filters.len() == 2 && q.filters[1].values.len() == 2));
+    }
+
+    #[test]
+    fn series_group_by_one_or_two_columns() {
+        let s = parse_series("count(industry-parks) by region, year(founded)").unwrap();
+        assert_eq!(s.by, [Column::Plain("region".into()), Column::Year("founded".into())]);
+        assert_eq!(s.to_string(), "count(industry-parks) by region, year(founded)");
+        assert!(parse_series("count(t)").unwrap_err().message.contains("`by`"));
+        assert!(parse_series("share(a, b) by x").is_err());
     }
 
     #[test]

@@ -6,7 +6,6 @@ mod csv_in;
 mod derived;
 mod figures;
 pub mod formula;
-mod metrics;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,7 +18,7 @@ use crate::model::{Cell, Facts, Number, NumberKind, Printed, Table};
 
 pub use csv_in::nearest;
 pub use derived::decimals;
-pub use metrics::{METRIC_DOCS, MetricDoc, yoy};
+pub use figures::yoy;
 
 /// The loaded DataFrames, by dataset id.
 pub(crate) struct Frames {
@@ -42,7 +41,8 @@ pub fn load(catalog: &Catalog) -> Result<Facts> {
 
     let primaries = primaries(&frames.stated);
     let numbers = derived::evaluate(catalog, &frames, primaries)?;
-    let figures = catalog.figures.iter().map(|(path, meta)| figures::resolve(path, meta, &frames, &numbers)).collect::<Result<Vec<_>>>()?;
+    let figures =
+        catalog.figures.iter().map(|(path, meta)| figures::resolve(path, meta, &frames, catalog, &numbers)).collect::<Result<Vec<_>>>()?;
     let tables = catalog.tables.iter().map(|(_, meta)| to_table(&meta.id, &frames.tables[&meta.id], &meta.columns)).collect();
     Ok(Facts { tables, figures, numbers })
 }
