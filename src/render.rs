@@ -559,7 +559,50 @@ fn template_error(dir: &Path, e: &tera::Error) -> Error {
         msg.push_str(&format!("\n{s}"));
         source = s.source();
     }
-    Error::Template(format!("in {}/:\n{msg}", dir.display()))
+    Error::Template(locate_template_error(dir, &msg))
+}
+
+/// Tera's report, reshaped as every other input error: the message first, the template's
+/// path from the project (`--> templates/chapters/01.md:6:81`), tera's excerpt, then a hint.
+fn locate_template_error(dir: &Path, tera_report: &str) -> String {
+    let mut headline = None;
+    let mut body = Vec::new();
+    for line in tera_report.lines() {
+        match (line.strip_prefix("error: "), line.trim_start().strip_prefix("--> ")) {
+            (Some(message), _) if headline.is_none() => headline = Some(message.to_string()),
+            (_, Some(place)) => body.push(format!("  --> {}", dir.join(place).display())),
+            _ if !line.trim().is_empty() => body.push(line.to_string()),
+            _ => {}
+        }
+    }
+    // Some of tera's errors (a missing template, an include loop) carry their text in the
+    // error's source rather than on an `error:` line.
+    let headline = match headline.filter(|h| !h.trim().is_empty()) {
+        Some(h) => h,
+        None if !body.is_empty() && !body[0].contains("-->") => body.remove(0),
+        None => String::new(),
+    };
+    if !body.iter().any(|l| l.contains("-->")) {
+        body.insert(0, format!("  --> {}", dir.display()));
+    }
+    let lower = headline.to_lowercase();
+    let hint = if lower.contains("filter") {
+        "the filters are num, pct, change, pp, yi, wan, cn and fixed (templates/README.md)"
+    } else if lower.contains("circular") || lower.contains("recursion") || lower.contains("itself") {
+        "a template includes itself, directly or through others: remove the loop"
+    } else if lower.contains("'report.md' not found") || lower.contains("'page.html' not found") {
+        "the templates directory needs report.md (the report) and page.html (the HTML page around it)"
+    } else if lower.contains("unknown template") || lower.contains("not found") {
+        "include paths are relative to the templates directory, e.g. \"partials/table.md\""
+    } else if lower.contains("placed") || lower.contains("unknown table") || lower.contains("unknown figure") {
+        "place each table or figure once with table(id=…) or figure(id=…), refer to it elsewhere with ref(id=…); \
+         ids are the file names under data/tables/ and data/figures/"
+    } else if lower.contains("not defined") {
+        "check the spelling; `blockchain-report vars` lists every number, templates/README.md the fields of tables and figures"
+    } else {
+        "every {{ closes with }}, every {% if %} and {% for %} with {% endif %} and {% endfor %} (templates/README.md)"
+    };
+    format!("{headline}\n{}\n  = hint: {hint}", body.join("\n"))
 }
 
 fn html_escape(s: &str) -> String {

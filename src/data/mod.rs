@@ -31,9 +31,11 @@ pub fn load(catalog: &Catalog) -> Result<Facts> {
     let mut tables = BTreeMap::new();
     for (yaml, meta) in &catalog.tables {
         let csv = yaml.with_extension("csv");
+        catalog.check_inside(&csv)?;
         tables.insert(meta.id.clone(), csv_in::read(&csv, &meta.columns, &meta.key)?);
     }
-    let stated = read_stated(&root.join("stated"))?;
+    let stated = read_stated(catalog, &root.join("stated"))?;
+    catalog.check_inside(&root.join("lookups/places.csv"))?;
     let places = csv_in::read(&root.join("lookups/places.csv"), &place_columns(), &["place".to_string()])?;
     let frames = Frames { tables, stated, places };
 
@@ -46,7 +48,7 @@ pub fn load(catalog: &Catalog) -> Result<Facts> {
 
 /// Every `data/stated/*.csv` (one file per chapter, so editors of different chapters never
 /// touch the same file), read in name order; a key may be defined only once in all of them.
-fn read_stated(dir: &Path) -> Result<DataFrame> {
+fn read_stated(catalog: &Catalog, dir: &Path) -> Result<DataFrame> {
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .map_err(|source| crate::error::Error::Io { path: dir.to_path_buf(), source })?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -56,6 +58,7 @@ fn read_stated(dir: &Path) -> Result<DataFrame> {
     let mut all: Option<DataFrame> = None;
     let mut seen: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
     for path in paths {
+        catalog.check_inside(&path)?;
         let df = csv_in::read(&path, &stated_columns(), &["key".to_string()])?;
         for (i, key) in strings(&df, "key").into_iter().enumerate() {
             let key = key.unwrap_or_default();
@@ -79,7 +82,7 @@ fn read_stated(dir: &Path) -> Result<DataFrame> {
 }
 
 fn spec(name: &str, kind: ColumnType, nullable: bool) -> ColumnSpec {
-    ColumnSpec { name: name.into(), title: name.into(), kind, nullable, unit: None, format: None }
+    ColumnSpec { name: name.into(), title: name.into(), kind, nullable, unit: None, format: None, min: None, max: None }
 }
 
 fn stated_columns() -> Vec<ColumnSpec> {
