@@ -118,6 +118,11 @@ impl Session {
         Ok(session)
     }
 
+    /// The charts as last drawn.
+    pub fn charts(&self) -> &[charts::Chart] {
+        &self.charts
+    }
+
     /// Re-reads data/ (a dozen milliseconds) and redraws the charts whose inputs changed.
     /// Returns the ids of the redrawn charts.
     pub fn reload_data(&mut self) -> Result<Vec<String>> {

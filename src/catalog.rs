@@ -237,6 +237,21 @@ fn load_dir<T: serde::de::DeserializeOwned>(data_dir: &Path, dir: &Path) -> Resu
         .collect()
 }
 
+/// Parses and checks a table's YAML text (`path` names it in errors), as `Catalog::load` does.
+pub fn parse_table(path: &Path, text: &str) -> Result<TableMeta> {
+    let meta: TableMeta = error::parse_yaml(path, text)?;
+    check_table(path, &meta)?;
+    Ok(meta)
+}
+
+/// Parses and checks a figure's YAML text, as `Catalog::load` does.
+pub fn parse_figure(path: &Path, text: &str) -> Result<FigureMeta> {
+    let meta: FigureMeta = error::parse_yaml(path, text)?;
+    check_figure(path, &meta)?;
+    Ok(meta)
+}
+
+/// Refuses a data file outside `data_dir` once symlinks are resolved.
 pub fn check_inside(data_dir: &Path, file: &Path) -> Result<()> {
     let (Ok(root), Ok(real)) = (std::fs::canonicalize(data_dir), std::fs::canonicalize(file)) else {
         return Ok(()); // a missing file is reported by whoever reads it

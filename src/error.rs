@@ -123,6 +123,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Reads a file, naming it in the error.
 pub fn read_to_string(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    decode(path, bytes)
+}
+
+/// The text of a file's bytes: UTF-8, or an error naming the likely encoding.
+pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let valid = &e.as_bytes()[..at];

@@ -462,13 +462,11 @@ fn provenance_notes(meta: &FigureMeta, data: &crate::model::FigureData) -> Vec<S
 /// relative to it, with the filters and the placement functions registered first.
 fn load_templates(
     dir: &Path,
+    sources: &[(String, String)],
     facts: &Facts,
     tables: &BTreeMap<String, Block>,
     figures: &BTreeMap<String, Block>,
 ) -> Result<(Tera, Shared<Numbering>)> {
-    let mut files = Vec::new();
-    collect(dir, dir, &mut files)?;
-    files.sort();
     let mut tera = Tera::new();
     tera.autoescape_on([".html"]);
     register_filters(&mut tera);
@@ -492,10 +490,8 @@ fn load_templates(
             .cloned()
             .ok_or_else(|| tera::Error::message(format!("`{id}` is referenced but never placed with table(id=…) or figure(id=…)")))
     });
-    let sources: Vec<(String, String)> =
-        files.iter().map(|(name, path)| Ok((name.clone(), crate::error::read_to_string(path)?))).collect::<Result<_>>()?;
-    for ((_, path), (_, text)) in files.iter().zip(&sources) {
-        check_numbers(path, text, facts)?;
+    for (name, text) in sources {
+        check_numbers(&dir.join(name), text, facts)?;
     }
     tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str()))).map_err(|e| template_error(dir, &e))?;
     Ok((tera, numbering))
@@ -668,8 +664,26 @@ fn listing(numbering: &Numbering, kind: Kind, blocks: &BTreeMap<String, Block>) 
 }
 
 pub fn render(templates_dir: &Path, config: &Config, catalog: &Catalog, facts: &Facts, charts: &[Chart]) -> Result<Rendered> {
+    let mut files = Vec::new();
+    collect(templates_dir, templates_dir, &mut files)?;
+    files.sort();
+    let sources: Vec<(String, String)> =
+        files.iter().map(|(name, path)| Ok((name.clone(), crate::error::read_to_string(path)?))).collect::<Result<_>>()?;
+    render_sources(templates_dir, &sources, config, catalog, facts, charts)
+}
+
+/// Renders templates given as (name relative to `templates_dir`, text): what `render` does
+/// after reading the files, and what the property tests feed with mutated templates.
+pub fn render_sources(
+    templates_dir: &Path,
+    sources: &[(String, String)],
+    config: &Config,
+    catalog: &Catalog,
+    facts: &Facts,
+    charts: &[Chart],
+) -> Result<Rendered> {
     let (tables, figures) = blocks(catalog, facts, charts);
-    let (tera, numbering) = load_templates(templates_dir, facts, &tables, &figures)?;
+    let (tera, numbering) = load_templates(templates_dir, sources, facts, &tables, &figures)?;
     let (year, month) = config.published();
     let mut ctx = Context::new();
     ctx.insert("edition", &config.edition);

@@ -12,8 +12,12 @@ use crate::error::{self, InputError, Result};
 /// Months are stored as `year * 100 + month` and dates as `year * 10000 + month * 100 + day`,
 /// so metrics can group by year with integer arithmetic.
 pub fn read(path: &Path, columns: &[ColumnSpec], key: &[String]) -> Result<DataFrame> {
-    let text = error::read_to_string(path)?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    parse(path, &error::read_to_string(path)?, columns, key)
+}
+
+/// Parses a CSV's text (`path` names it in errors).
+pub fn parse(path: &Path, text: &str, columns: &[ColumnSpec], key: &[String]) -> Result<DataFrame> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err(InputError::new(path, "file is empty").hint(format!("the first line must be the header: {}", names(columns))).into());
     }

@@ -46,6 +46,13 @@ pub fn load(catalog: &Catalog) -> Result<Facts> {
     Ok(Facts { tables, figures, stated, metrics })
 }
 
+/// Reads a CSV's bytes against its declared schema (`path` names it in errors) and returns
+/// the number of rows: the reader every dataset goes through, for tools and property tests.
+pub fn read_csv_bytes(path: &Path, bytes: Vec<u8>, columns: &[ColumnSpec], key: &[String]) -> Result<usize> {
+    let text = crate::error::decode(path, bytes)?;
+    Ok(csv_in::parse(path, &text, columns, key)?.height())
+}
+
 /// Every `data/stated/*.csv` (one file per chapter, so editors of different chapters never
 /// touch the same file), read in name order; a key may be defined only once in all of them.
 fn read_stated(catalog: &Catalog, dir: &Path) -> Result<DataFrame> {
