@@ -50,11 +50,64 @@ const LIMIT: Duration = Duration::from_secs(20);
 
 /// Text that breaks CSV, YAML and templates in interesting ways.
 const TOKENS: &[&str] = &[
-    "\"", ",", "\n", "\r\n", "\r", "\u{feff}", "\0", "\t", " ", "，", "NaN", "inf", "-1", "1e400", "-0", "0x1F", "2023-13",
-    "2023-02-30", "9999999999999999999999", ":", "- ", "[", "]", "{", "}", "&a ", "*a", "<<: *a", "!!binary ", "~", "null",
-    "'", "#", "---\n", "...\n", "? ", "|\n", ">\n", "{{", "}}", "{%", "%}", "{#", "#}", "| pct", "| nope", "n.", "m.",
-    "ref(id=\"scale\")", "table(id=\"policies\")", "figure(id=\"scale\")", "{% include \"partials/table.md\" %}",
-    "{% include \"chapters/01.md\" %}", "{% endif %}", "{% for x in n %}", "{% set chapter = 2 %}", "长长长长", "\u{202e}",
+    "\"",
+    ",",
+    "\n",
+    "\r\n",
+    "\r",
+    "\u{feff}",
+    "\0",
+    "\t",
+    " ",
+    "，",
+    "NaN",
+    "inf",
+    "-1",
+    "1e400",
+    "-0",
+    "0x1F",
+    "2023-13",
+    "2023-02-30",
+    "9999999999999999999999",
+    ":",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    "&a ",
+    "*a",
+    "<<: *a",
+    "!!binary ",
+    "~",
+    "null",
+    "'",
+    "#",
+    "---\n",
+    "...\n",
+    "? ",
+    "|\n",
+    ">\n",
+    "{{",
+    "}}",
+    "{%",
+    "%}",
+    "{#",
+    "#}",
+    "| pct",
+    "| nope",
+    "n.",
+    "m.",
+    "ref(id=\"scale\")",
+    "table(id=\"policies\")",
+    "figure(id=\"scale\")",
+    "{% include \"partials/table.md\" %}",
+    "{% include \"chapters/01.md\" %}",
+    "{% endif %}",
+    "{% for x in n %}",
+    "{% set chapter = 2 %}",
+    "长长长长",
+    "\u{202e}",
     "\u{fffd}",
 ];
 
@@ -242,8 +295,7 @@ fn render(which: usize, bytes: Vec<u8>) -> Result<(), Error> {
     let name = sources[which].0.clone();
     sources[which].1 = blockchain_report::error::decode(&l.templates.join(name), bytes)?;
     let s = &l.session;
-    blockchain_report::render::render_sources(&l.templates, &sources, &s.project.config, &s.catalog, &s.facts, s.charts())
-        .map(|_| ())
+    blockchain_report::render::render_sources(&l.templates, &sources, &s.project.config, &s.catalog, &s.facts, s.charts()).map(|_| ())
 }
 
 proptest! {
