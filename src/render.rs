@@ -537,7 +537,15 @@ fn check_numbers(path: &Path, text: &str, facts: &Facts) -> Result<()> {
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, std::path::PathBuf)>) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
     for entry in entries {
-        let path = entry.map_err(|source| Error::Io { path: dir.to_path_buf(), source })?.path();
+        let entry = entry.map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
+        let path = entry.path();
+        // A symlink could lead out of the project, or back up into templates/ for ever.
+        if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+            let target = std::fs::canonicalize(&path).map(|p| p.display().to_string()).unwrap_or_else(|_| "nowhere".into());
+            return Err(crate::error::InputError::new(&path, format!("a template path is a symlink (to {target})"))
+                .hint("put the template itself in the templates directory: a build reads only the project's own files")
+                .into());
+        }
         if path.is_dir() {
             collect(root, &path, out)?;
         } else if path.extension().is_some_and(|e| e == "md" || e == "html") && path.file_name().is_some_and(|n| n != "README.md") {
