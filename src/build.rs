@@ -24,6 +24,8 @@ pub struct Project {
 impl Project {
     pub fn open(config_path: &Path) -> Result<Project> {
         let config = Config::load(config_path)?;
+        // Settings that could make a build delete inputs are refused before anything runs.
+        crate::paths::check_settings(config_path, &crate::error::read_to_string(config_path)?, &config.settings)?;
         let root = config_path.parent().map(Path::to_path_buf).unwrap_or_default();
         Ok(Project { root, config })
     }
@@ -139,6 +141,11 @@ impl Session {
         Ok(session)
     }
 
+    /// The charts as last drawn.
+    pub fn charts(&self) -> &[charts::Chart] {
+        &self.charts
+    }
+
     /// Re-reads data/ (a dozen milliseconds) and redraws the charts whose inputs changed.
     /// Returns the ids of the redrawn charts.
     pub fn reload_data(&mut self) -> Result<Vec<String>> {
@@ -248,33 +255,8 @@ fn table_csv(columns: &[crate::catalog::ColumnSpec], rows: &[Vec<Cell>]) -> Stri
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io { path: path.to_path_buf(), source }
-}
-
-/// Writes every file under a scratch directory beside `out`, then swaps it into place.
+/// Writes the output: a fresh scratch directory beside `out`, swapped into place under the
+/// output lock (see [`crate::paths`]). Only a previous build's output is ever replaced.
 pub fn write_atomically(out: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
-    let name = out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "output".into());
-    let scratch = out.with_file_name(format!(".{name}.new"));
-    let old = out.with_file_name(format!(".{name}.old"));
-    for dir in [&scratch, &old] {
-        if dir.exists() {
-            std::fs::remove_dir_all(dir).map_err(io(dir))?;
-        }
-    }
-    for (rel, bytes) in files {
-        let path = scratch.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
-        }
-        std::fs::write(&path, bytes).map_err(io(&path))?;
-    }
-    if out.exists() {
-        std::fs::rename(out, &old).map_err(io(out))?;
-    }
-    std::fs::rename(&scratch, out).map_err(io(out))?;
-    if old.exists() {
-        std::fs::remove_dir_all(&old).map_err(io(&old))?;
-    }
-    Ok(())
+    crate::paths::replace_output(out, files)
 }

@@ -32,6 +32,12 @@ pub struct ColumnSpec {
     /// How the document prints a month or date: dot, dot2, cjk, cjk_spaced.
     #[serde(default)]
     pub format: Option<String>,
+    /// The valid range of a number or integer column (a count is never negative, a share
+    /// never over 100): a value outside it is an input error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -171,8 +177,8 @@ impl Catalog {
                 .hint("run from the project root, or set settings.data_dir in report.yaml")
                 .into());
         }
-        let tables = load_dir::<TableMeta>(&data_dir.join("tables"))?;
-        let figures = load_dir::<FigureMeta>(&data_dir.join("figures"))?;
+        let tables = load_dir::<TableMeta>(data_dir, &data_dir.join("tables"))?;
+        let figures = load_dir::<FigureMeta>(data_dir, &data_dir.join("figures"))?;
         for (path, meta) in &tables {
             check_id(path, &meta.id)?;
             check_table(path, meta)?;
@@ -184,6 +190,11 @@ impl Catalog {
         Ok(Catalog { root: data_dir.to_path_buf(), tables, figures })
     }
 
+    /// Refuses a data file that is not under the data directory once symlinks are resolved.
+    pub fn check_inside(&self, file: &Path) -> Result<()> {
+        check_inside(&self.root, file)
+    }
+
     pub fn table(&self, id: &str) -> Option<&TableMeta> {
         self.tables.iter().map(|(_, m)| m).find(|m| m.id == id)
     }
@@ -191,7 +202,7 @@ impl Catalog {
 
 /// Reads every `*.yaml` in a directory, sorted by file name so the order never depends on
 /// the file system.
-fn load_dir<T: serde::de::DeserializeOwned>(dir: &Path) -> Result<Vec<(PathBuf, T)>> {
+fn load_dir<T: serde::de::DeserializeOwned>(data_dir: &Path, dir: &Path) -> Result<Vec<(PathBuf, T)>> {
     let mut paths = Vec::new();
     let entries = std::fs::read_dir(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
     for entry in entries {
@@ -204,11 +215,45 @@ fn load_dir<T: serde::de::DeserializeOwned>(dir: &Path) -> Result<Vec<(PathBuf, 
     paths
         .into_iter()
         .map(|p| {
+            check_inside(data_dir, &p)?;
             let text = error::read_to_string(&p)?;
             let meta = error::parse_yaml(&p, &text)?;
             Ok((p, meta))
         })
         .collect()
+}
+
+/// Parses and checks a table's YAML text (`path` names it in errors), as `Catalog::load` does.
+pub fn parse_table(path: &Path, text: &str) -> Result<TableMeta> {
+    let meta: TableMeta = error::parse_yaml(path, text)?;
+    check_table(path, &meta)?;
+    Ok(meta)
+}
+
+/// Parses and checks a figure's YAML text, as `Catalog::load` does.
+pub fn parse_figure(path: &Path, text: &str) -> Result<FigureMeta> {
+    let meta: FigureMeta = error::parse_yaml(path, text)?;
+    check_figure(path, &meta)?;
+    Ok(meta)
+}
+
+/// Refuses a data file outside `data_dir` once symlinks are resolved.
+pub fn check_inside(data_dir: &Path, file: &Path) -> Result<()> {
+    let (Ok(root), Ok(real)) = (std::fs::canonicalize(data_dir), std::fs::canonicalize(file)) else {
+        return Ok(()); // a missing file is reported by whoever reads it
+    };
+    if real.starts_with(&root) {
+        return Ok(());
+    }
+    Err(InputError::new(file, format!("this data file leads to `{}`, outside the data directory", real.display()))
+        .hint("copy the file into data/ instead of linking to it; a build reads only the project's own data")
+        .into())
+}
+
+/// The 1-based line where `key:` starts a line of a YAML file, for errors found after parsing.
+fn key_line(path: &Path, key: &str) -> Option<usize> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().position(|l| l.starts_with(&format!("{key}:"))).map(|i| i + 1)
 }
 
 fn check_id(path: &Path, id: &str) -> Result<()> {
@@ -227,6 +272,14 @@ fn check_table(path: &Path, meta: &TableMeta) -> Result<()> {
     for c in &meta.columns {
         if !seen.insert(c.name.as_str()) {
             return Err(InputError::new(path, format!("column `{}` is declared twice", c.name)).into());
+        }
+    }
+    for c in meta.columns.iter().filter(|c| c.min.is_some() || c.max.is_some()) {
+        if !matches!(c.kind, ColumnType::Integer | ColumnType::Number) {
+            return Err(InputError::new(path, format!("column `{}` declares min/max but is not a number", c.name))
+                .field("columns")
+                .hint("min and max apply to `type: integer` and `type: number` columns")
+                .into());
         }
     }
     for k in &meta.key {
@@ -248,6 +301,19 @@ fn check_figure(path: &Path, meta: &FigureMeta) -> Result<()> {
             .field("chart")
             .hint(format!("one of: {}", CHART_KINDS.join(", ")))
             .into());
+    }
+    if let Some(file) = &meta.data {
+        let plain = Path::new(file).components().count() == 1
+            && matches!(Path::new(file).components().next(), Some(std::path::Component::Normal(_)));
+        if !plain {
+            let mut err = InputError::new(path, format!("`data: {file}` is not a file beside this YAML"))
+                .field("data")
+                .hint("a figure's CSV lives next to its YAML in data/figures/: write its file name only, e.g. `data: scale.csv`");
+            if let Some(line) = key_line(path, "data") {
+                err = err.line(line);
+            }
+            return Err(err.into());
+        }
     }
     let sources = [meta.data.is_some(), !meta.series.is_empty(), !meta.keywords.is_empty(), !meta.layers.is_empty()];
     if sources.iter().filter(|s| **s).count() != 1 {

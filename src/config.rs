@@ -57,8 +57,12 @@ impl Default for Settings {
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config> {
-        let text = error::read_to_string(path)?;
-        let config: Config = error::parse_yaml(path, &text)?;
+        Config::parse(path, &error::read_to_string(path)?)
+    }
+
+    /// Parses and validates report.yaml's text (`path` names it in errors).
+    pub fn parse(path: &Path, text: &str) -> Result<Config> {
+        let config: Config = error::parse_yaml(path, text)?;
         config.validate(path)?;
         Ok(config)
     }

@@ -17,11 +17,22 @@ pub struct InputError {
     pub hint: Option<String>,
     /// The offending source line, shown under the location with a caret.
     pub excerpt: Option<String>,
+    /// Characters of a long line left out before the excerpt, so the caret still points right.
+    pub excerpt_skipped: usize,
 }
 
 impl InputError {
     pub fn new(file: &Path, message: impl Into<String>) -> Self {
-        Self { file: file.to_path_buf(), line: None, column: None, field: None, message: message.into(), hint: None, excerpt: None }
+        Self {
+            file: file.to_path_buf(),
+            line: None,
+            column: None,
+            field: None,
+            message: message.into(),
+            hint: None,
+            excerpt: None,
+            excerpt_skipped: 0,
+        }
     }
     pub fn at(mut self, line: usize, column: usize) -> Self {
         self.line = Some(line);
@@ -38,7 +49,18 @@ impl InputError {
     }
     /// The line of `source` this error points at, shown with a caret.
     pub fn excerpt_from(mut self, source: &str) -> Self {
-        self.excerpt = self.line.and_then(|l| source.lines().nth(l.saturating_sub(1))).map(str::to_string);
+        // A very long line (a lost quote, a generated file) is shown around the caret only.
+        let column = self.column.unwrap_or(1);
+        let skip = column.saturating_sub(60);
+        self.excerpt_skipped = skip;
+        self.excerpt = self.line.and_then(|l| source.lines().nth(l.saturating_sub(1))).map(|line| {
+            let mut chars = line.chars().skip(skip);
+            let shown: String =
+                chars.by_ref().take(column - skip + 80).map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c }).collect();
+            let start = if skip > 0 { "…" } else { "" };
+            let end = if chars.next().is_some() { "…" } else { "" };
+            format!("{start}{shown}{end}")
+        });
         self
     }
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
@@ -64,7 +86,9 @@ impl fmt::Display for InputError {
             write!(f, "\n{:width$} |\n{line} | {excerpt}", "")?;
             if let Some(column) = self.column {
                 // Full-width characters take two columns in a terminal.
-                let pad: usize = excerpt.chars().take(column.saturating_sub(1)).map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 }).sum();
+                let before = column.saturating_sub(1) - self.excerpt_skipped.min(column.saturating_sub(1));
+                let lead = usize::from(self.excerpt_skipped > 0);
+                let pad: usize = excerpt.chars().take(before + lead).map(|c| if (c as u32) >= 0x1100 && c != '…' { 2 } else { 1 }).sum();
                 write!(f, "\n{:width$} | {:pad$}^", "", "")?;
             }
         }
@@ -99,29 +123,109 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Reads a file, naming it in the error.
 pub fn read_to_string(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    decode(path, bytes)
+}
+
+/// The text of a file's bytes: UTF-8, or an error naming the likely encoding.
+pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| {
-        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let at = e.utf8_error().valid_up_to();
+        let valid = &e.as_bytes()[..at];
         let text = String::from_utf8_lossy(valid);
         let line = text.matches('\n').count() + 1;
         let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        InputError::new(path, "file is not valid UTF-8").at(line, column).hint("save the file as UTF-8 (without BOM)").into()
+        let message = match guess_encoding(e.as_bytes(), at) {
+            Some(name) => format!("file is not valid UTF-8: it looks like {name}"),
+            None => "file is not valid UTF-8".to_string(),
+        };
+        InputError::new(path, message)
+            .at(line, column)
+            .hint("save the file as UTF-8 (Excel: 另存为 → “CSV UTF-8”; an editor: save with encoding UTF-8)")
+            .into()
     })
+}
+
+/// Names the encoding a non-UTF-8 file is probably in, from the bytes where decoding failed:
+/// Chinese files saved by Windows tools are GBK or GB18030.
+fn guess_encoding(bytes: &[u8], at: usize) -> Option<&'static str> {
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return Some("UTF-16");
+    }
+    let rest = &bytes[at..];
+    let lead = |b: u8| (0x81..=0xfe).contains(&b);
+    match rest {
+        [a, b, c, d, ..] if lead(*a) && b.is_ascii_digit() && lead(*c) && d.is_ascii_digit() => Some("GB18030"),
+        [a, b, ..] if lead(*a) && (0x40..=0xfe).contains(b) && *b != 0x7f => Some("GBK or GB18030 (Chinese Windows encodings)"),
+        _ => None,
+    }
 }
 
 /// Parses YAML into `T`, turning serde errors into located input errors.
 pub fn parse_yaml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
+    check_nesting(path, text)?;
     serde_yaml::from_str(text).map_err(|e| {
         let mut err = InputError::new(path, format!("invalid YAML: {}", strip_location(&e.to_string())));
         if let Some(loc) = e.location() {
             err = err.at(loc.line(), loc.column());
         }
-        let hint = if e.to_string().contains("unknown field") {
+        let line_text = e.location().and_then(|l| text.lines().nth(l.line().saturating_sub(1))).unwrap_or("");
+        let message = e.to_string();
+        let hint = if message.contains("unknown field") {
             "remove the key or fix its spelling; the expected keys are listed above"
+        } else if line_text.contains('\t') || message.contains("tab") {
+            "YAML indents with spaces only: replace the tab characters with spaces"
+        } else if message.contains("duplicate") {
+            "a key may appear once in a mapping: remove or rename one of them"
+        } else if message.contains("recursion limit") {
+            "the value is nested too deeply; metadata needs at most a few levels"
+        } else if message.contains("repetition limit") || message.contains("alias") {
+            "the file expands anchors and aliases (&, *) too many times; write the values out"
+        } else if message.contains("did not find expected") {
+            "a bracket or a quote opened on this line or above is not closed"
+        } else if text.trim().is_empty() {
+            "the file is empty; see data/README.md for the keys it needs"
         } else {
             "check the value's type and indentation against data/README.md"
         };
+        if e.location().is_some() {
+            err = err.excerpt_from(text);
+        }
         err.hint(hint).into()
     })
+}
+
+/// Metadata needs a few levels of `[ ]` and `{ }`; far deeper nesting is refused before the
+/// parser sees it, with its place, instead of a parser limit's puzzling message.
+fn check_nesting(path: &Path, text: &str) -> Result<()> {
+    const MAX_DEPTH: usize = 64;
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (line_no, line) in text.lines().enumerate() {
+        let mut comment_ok = true;
+        for (col, c) in line.chars().enumerate() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') if comment_ok => quote = Some(c),
+                (None, '#') if comment_ok => break,
+                (None, '[' | '{') => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Err(InputError::new(path, format!("a value nested more than {MAX_DEPTH} levels deep"))
+                            .at(line_no + 1, col + 1)
+                            .excerpt_from(text)
+                            .hint("metadata needs a few levels of [ ] and { }; check for brackets that are never closed")
+                            .into());
+                    }
+                }
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            comment_ok = c == ' ' || c == '\t' || c == '[' || c == '{' || c == ',';
+        }
+        quote = None; // a quote does not run past its line in metadata
+    }
+    Ok(())
 }
 
 /// serde_yaml appends " at line L column C" to messages; the location is shown separately.

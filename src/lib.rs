@@ -14,5 +14,6 @@ pub mod error;
 pub mod manifest;
 pub mod model;
 pub mod numfmt;
+pub mod paths;
 pub mod render;
 pub mod serve;

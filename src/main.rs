@@ -132,10 +132,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let (catalog, facts) = project.load()?;
             let audit = audit::run(&catalog, &facts)?;
             print!("{}", audit::terminal(&audit));
-            let out = project.output_dir();
-            std::fs::create_dir_all(&out)?;
-            std::fs::write(out.join("audit.md"), audit::markdown(&audit))?;
-            std::fs::write(out.join("audit.json"), serde_json::to_string_pretty(&audit)?)?;
+            let files = [
+                ("audit.md".into(), audit::markdown(&audit).into_bytes()),
+                ("audit.json".into(), serde_json::to_string_pretty(&audit)?.into_bytes()),
+            ];
+            blockchain_report::paths::add_to_output(&project.output_dir(), &files)?;
             let open = audit.open_contradictions().count();
             if strict && open > 0 {
                 anyhow::bail!("{open} contradictions are not acknowledged in data/audit-acknowledged.yaml");

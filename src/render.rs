@@ -530,13 +530,11 @@ fn provenance_notes(meta: &FigureMeta, data: &crate::model::FigureData) -> Vec<S
 /// relative to it, with the filters and the placement functions registered first.
 fn load_templates(
     dir: &Path,
+    sources: &[(String, String)],
     facts: &Facts,
     tables: &BTreeMap<String, Block>,
     figures: &BTreeMap<String, Block>,
 ) -> Result<(Tera, Shared<Numbering>)> {
-    let mut files = Vec::new();
-    collect(dir, dir, &mut files)?;
-    files.sort();
     let mut tera = Tera::new();
     tera.autoescape_on([".html"]);
     register_filters(&mut tera);
@@ -560,10 +558,8 @@ fn load_templates(
             .cloned()
             .ok_or_else(|| tera::Error::message(format!("`{id}` is referenced but never placed with table(id=…) or figure(id=…)")))
     });
-    let sources: Vec<(String, String)> =
-        files.iter().map(|(name, path)| Ok((name.clone(), crate::error::read_to_string(path)?))).collect::<Result<_>>()?;
-    for ((_, path), (_, text)) in files.iter().zip(&sources) {
-        check_numbers(path, text, facts)?;
+    for (name, text) in sources {
+        check_numbers(&dir.join(name), text, facts)?;
     }
     tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str()))).map_err(|e| template_error(dir, &e))?;
     Ok((tera, numbering))
@@ -608,7 +604,15 @@ fn check_numbers(path: &Path, text: &str, facts: &Facts) -> Result<()> {
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, std::path::PathBuf)>) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
     for entry in entries {
-        let path = entry.map_err(|source| Error::Io { path: dir.to_path_buf(), source })?.path();
+        let entry = entry.map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
+        let path = entry.path();
+        // A symlink could lead out of the project, or back up into templates/ for ever.
+        if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+            let target = std::fs::canonicalize(&path).map(|p| p.display().to_string()).unwrap_or_else(|_| "nowhere".into());
+            return Err(crate::error::InputError::new(&path, format!("a template path is a symlink (to {target})"))
+                .hint("put the template itself in the templates directory: a build reads only the project's own files")
+                .into());
+        }
         if path.is_dir() {
             collect(root, &path, out)?;
         } else if path.extension().is_some_and(|e| e == "md" || e == "html") && path.file_name().is_some_and(|n| n != "README.md") {
@@ -626,7 +630,50 @@ fn template_error(dir: &Path, e: &tera::Error) -> Error {
         msg.push_str(&format!("\n{s}"));
         source = s.source();
     }
-    Error::Template(format!("in {}/:\n{msg}", dir.display()))
+    Error::Template(locate_template_error(dir, &msg))
+}
+
+/// Tera's report, reshaped as every other input error: the message first, the template's
+/// path from the project (`--> templates/chapters/01.md:6:81`), tera's excerpt, then a hint.
+fn locate_template_error(dir: &Path, tera_report: &str) -> String {
+    let mut headline = None;
+    let mut body = Vec::new();
+    for line in tera_report.lines() {
+        match (line.strip_prefix("error: "), line.trim_start().strip_prefix("--> ")) {
+            (Some(message), _) if headline.is_none() => headline = Some(message.to_string()),
+            (_, Some(place)) => body.push(format!("  --> {}", dir.join(place).display())),
+            _ if !line.trim().is_empty() => body.push(line.to_string()),
+            _ => {}
+        }
+    }
+    // Some of tera's errors (a missing template, an include loop) carry their text in the
+    // error's source rather than on an `error:` line.
+    let headline = match headline.filter(|h| !h.trim().is_empty()) {
+        Some(h) => h,
+        None if !body.is_empty() && !body[0].contains("-->") => body.remove(0),
+        None => String::new(),
+    };
+    if !body.iter().any(|l| l.contains("-->")) {
+        body.insert(0, format!("  --> {}", dir.display()));
+    }
+    let lower = headline.to_lowercase();
+    let hint = if lower.contains("filter") {
+        "the filters are num, pct, change, pp, yi, wan, cn and fixed (templates/README.md)"
+    } else if lower.contains("circular") || lower.contains("recursion") || lower.contains("itself") {
+        "a template includes itself, directly or through others: remove the loop"
+    } else if lower.contains("'report.md' not found") || lower.contains("'page.html' not found") {
+        "the templates directory needs report.md (the report) and page.html (the HTML page around it)"
+    } else if lower.contains("unknown template") || lower.contains("not found") {
+        "include paths are relative to the templates directory, e.g. \"partials/table.md\""
+    } else if lower.contains("placed") || lower.contains("unknown table") || lower.contains("unknown figure") {
+        "place each table or figure once with table(id=…) or figure(id=…), refer to it elsewhere with ref(id=…); \
+         ids are the file names under data/tables/ and data/figures/"
+    } else if lower.contains("not defined") {
+        "check the spelling; `blockchain-report vars` lists every number, templates/README.md the fields of tables and figures"
+    } else {
+        "every {{ closes with }}, every {% if %} and {% for %} with {% endif %} and {% endfor %} (templates/README.md)"
+    };
+    format!("{headline}\n{}\n  = hint: {hint}", body.join("\n"))
 }
 
 fn html_escape(s: &str) -> String {
@@ -699,8 +746,27 @@ pub fn render(
     charts: &[Chart],
     shown: &BTreeMap<String, Shown>,
 ) -> Result<Rendered> {
+    let mut files = Vec::new();
+    collect(templates_dir, templates_dir, &mut files)?;
+    files.sort();
+    let sources: Vec<(String, String)> =
+        files.iter().map(|(name, path)| Ok((name.clone(), crate::error::read_to_string(path)?))).collect::<Result<_>>()?;
+    render_sources(templates_dir, &sources, config, catalog, facts, charts, shown)
+}
+
+/// Renders templates given as (name relative to `templates_dir`, text): what `render` does
+/// after reading the files, and what the property tests feed with mutated templates.
+pub fn render_sources(
+    templates_dir: &Path,
+    sources: &[(String, String)],
+    config: &Config,
+    catalog: &Catalog,
+    facts: &Facts,
+    charts: &[Chart],
+    shown: &BTreeMap<String, Shown>,
+) -> Result<Rendered> {
     let (tables, figures) = blocks(catalog, facts, charts);
-    let (tera, numbering) = load_templates(templates_dir, facts, &tables, &figures)?;
+    let (tera, numbering) = load_templates(templates_dir, sources, facts, &tables, &figures)?;
     let (year, month) = config.published();
     let mut ctx = Context::new();
     ctx.insert("edition", &config.edition);

@@ -5,7 +5,7 @@
 //! its error (file, line, column, hint) over the last good page, which stays served.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -72,37 +72,77 @@ fn respond(stream: &mut TcpStream, status: &str, kind: &str, body: &[u8]) {
     let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body));
 }
 
+/// A client that sends nothing, or reads nothing, is dropped after this long.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections served at once; more are answered 503 at once rather than queued.
+const MAX_CLIENTS: usize = 256;
+/// The longest request line read; the rest of a request is ignored.
+const MAX_REQUEST_LINE: u64 = 8 * 1024;
+
 fn handle(mut stream: TcpStream, served: &Mutex<Served>) {
+    let _ = stream.set_read_timeout(Some(CLIENT_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(CLIENT_TIMEOUT));
     let mut line = String::new();
-    if BufReader::new(&stream).read_line(&mut line).is_err() {
+    if BufReader::new((&stream).take(MAX_REQUEST_LINE)).read_line(&mut line).is_err() {
         return;
     }
     let path = line.split_whitespace().nth(1).unwrap_or("/").split('?').next().unwrap_or("/");
     let path = if path == "/" { "/report.html" } else { path };
-    let Ok(served) = served.lock() else { return };
-    match path {
-        "/__status" => {
-            let body =
-                serde_json::json!({ "version": served.version, "error": served.error, "built": !served.files.is_empty() }).to_string();
-            respond(&mut stream, "200 OK", "application/json", body.as_bytes());
+    // The response is copied out under the lock and written after it is released: a client
+    // that reads slowly must never hold up a rebuild or another client.
+    let (status, kind, body): (&str, &str, Vec<u8>) = {
+        let Ok(served) = served.lock() else { return };
+        match path {
+            "/__status" => {
+                let body = serde_json::json!({ "version": served.version, "error": served.error, "built": !served.files.is_empty() });
+                ("200 OK", "application/json", body.to_string().into_bytes())
+            }
+            "/__live.js" => ("200 OK", "text/javascript; charset=utf-8", LIVE_JS.as_bytes().to_vec()),
+            // Only names of files in the last build are served: no path reaches the disk.
+            _ => match served.files.get(path.trim_start_matches('/')) {
+                Some(body) if path.ends_with(".html") => {
+                    let html = String::from_utf8_lossy(body).replace("</body>", "<script src=\"/__live.js\"></script>\n</body>");
+                    ("200 OK", content_type(path), html.into_bytes())
+                }
+                Some(body) => ("200 OK", content_type(path), body.clone()),
+                None if served.files.is_empty() => {
+                    let note = if served.error.is_some() {
+                        "尚无成功的构建：修正错误后自动刷新。"
+                    } else {
+                        "正在构建……"
+                    };
+                    let body = format!(
+                        "<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=utf-8><body><p>{note}</p><script src=\"/__live.js\"></script>"
+                    );
+                    ("200 OK", "text/html; charset=utf-8", body.into_bytes())
+                }
+                None => ("404 Not Found", "text/plain; charset=utf-8", b"not found".to_vec()),
+            },
         }
-        "/__live.js" => respond(&mut stream, "200 OK", "text/javascript; charset=utf-8", LIVE_JS.as_bytes()),
-        _ => match served.files.get(path.trim_start_matches('/')) {
-            Some(body) if path.ends_with(".html") => {
-                let html = String::from_utf8_lossy(body).replace("</body>", "<script src=\"/__live.js\"></script>\n</body>");
-                respond(&mut stream, "200 OK", content_type(path), html.as_bytes());
-            }
-            Some(body) => respond(&mut stream, "200 OK", content_type(path), body),
-            None if served.files.is_empty() => {
-                let note =
-                    if served.error.is_some() { "尚无成功的构建：修正错误后自动刷新。" } else { "正在构建……" };
-                let body = format!(
-                    "<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=utf-8><body><p>{note}</p><script src=\"/__live.js\"></script>"
-                );
-                respond(&mut stream, "200 OK", "text/html; charset=utf-8", body.as_bytes());
-            }
-            None => respond(&mut stream, "404 Not Found", "text/plain; charset=utf-8", b"not found"),
-        },
+    };
+    respond(&mut stream, status, kind, &body);
+}
+
+/// Accepts connections, one short-lived thread each, at most [`MAX_CLIENTS`] at once.
+fn accept(listener: TcpListener, served: Arc<Mutex<Served>>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let active = Arc::new(AtomicUsize::new(0));
+    for mut stream in listener.incoming().flatten() {
+        if active.fetch_add(1, Ordering::SeqCst) >= MAX_CLIENTS {
+            active.fetch_sub(1, Ordering::SeqCst);
+            let _ = stream.set_write_timeout(Some(CLIENT_TIMEOUT));
+            respond(&mut stream, "503 Service Unavailable", "text/plain; charset=utf-8", b"too many connections");
+            continue;
+        }
+        let (served, done) = (served.clone(), active.clone());
+        let spawned = std::thread::Builder::new().name("serve-client".into()).spawn(move || {
+            handle(stream, &served);
+            done.fetch_sub(1, Ordering::SeqCst);
+        });
+        if spawned.is_err() {
+            // The thread (and the connection it owned) is gone; keep serving the others.
+            active.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -147,12 +187,7 @@ pub fn serve(config_path: &Path, port: u16) -> Result<()> {
     let served = Arc::new(Mutex::new(Served::default()));
     {
         let served = served.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let served = served.clone();
-                std::thread::spawn(move || handle(stream, &served));
-            }
-        });
+        std::thread::spawn(move || accept(listener, served));
     }
     say(&format!("serving http://{address}/ (Ctrl-C to stop)"));
 
@@ -161,7 +196,7 @@ pub fn serve(config_path: &Path, port: u16) -> Result<()> {
             write_atomically(&session.project.output_dir(), &files)?;
             Ok(files)
         });
-        let mut s = served.lock().expect("served lock");
+        let mut s = served.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match result {
             Ok(files) => {
                 s.files = files.into_iter().map(|(p, b)| (p.to_string_lossy().replace('\\', "/"), b)).collect();
@@ -182,7 +217,7 @@ pub fn serve(config_path: &Path, port: u16) -> Result<()> {
     let mut session = match open() {
         Ok(session) => Some(session),
         Err(e) => {
-            report(&mut served.lock().expect("served lock"), &e.to_string());
+            report(&mut served.lock().unwrap_or_else(std::sync::PoisonError::into_inner), &e.to_string());
             None
         }
     };
@@ -223,7 +258,7 @@ pub fn serve(config_path: &Path, port: u16) -> Result<()> {
         };
         match (result, &session) {
             (Ok(what), Some(s)) => publish(s, &what, started),
-            (Err(e), _) => report(&mut served.lock().expect("served lock"), &e.to_string()),
+            (Err(e), _) => report(&mut served.lock().unwrap_or_else(std::sync::PoisonError::into_inner), &e.to_string()),
             _ => {}
         }
     }

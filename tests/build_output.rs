@@ -126,9 +126,7 @@ fn committed_output_is_what_a_fresh_build_writes() {
 #[test]
 fn next_edition_builds_and_diff_reports_exactly_the_planted_changes() {
     let old = mini();
-    let new = tempfile::tempdir().unwrap();
-    copy_dir(&repo().join("tests/fixtures/edition-2024"), new.path());
-    edit(new.path(), "report.yaml", "../../../assets", repo().join("assets").to_str().unwrap());
+    let new = fixture("edition-2024");
     build(old.path()).unwrap();
     build(new.path()).unwrap();
     let report = read(new.path(), "output/report.md");

@@ -298,7 +298,9 @@ fn check_inputs(d: &Defined, by_name: &BTreeMap<&str, &Defined>, numbers: &BTree
     d.formula.tables(&mut tables);
     for q in tables {
         if let Err((message, hint)) = check_query(q, catalog) {
-            let offset = d.def.formula.find(q.table.as_str()).map_or(0, |b| d.def.formula[..b].chars().count());
+            // Point at the offending column where the message names one, else at the table.
+            let token = message.rsplit('`').nth(1).filter(|t| message.contains("no column")).unwrap_or(q.table.as_str());
+            let offset = d.def.formula.find(token).map_or(0, |b| d.def.formula[..b].chars().count());
             return Err(d.formula_error(format!("`{}`: {message}", d.name), offset).hint(hint).into());
         }
     }

@@ -26,6 +26,9 @@ pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, catalog: &Catalo
         series_points(yaml, meta, frames, catalog)?
     } else if let Some(file) = &meta.data {
         let csv = yaml.with_file_name(file);
+        if let Some(data_dir) = yaml.parent().and_then(Path::parent) {
+            crate::catalog::check_inside(data_dir, &csv)?;
+        }
         let df = csv_in::read(&csv, &point_columns(), &["series".to_string(), "category".to_string()])?;
         listed_points(&csv, meta, &df, numbers)?
     } else {
@@ -210,7 +213,37 @@ fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, numbers: &[Numbe
         p.category = categories[i].clone().unwrap_or_default();
         points.push(p);
     }
+    check_shares(csv, meta, &points)?;
     Ok(points)
+}
+
+/// A pie or donut shows parts of a whole: no slice is negative, and no share is over 100%.
+/// `points` are in the CSV's row order.
+fn check_shares(csv: &Path, meta: &FigureMeta, points: &[Point]) -> Result<()> {
+    if !matches!(meta.chart.as_str(), "pie" | "donut") {
+        return Ok(());
+    }
+    let percent = meta.unit.as_deref() == Some("%");
+    for (i, p) in points.iter().enumerate() {
+        let Some(v) = p.value else { continue };
+        let (what, why) = if v < 0.0 {
+            ("negative", "a slice of a pie cannot be negative")
+        } else if percent && v > 100.0 {
+            ("over 100%", "a share of a whole is at most 100%")
+        } else {
+            continue;
+        };
+        let source = match p.status {
+            Status::Derived => "it is derived from the other slices: check the values they come from".to_string(),
+            _ => format!("check the value it comes from ({})", p.provenance),
+        };
+        return Err(InputError::new(csv, format!("`{}` in pie `{}` is {} ({what})", p.category, meta.id, crate::numfmt::number(v, 4)))
+            .line(i + 2)
+            .field("value")
+            .hint(format!("{why}; {source}"))
+            .into());
+    }
+    Ok(())
 }
 
 /// Adds a growth-rate series to a yearly bar_line figure.

@@ -33,9 +33,11 @@ pub fn load(catalog: &Catalog) -> Result<Facts> {
     let mut tables = BTreeMap::new();
     for (yaml, meta) in &catalog.tables {
         let csv = yaml.with_extension("csv");
+        catalog.check_inside(&csv)?;
         tables.insert(meta.id.clone(), csv_in::read(&csv, &meta.columns, &meta.key)?);
     }
-    let stated = read_stated(&root.join("stated"))?;
+    let stated = read_stated(catalog, &root.join("stated"))?;
+    catalog.check_inside(&root.join("lookups/places.csv"))?;
     let places = csv_in::read(&root.join("lookups/places.csv"), &place_columns(), &["place".to_string()])?;
     let frames = Frames { tables, stated, places };
 
@@ -47,9 +49,16 @@ pub fn load(catalog: &Catalog) -> Result<Facts> {
     Ok(Facts { tables, figures, numbers })
 }
 
+/// Reads a CSV's bytes against its declared schema (`path` names it in errors) and returns
+/// the number of rows: the reader every dataset goes through, for tools and property tests.
+pub fn read_csv_bytes(path: &Path, bytes: Vec<u8>, columns: &[ColumnSpec], key: &[String]) -> Result<usize> {
+    let text = crate::error::decode(path, bytes)?;
+    Ok(csv_in::parse(path, &text, columns, key)?.height())
+}
+
 /// Every `data/stated/*.csv` (one file per chapter, so editors of different chapters never
 /// touch the same file), read in name order; a key may be defined only once in all of them.
-fn read_stated(dir: &Path) -> Result<DataFrame> {
+fn read_stated(catalog: &Catalog, dir: &Path) -> Result<DataFrame> {
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .map_err(|source| crate::error::Error::Io { path: dir.to_path_buf(), source })?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -60,6 +69,7 @@ fn read_stated(dir: &Path) -> Result<DataFrame> {
     let root = dir.parent().unwrap_or(dir);
     let mut seen: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
     for path in paths {
+        catalog.check_inside(&path)?;
         let mut df = csv_in::read(&path, &stated_columns(), &["key".to_string()])?;
         // Where each primary is typed, for `vars` and the reader's provenance.
         let defined: Vec<String> = (0..df.height()).map(|i| format!("{}:{}", derived::display_path(&path, root), i + 2)).collect();
@@ -86,7 +96,7 @@ fn read_stated(dir: &Path) -> Result<DataFrame> {
 }
 
 fn spec(name: &str, kind: ColumnType, nullable: bool) -> ColumnSpec {
-    ColumnSpec { name: name.into(), title: name.into(), kind, nullable, unit: None, format: None }
+    ColumnSpec { name: name.into(), title: name.into(), kind, nullable, unit: None, format: None, min: None, max: None }
 }
 
 fn stated_columns() -> Vec<ColumnSpec> {

@@ -14,12 +14,17 @@ pub fn copy_dir(from: &Path, to: &Path) {
     blockchain_report::diff::copy_dir(from, to).unwrap();
 }
 
-/// A scratch copy of the small fixture report (it uses the repository's font and stylesheet).
+/// A scratch copy of the small fixture report.
 pub fn mini() -> tempfile::TempDir {
+    fixture("mini")
+}
+
+/// A scratch copy of `tests/fixtures/NAME` with the repository's font and stylesheet in its
+/// `assets/` (a project reads only inside itself).
+pub fn fixture(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&repo().join("tests/fixtures/mini"), dir.path());
-    let assets = repo().join("assets");
-    edit(dir.path(), "report.yaml", "../../../assets", assets.to_str().unwrap());
+    copy_dir(&repo().join("tests/fixtures").join(name), dir.path());
+    copy_dir(&repo().join("assets"), &dir.path().join("assets"));
     dir
 }
 
