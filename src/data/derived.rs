@@ -299,7 +299,7 @@ fn check_inputs(d: &Defined, by_name: &BTreeMap<&str, &Defined>, numbers: &BTree
     for q in tables {
         if let Err((message, hint)) = check_query(q, catalog) {
             // Point at the offending column where the message names one, else at the table.
-            let token = message.rsplit('`').nth(1).filter(|t| message.contains("no column")).unwrap_or(q.table.as_str());
+            let token = message.rsplit('`').nth(1).filter(|_| message.contains("no column")).unwrap_or(q.table.as_str());
             let offset = d.def.formula.find(token).map_or(0, |b| d.def.formula[..b].chars().count());
             return Err(d.formula_error(format!("`{}`: {message}", d.name), offset).hint(hint).into());
         }
