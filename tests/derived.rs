@@ -114,14 +114,14 @@ fn changing_a_table_changes_a_rank() {
 #[test]
 fn changing_a_primary_changes_the_shares_computed_from_it() {
     let dir = real();
-    edit(dir.path(), "data/stated/ch4.csv", "judicial_apps_2023,67,", "judicial_apps_2023,90,");
+    edit(dir.path(), "data/stated/ch4.csv", "judicial_apps_2023,67,", "judicial_apps_2023,70,");
     let summary = build(dir.path()).unwrap();
     let report = read(dir.path(), "output/report.md");
-    assert!(report.contains("2023年落地90项，同比增长34.53%，占2023年区块链应用落地项目总数的20%"), "90 / 450");
-    assert!(report.contains("司法、政务、金融领域应用落地数保持稳定增长趋势"));
+    assert!(report.contains("2023年落地70项，同比增长34.53%，占2023年区块链应用落地项目总数的15.56%"), "70 / 450");
     assert_eq!(finding(&summary, "judicial_apps_share_2023").severity, Severity::Contradiction);
-    // 图 4-4's remainder: 90 − 18 − 13 − 10 − 6.
-    assert!(read(dir.path(), "output/data/figures/judicial-apps-by-region.csv").contains(",其他,43,"));
+    // 图 4-4's remainder: 70 − 18 − 13 − 10 − 6; 图 1-17's: 450 − 245 − 70 − 44 − 41 − 34 − 14.
+    assert!(read(dir.path(), "output/data/figures/judicial-apps-by-region.csv").contains(",其他,23,"));
+    assert!(read(dir.path(), "output/data/figures/application-fields.csv").contains(",其他,2,"));
 }
 
 /// The corrected edition prints the computed value with the published one in a note, at
