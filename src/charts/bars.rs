@@ -16,10 +16,11 @@ use crate::numfmt;
 pub const FIXED_TEXT: &str =
     "单位：注浅色虚线框为派生值中间色为外部来源未披露报告未给出数值灰色短线全部由数据表计算得出企业占比0123456789.-%（）";
 
-/// Font sizes in px. The 720 px canvas is printed 16 cm wide (and shown at most 720 px wide
-/// in the HTML): 13 px is 8.2 pt on paper, the smallest chart text.
-pub const SMALL: f64 = 13.0;
-pub const LABEL: f64 = 14.0;
+/// Text sizes as plotters takes them (it writes `font-size` at 0.806 of the size given).
+/// The 720 px canvas is printed 16 cm wide and shown at most 720 px wide in the HTML: 14
+/// gives 11.3 px, 7.1 pt on paper, the smallest chart text.
+pub const SMALL: f64 = 14.0;
+pub const LABEL: f64 = 15.0;
 pub const TITLE: f64 = 22.0;
 /// Pitch of the rows of small text under a chart (legend, keys, source), so they never touch.
 pub const ROW: i32 = 22;
@@ -332,9 +333,10 @@ pub fn source(area: &Area, meta: &FigureMeta) -> Result<(), String> {
 }
 
 /// A chart computed entirely from the tables is drawn plainly, with one note saying so;
-/// lighter marks are kept for charts that mix derived values with stated ones.
+/// lighter marks are kept for charts that mix derived values with stated ones. (A chart
+/// with no value at all has nothing derived to note.)
 pub fn all_derived(data: &FigureData) -> bool {
-    data.points.iter().all(|p| p.status == Status::Derived || p.value.is_none())
+    data.points.iter().any(|p| p.value.is_some()) && data.points.iter().all(|p| p.status == Status::Derived || p.value.is_none())
 }
 
 /// How a point is drawn: its status, unless every point is derived.
