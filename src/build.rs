@@ -11,9 +11,13 @@ use crate::charts::{self, ChartFont};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::model::{Cell, Facts, NumberKind};
+use crate::pdf::Typesetter;
 use crate::render;
+use std::sync::Arc;
 
 pub const FONT: &str = "fonts/NotoSansSC-subset.otf";
+/// The bold face of the same font, for the PDF's headings and table headers.
+pub const BOLD_FONT: &str = "fonts/NotoSansSC-Bold-subset.otf";
 
 /// Paths of one project, resolved from its report.yaml.
 pub struct Project {
@@ -50,33 +54,35 @@ impl Project {
     }
 }
 
-/// Which editions of the report a build writes (`build --to md,html`); the charts, the
+/// Which editions of the report a build writes (`build --to md,html,pdf`); the charts, the
 /// data behind them, the manifest and the audit are written for every choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Targets {
     pub md: bool,
     pub html: bool,
+    pub pdf: bool,
 }
 
 impl Default for Targets {
     fn default() -> Self {
-        Targets { md: true, html: true }
+        Targets { md: true, html: true, pdf: true }
     }
 }
 
 impl std::str::FromStr for Targets {
     type Err = String;
     fn from_str(list: &str) -> std::result::Result<Targets, String> {
-        let mut targets = Targets { md: false, html: false };
+        let mut targets = Targets { md: false, html: false, pdf: false };
         for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             match name {
                 "md" => targets.md = true,
                 "html" => targets.html = true,
-                other => return Err(format!("unknown output `{other}`: choose from md, html")),
+                "pdf" => targets.pdf = true,
+                other => return Err(format!("unknown output `{other}`: choose from md, html, pdf")),
             }
         }
-        if targets == (Targets { md: false, html: false }) {
-            return Err("choose at least one output: md, html".into());
+        if targets == (Targets { md: false, html: false, pdf: false }) {
+            return Err("choose at least one output: md, html, pdf".into());
         }
         Ok(targets)
     }
@@ -109,6 +115,15 @@ pub struct NumberCounts {
     pub corrected: usize,
 }
 
+/// A rendered build before the PDF is typeset: `serve` writes the rest at once and
+/// typesets the PDF in the background.
+pub struct Prepared {
+    pub files: Files,
+    pub audit: crate::audit::Audit,
+    pub print: Option<PrintJob>,
+    pub counts: NumberCounts,
+}
+
 /// Output files: path under output/, bytes.
 pub type Files = Vec<(PathBuf, Vec<u8>)>;
 
@@ -124,6 +139,25 @@ pub struct Session {
     chart_inputs: BTreeMap<String, String>,
     /// Which edition the prose prints.
     pub edition: Edition,
+    /// The PDF's fonts, parsed on the first PDF build.
+    typesetter: std::sync::OnceLock<Arc<Typesetter>>,
+}
+
+/// Everything the PDF is typeset from, owned, so that `serve` can typeset in the
+/// background while the HTML preview is already served.
+pub struct PrintJob {
+    typesetter: Arc<Typesetter>,
+    templates_dir: PathBuf,
+    config: Config,
+    markdown: String,
+    numbers: BTreeMap<String, String>,
+    charts: Vec<charts::Chart>,
+}
+
+impl PrintJob {
+    pub fn run(&self) -> Result<crate::pdf::Print> {
+        self.typesetter.typeset(&self.templates_dir, &self.config, &self.markdown, &self.numbers, &self.charts)
+    }
 }
 
 /// A chart's inputs (its metadata and its points) as one comparable string.
@@ -135,8 +169,16 @@ impl Session {
     pub fn open(project: Project) -> Result<Session> {
         let (catalog, facts) = project.load()?;
         let font = ChartFont::load(&project.assets_dir().join(FONT))?;
-        let mut session =
-            Session { project, catalog, facts, font, charts: Vec::new(), chart_inputs: BTreeMap::new(), edition: Edition::default() };
+        let mut session = Session {
+            project,
+            catalog,
+            facts,
+            font,
+            charts: Vec::new(),
+            chart_inputs: BTreeMap::new(),
+            edition: Edition::default(),
+            typesetter: Default::default(),
+        };
         session.draw_changed_charts()?;
         Ok(session)
     }
@@ -174,11 +216,27 @@ impl Session {
 
     /// Renders the templates and assembles every output file (nothing is written).
     pub fn files(&self, targets: Targets) -> Result<(Files, crate::audit::Audit)> {
-        self.files_counted(targets).map(|(files, audit, _)| (files, audit))
+        let prepared = self.prepare(targets)?;
+        let mut files = prepared.files;
+        if let Some(job) = prepared.print {
+            files.push(("report.pdf".into(), job.run()?.pdf));
+        }
+        Ok((files, prepared.audit))
     }
 
-    /// The output files, the audit, and how many numbers of each kind the prose prints.
-    pub fn files_counted(&self, targets: Targets) -> Result<(Files, crate::audit::Audit, NumberCounts)> {
+    /// The fonts the PDF uses, loaded once per session.
+    pub fn typesetter(&self) -> Result<Arc<Typesetter>> {
+        if let Some(t) = self.typesetter.get() {
+            return Ok(t.clone());
+        }
+        let assets = self.project.assets_dir();
+        let typesetter = Arc::new(Typesetter::load(&[assets.join(FONT), assets.join(BOLD_FONT)])?);
+        Ok(self.typesetter.get_or_init(|| typesetter).clone())
+    }
+
+    /// Every output file except the PDF, the audit, the job that typesets the PDF when
+    /// `targets` asks for it, and how many numbers of each kind the prose prints.
+    pub fn prepare(&self, targets: Targets) -> Result<Prepared> {
         let project = &self.project;
         let (catalog, facts, charts) = (&self.catalog, &self.facts, &self.charts);
         let audit = crate::audit::run(catalog, facts)?;
@@ -196,6 +254,17 @@ impl Session {
                 _ => counts.computed += 1,
             }
         }
+        let print = match targets.pdf {
+            true => Some(PrintJob {
+                typesetter: self.typesetter()?,
+                templates_dir: project.templates_dir(),
+                config: project.config.clone(),
+                markdown: rendered.markdown.clone(),
+                numbers: rendered.numbers.clone(),
+                charts: charts.clone(),
+            }),
+            false => None,
+        };
         let mut files: Files = Vec::new();
         if targets.md {
             files.push(("report.md".into(), rendered.markdown.into_bytes()));
@@ -222,14 +291,18 @@ impl Session {
         files.push(("figures.json".into(), serde_json::to_string_pretty(&manifest).unwrap_or_default().into_bytes()));
         files.push(("audit.md".into(), crate::audit::markdown(&audit).into_bytes()));
         files.push(("audit.json".into(), serde_json::to_string_pretty(&audit).unwrap_or_default().into_bytes()));
-        Ok((files, audit, counts))
+        Ok(Prepared { files, audit, print, counts })
     }
 }
 
 pub fn build(project: &Project, options: Options) -> Result<Summary> {
     let mut session = Session::open(Project { root: project.root.clone(), config: project.config.clone() })?;
     session.edition = options.edition;
-    let (files, audit, numbers) = session.files_counted(options.targets)?;
+    let prepared = session.prepare(options.targets)?;
+    let (mut files, audit, numbers) = (prepared.files, prepared.audit, prepared.counts);
+    if let Some(job) = prepared.print {
+        files.push(("report.pdf".into(), job.run()?.pdf));
+    }
     write_atomically(&project.output_dir(), &files)?;
     Ok(Summary { tables: session.facts.tables.len(), figures: session.charts.len(), files: files.len(), audit, numbers })
 }

@@ -108,6 +108,9 @@ pub enum Error {
     Template(String),
     #[error("chart {figure}: {message}")]
     Chart { figure: String, message: String },
+    /// Typst could not typeset the PDF (an error outside templates/report.typ).
+    #[error("PDF: {0}")]
+    Pdf(String),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
 }

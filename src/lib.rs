@@ -1,7 +1,8 @@
 //! blockchain-report: regenerates the 2023-2024 中国区块链年度发展报告 from `data/`.
 //!
 //! Data flows one way: [`config`] → [`catalog`] → [`data`] (Polars, and nothing else uses
-//! it) → plain [`model`] values → [`charts`] → [`render`]. [`build`] runs the stages.
+//! it) → plain [`model`] values → [`charts`] → [`render`] (Markdown, HTML) → [`pdf`] (the print
+//! edition, typeset from the rendered Markdown). [`build`] runs the stages.
 
 pub mod audit;
 pub mod build;
@@ -15,5 +16,6 @@ pub mod manifest;
 pub mod model;
 pub mod numfmt;
 pub mod paths;
+pub mod pdf;
 pub mod render;
 pub mod serve;

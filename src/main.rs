@@ -19,10 +19,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build output/: report.md, report.html, charts and the data behind them.
+    /// Build output/: report.md, report.html, report.pdf, charts and the data behind them.
     Build {
-        /// The editions to write, comma-separated: md, html (default: all).
-        #[arg(long, default_value = "md,html")]
+        /// The editions to write, comma-separated: md, html, pdf (default: all).
+        #[arg(long, default_value = "md,html,pdf")]
         to: build::Targets,
         /// The errata edition: print every computed value, with the published value in a
         /// note where the document disagrees with its own data.

@@ -2,7 +2,9 @@
 //! report.yaml, data/ and templates/, and rebuilds only what an edit affects: a template
 //! edit re-renders the templates; a data edit re-reads the data and redraws only the charts
 //! whose inputs changed. The page reloads itself after each rebuild; a failed rebuild shows
-//! its error (file, line, column, hint) over the last good page, which stays served.
+//! its error (file, line, column, hint) over the last good page, which stays served. The PDF
+//! is typeset afterwards on a worker thread, so it never delays the HTML preview; until it
+//! is ready the previous report.pdf stays served.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -11,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::build::{Project, Session, write_atomically};
+use crate::build::{PrintJob, Project, Session, Targets, write_atomically};
 use crate::error::Result;
 
 /// What the server hands out: the last good build, and the last error if the latest
@@ -59,6 +61,7 @@ fn content_type(path: &str) -> &'static str {
         "svg" => "image/svg+xml",
         "png" => "image/png",
         "otf" => "font/otf",
+        "pdf" => "application/pdf",
         "csv" => "text/csv; charset=utf-8",
         _ => "text/plain; charset=utf-8",
     }
@@ -180,6 +183,47 @@ enum Edit {
     Config,
 }
 
+/// The worker that typesets the PDF after each rebuild. Only the newest job is run: a job
+/// overtaken by a later edit is dropped, and its result too if an edit came meanwhile.
+fn print_worker(served: Arc<Mutex<Served>>) -> std::sync::mpsc::Sender<(u64, PathBuf, PrintJob)> {
+    let (send, receive) = std::sync::mpsc::channel::<(u64, PathBuf, PrintJob)>();
+    std::thread::spawn(move || {
+        while let Ok(mut next) = receive.recv() {
+            while let Ok(newer) = receive.try_recv() {
+                next = newer;
+            }
+            let (version, out, job) = next;
+            let started = Instant::now();
+            let result = job.run();
+            crate::pdf::evict_cache(10);
+            let mut s = served.lock().expect("served lock");
+            if s.version != version {
+                continue;
+            }
+            match result {
+                Ok(print) => {
+                    let (scratch, path) = (out.join(".report.pdf.new"), out.join("report.pdf"));
+                    match std::fs::write(&scratch, &print.pdf).and_then(|_| std::fs::rename(&scratch, &path)) {
+                        Ok(()) => {
+                            s.files.insert("report.pdf".into(), print.pdf);
+                            say(&format!("typeset report.pdf ({} pages) in {} ms", print.pages, started.elapsed().as_millis()));
+                        }
+                        Err(e) => {
+                            let _ = std::fs::remove_file(&scratch);
+                            s.error = Some(format!("{}: {e}", path.display()));
+                        }
+                    }
+                }
+                Err(e) => {
+                    let _ = writeln!(std::io::stderr(), "error: {e}");
+                    s.error = Some(e.to_string());
+                }
+            }
+        }
+    });
+    send
+}
+
 pub fn serve(config_path: &Path, port: u16) -> Result<()> {
     let listener = TcpListener::bind(("127.0.0.1", port))
         .map_err(|source| crate::error::Error::Io { path: PathBuf::from(format!("127.0.0.1:{port}")), source })?;
@@ -191,18 +235,28 @@ pub fn serve(config_path: &Path, port: u16) -> Result<()> {
     }
     say(&format!("serving http://{address}/ (Ctrl-C to stop)"));
 
+    let printer = print_worker(served.clone());
     let publish = |session: &Session, what: &str, started: Instant| {
-        let result = session.files(Default::default()).and_then(|(files, _)| {
-            write_atomically(&session.project.output_dir(), &files)?;
-            Ok(files)
-        });
+        let prepared = session.prepare(Targets::default());
         let mut s = served.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // The last PDF stays in output/ until the worker has typeset the new one.
+        let result = prepared.and_then(|prepared| {
+            let (mut files, job) = (prepared.files, prepared.print);
+            if let Some(pdf) = s.files.get("report.pdf") {
+                files.push(("report.pdf".into(), pdf.clone()));
+            }
+            write_atomically(&session.project.output_dir(), &files)?;
+            Ok((files, job))
+        });
         match result {
-            Ok(files) => {
+            Ok((files, job)) => {
                 s.files = files.into_iter().map(|(p, b)| (p.to_string_lossy().replace('\\', "/"), b)).collect();
                 s.version += 1;
                 s.error = None;
                 say(&format!("rebuilt ({what}) in {} ms", started.elapsed().as_millis()));
+                if let Some(job) = job {
+                    let _ = printer.send((s.version, session.project.output_dir(), job));
+                }
             }
             Err(e) => report(&mut s, &e.to_string()),
         }

@@ -20,11 +20,48 @@ fn every_real_figure_renders_svg_png_alt_and_csv() {
         assert!(svg.starts_with("<svg") && svg.contains("Noto Sans CJK SC"), "{id}.svg");
         let png = std::fs::read(dir.path().join(format!("output/charts/{id}.png"))).unwrap();
         assert_eq!(&png[1..4], b"PNG", "{id}.png");
-        // 2× the SVG's 960 × 560.
-        assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 1920, "{id}.png width");
+        // 2× the SVG's width.
+        assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 2 * blockchain_report::charts::WIDTH, "{id}.png width");
+        // Printed 16 cm (453.5 pt) wide, no text is smaller than 7 pt.
+        let smallest =
+            svg.split("font-size=\"").skip(1).filter_map(|rest| rest.split('"').next()?.parse::<f64>().ok()).fold(f64::MAX, f64::min);
+        let points = smallest * 453.5 / blockchain_report::charts::WIDTH as f64;
+        assert!(points >= 7.0, "{id}: text of {smallest} px prints at {points:.1} pt");
         let csv = read(dir.path(), &format!("output/data/figures/{id}.csv"));
         assert!(csv.starts_with("series,category,value,qualifier,status,provenance\n"), "{id}.csv");
     }
+}
+
+/// 图 2-1 counts funds on its second axis: whole ticks only (it once showed 2.5 and 7.5),
+/// and the count 8 is not printed over the amount 396 of the same year.
+#[test]
+fn count_axis_has_whole_ticks_and_labels_do_not_collide() {
+    let dir = real();
+    build(dir.path()).unwrap();
+    let svg = read(dir.path(), "output/charts/industry-funds-by-year.svg");
+    let texts = svg_texts(&svg);
+    for tick in ["0", "2", "4", "6", "8", "10"] {
+        assert!(texts.lines().any(|l| l == tick), "tick {tick}: {texts}");
+    }
+    assert!(!texts.lines().any(|l| l == "2.5" || l == "7.5"), "{texts}");
+    // (x, y, fill) of the text that reads `label` in `fill`'s colour family: the count's
+    // label is drawn in the line's colour, the axis ticks in grey.
+    let position = |label: &str, fill: &str| -> (f64, f64) {
+        svg.split("<text")
+            .skip(1)
+            .find_map(|t| {
+                let (tag, rest) = t.split_once('>')?;
+                let content = rest.split("</text>").next()?.trim();
+                let attr = |name: &str| tag.split(&format!("{name}=\"")).nth(1)?.split('"').next().map(str::to_string);
+                if content != label || attr("fill")? != fill {
+                    return None;
+                }
+                Some((attr("x")?.parse::<f64>().ok()?, attr("y")?.parse::<f64>().ok()?))
+            })
+            .unwrap_or_else(|| panic!("no {label} in {fill}"))
+    };
+    let (amount, count) = (position("396", "#222222"), position("8", "#E07B24"));
+    assert!((amount.1 - count.1).abs() >= 14.0 || (amount.0 - count.0).abs() >= 24.0, "396 at {amount:?}, 8 at {count:?}");
 }
 
 /// The texts of an SVG in drawing order: what a reader sees, without coordinates.

@@ -17,8 +17,8 @@ use crate::numfmt;
 
 pub use font::ChartFont;
 
-pub const WIDTH: u32 = 960;
-pub const HEIGHT: u32 = 560;
+pub const WIDTH: u32 = 720;
+pub const HEIGHT: u32 = 480;
 
 /// One drawn figure.
 #[derive(Debug, Clone)]

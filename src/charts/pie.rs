@@ -5,9 +5,9 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::bars::{Area, GREY, INK, PALETTE, canvas, legend_keys, mix, shown, text, title, wrap};
+use super::WIDTH;
+use super::bars::{Area, GREY, INK, LABEL, PALETTE, canvas, has_keys, legend_keys, mix, rows_above_source, shown, text, title, wrap};
 use super::font::ChartFont;
-use super::{HEIGHT, WIDTH};
 use crate::catalog::FigureMeta;
 use crate::model::{FigureData, Status};
 use crate::numfmt;
@@ -27,11 +27,14 @@ fn slice(cx: f64, cy: f64, r: f64, from: f64, to: f64) -> Vec<(i32, i32)> {
 }
 
 fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont, donut: bool) -> Result<(), String> {
-    title(area, meta, font)?;
+    let title_lines = title(area, meta, font)?;
     let unit = data.unit.as_deref().unwrap_or("");
     let known: Vec<_> = data.points.iter().filter(|p| p.value.is_some_and(|v| v > 0.0)).collect();
     let total: f64 = known.iter().filter_map(|p| p.value).sum();
-    let (cx, cy, r) = (300.0, 300.0, 175.0);
+    let (rows, above) = rows_above_source(&[has_keys(data)]);
+    let top = 50 + title_lines * 28;
+    let r = ((above - top) as f64 / 2.0 - 8.0).min(150.0);
+    let (cx, cy) = (24.0 + r, (top + above) as f64 / 2.0);
     let mut angle = 0.0;
     for (i, p) in known.iter().enumerate() {
         let v = p.value.unwrap_or(0.0);
@@ -60,7 +63,7 @@ fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont, 
             let (x, y) = ((cx + rr * mid.cos()) as i32, (cy + rr * mid.sin()) as i32);
             let share = if unit == "%" { v } else { v / total * 100.0 };
             let ink = if shown(data, p.status) == Status::Stated { WHITE } else { INK };
-            text(area, &format!("{}%", numfmt::number(share, 1)), x, y, 15.0, &ink, Pos::new(HPos::Center, VPos::Center))?;
+            text(area, &format!("{}%", numfmt::number(share, 1)), x, y, LABEL, &ink, Pos::new(HPos::Center, VPos::Center))?;
         }
         angle += sweep;
     }
@@ -69,17 +72,24 @@ fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont, 
     }
     if known.is_empty() {
         area.draw(&Circle::new((cx as i32, cy as i32), r as i32, mix(&GREY, 0.85).filled())).map_err(|e| e.to_string())?;
-        text(area, "报告未给出数值", cx as i32, cy as i32, 18.0, &GREY, Pos::new(HPos::Center, VPos::Center))?;
+        text(area, "报告未给出数值", cx as i32, cy as i32, LABEL, &GREY, Pos::new(HPos::Center, VPos::Center))?;
     }
 
-    // Legend: every category, in data order, with its value or 未披露.
-    let (lx, mut ly) = (520, 110);
+    // Legend: every category, in data order, with its value or 未披露, beside the pie and
+    // centred on it.
+    let value_text = |p: &crate::model::Point| match p.value {
+        Some(v) => format!("{}{}{}", p.qualifier.as_deref().unwrap_or(""), numfmt::number(v, 2), unit),
+        None => "未披露".to_string(),
+    };
+    let lx = (cx + r) as i32 + 36;
+    let value_w = data.points.iter().map(|p| font.width(&value_text(p), LABEL as f32)).fold(0.0_f32, f32::max) as i32;
+    let name_w = (WIDTH as i32 - 20 - value_w - 14 - (lx + 22)) as f32;
+    let wrapped: Vec<Vec<String>> = data.points.iter().map(|p| wrap(font, &p.category, name_w, LABEL as f32, 2)).collect();
+    let height: i32 = wrapped.iter().map(|l| 18 * l.len() as i32 + 9).sum::<i32>() - 9;
+    let mut ly = (cy as i32 - height / 2 + 9).max(top);
     let mut color_index = 0;
-    for p in &data.points {
-        let value_text = match p.value {
-            Some(v) => format!("{}{}{}", p.qualifier.as_deref().unwrap_or(""), numfmt::number(v, 2), unit),
-            None => "未披露".to_string(),
-        };
+    for (p, lines) in data.points.iter().zip(&wrapped) {
+        let value_text = value_text(p);
         let swatch = if p.value.is_some_and(|v| v > 0.0) {
             let c = PALETTE[color_index % PALETTE.len()];
             color_index += 1;
@@ -93,22 +103,27 @@ fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont, 
         } else {
             mix(&GREY, 0.8)
         };
-        let lines = wrap(font, &p.category, 260.0, 15.0, 2);
         area.draw(&Rectangle::new([(lx, ly - 7), (lx + 14, ly + 7)], swatch.filled())).map_err(|e| e.to_string())?;
+        if p.value.is_some_and(|v| v > 0.0) && shown(data, p.status) == Status::Derived {
+            let outline = vec![(lx, ly + 7), (lx, ly - 7), (lx + 14, ly - 7), (lx + 14, ly + 7), (lx, ly + 7)];
+            area.draw(&plotters::element::DashedPathElement::new(outline, 3, 2, GREY.stroke_width(1))).map_err(|e| e.to_string())?;
+        }
         for (i, line) in lines.iter().enumerate() {
-            text(area, line, lx + 22, ly + i as i32 * 19, 15.0, &INK, Pos::new(HPos::Left, VPos::Center))?;
+            text(area, line, lx + 22, ly + i as i32 * 18, LABEL, &INK, Pos::new(HPos::Left, VPos::Center))?;
         }
         text(
             area,
             &value_text,
-            WIDTH as i32 - 40,
+            WIDTH as i32 - 20,
             ly,
-            15.0,
+            LABEL,
             if p.value.is_some() { &INK } else { &GREY },
             Pos::new(HPos::Right, VPos::Center),
         )?;
-        ly += 19 * lines.len() as i32 + 10;
+        ly += 18 * lines.len() as i32 + 9;
     }
-    legend_keys(area, data, font, 40, HEIGHT as i32 - 60)?;
+    if let Some(y) = rows[0] {
+        legend_keys(area, data, font, 20, y)?;
+    }
     super::bars::source(area, meta)
 }
