@@ -59,6 +59,7 @@ fn content_type(path: &str) -> &'static str {
         "svg" => "image/svg+xml",
         "png" => "image/png",
         "otf" => "font/otf",
+        "woff2" => "font/woff2",
         "csv" => "text/csv; charset=utf-8",
         _ => "text/plain; charset=utf-8",
     }
