@@ -182,7 +182,11 @@ fn table_rows_html(meta: &TableMeta, table: &Table) -> String {
     let (header, rows) = table_cells(meta, table);
     let mut html = String::from("<thead><tr>");
     for title in &header {
-        html.push_str(&format!("<th scope=\"col\">{}</th>", html_escape(title)));
+        match title.as_str() {
+            // A column the document prints without a title: no empty header cell.
+            "" => html.push_str("<td></td>"),
+            _ => html.push_str(&format!("<th scope=\"col\">{}</th>", html_escape(title))),
+        }
     }
     html.push_str("</tr></thead>\n<tbody>\n");
     for row in &rows {
@@ -802,14 +806,12 @@ pub fn render(templates_dir: &Path, config: &Config, catalog: &Catalog, facts: &
     let body = inline_svgs(&body_html(&html_markdown), charts);
     let vars = variables(facts);
     let mut count = 0;
-    let body = replace_marks(&body, |name, text| {
-        match name.split_once('.').and_then(|(scope, key)| vars.get(scope)?.get(key)) {
-            Some(var) => {
-                count += 1;
-                number_html(count, name, text, var)
-            }
-            None => text.to_string(),
+    let body = replace_marks(&body, |name, text| match name.split_once('.').and_then(|(scope, key)| vars.get(scope)?.get(key)) {
+        Some(var) => {
+            count += 1;
+            number_html(count, name, text, var)
         }
+        None => text.to_string(),
     });
     let mut page = Context::new();
     page.insert("edition", &config.edition);
