@@ -187,7 +187,7 @@ mod cdp {
             if self.events.iter().filter(|e| e["method"] == "Page.loadEventFired").count() == loads {
                 self.wait(|m| m["method"] == "Page.loadEventFired", "the page's load event");
             }
-            self.eval("document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))");
+            self.eval("document.fonts.ready.then(() => true)");
         }
 
         /// Console errors, uncaught exceptions and failed loads so far.
@@ -461,6 +461,20 @@ fn the_web_edition_in_chromium() {
     assert_eq!(closed["here"], closed["heading"], "the menu bar names the section being read: {closed}");
     check_number_popover(&mut browser, "phone");
     show(&mut browser, "fig-industry-scale", "phone-figure");
+
+    // Without JavaScript: the contents panel is still there beside the text.
+    browser.call("Emulation.setScriptExecutionDisabled", json!({"value": true}));
+    browser.open(&url, 1280, 800, false);
+    let plain = browser.eval(
+        r#"(() => { const a = document.querySelector("nav.toc ol a").getBoundingClientRect();
+          return { script: document.documentElement.classList.contains("js"), width: a.width, height: a.height }; })()"#,
+    );
+    browser.screenshot("desktop-no-script");
+    assert_eq!(plain["script"], false, "the page's script did not run: {plain}");
+    assert!(
+        plain["width"].as_f64().unwrap() > 100.0 && plain["height"].as_f64().unwrap() > 10.0,
+        "the contents show without the script: {plain}"
+    );
 
     assert_eq!(browser.errors(), Vec::<String>::new(), "no console errors");
 }
