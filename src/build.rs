@@ -18,6 +18,8 @@ use std::sync::Arc;
 pub const FONT: &str = "fonts/NotoSansSC-subset.otf";
 /// The bold face of the same font, for the PDF's headings and table headers.
 pub const BOLD_FONT: &str = "fonts/NotoSansSC-Bold-subset.otf";
+/// The same font for the HTML page: WOFF2 is about 30% smaller (scripts/woff2.py).
+pub const WEB_FONT: &str = "fonts/NotoSansSC-subset.woff2";
 
 /// Paths of one project, resolved from its report.yaml.
 pub struct Project {
@@ -282,7 +284,7 @@ impl Session {
                 files.push((format!("data/tables/{}.csv", meta.id).into(), table_csv(&meta.columns, &table.rows).into_bytes()));
             }
         }
-        for asset in ["style.css", FONT, "fonts/OFL.txt"] {
+        for asset in ["style.css", WEB_FONT, "fonts/OFL.txt"] {
             let path = project.assets_dir().join(asset);
             let bytes = std::fs::read(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
             files.push((Path::new("assets").join(asset), bytes));

@@ -150,9 +150,10 @@ pub fn cell_text(cell: &Cell, spec: &ColumnSpec) -> String {
     }
 }
 
-/// A GFM table. Adjacent columns with the same printed title (a number and its note, such
-/// as 基金规模) are printed as one column, as in the document.
-pub fn table_markdown(meta: &TableMeta, table: &Table) -> String {
+/// A table's printed header and cells as plain text. Adjacent columns with the same printed
+/// title (a number and its note, such as 基金规模) are printed as one column, as in the
+/// document.
+fn table_cells(meta: &TableMeta, table: &Table) -> (Vec<String>, Vec<Vec<String>>) {
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
     for (i, spec) in meta.columns.iter().enumerate() {
         match groups.last_mut() {
@@ -160,40 +161,83 @@ pub fn table_markdown(meta: &TableMeta, table: &Table) -> String {
             _ => groups.push((spec.title.clone(), vec![i])),
         }
     }
-    let mut md = String::new();
-    md.push('|');
-    for (title, _) in &groups {
-        md.push_str(&format!(" {} |", if title.is_empty() { " ".to_string() } else { md_escape(title) }));
-    }
-    md.push_str("\n|");
-    md.push_str(&" --- |".repeat(groups.len()));
-    md.push('\n');
     // A grouping column with printed subtotals (附表 4: 华东地区(25)) is printed as the
     // document prints a merged cell: once, on the group's first row, with its row count.
     let grouped = meta.group_totals.as_ref().and_then(|g| meta.columns.iter().position(|c| c.name == g.column));
-    for (r, row) in table.rows.iter().enumerate() {
-        md.push('|');
-        for (_, cols) in &groups {
-            let parts: Vec<String> = cols
+    let rows = table
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(r, row)| {
+            groups
                 .iter()
-                .map(|&i| {
-                    let text = cell_text(&row[i], &meta.columns[i]);
-                    if Some(i) != grouped {
-                        return text;
-                    }
-                    if r > 0 && table.rows[r - 1][i] == row[i] {
-                        return String::new();
-                    }
-                    let n = table.rows.iter().filter(|other| other[i] == row[i]).count();
-                    format!("{text}({n})")
+                .map(|(_, cols)| {
+                    let parts: Vec<String> = cols
+                        .iter()
+                        .map(|&i| {
+                            let text = cell_text(&row[i], &meta.columns[i]);
+                            if Some(i) != grouped {
+                                return text;
+                            }
+                            if r > 0 && table.rows[r - 1][i] == row[i] {
+                                return String::new();
+                            }
+                            let n = table.rows.iter().filter(|other| other[i] == row[i]).count();
+                            format!("{text}({n})")
+                        })
+                        .filter(|s| !s.is_empty())
+                        .collect();
+                    parts.join(" ")
                 })
-                .filter(|s| !s.is_empty())
-                .collect();
-            md.push_str(&format!(" {} |", md_escape(&parts.join(" "))));
+                .collect()
+        })
+        .collect();
+    (groups.into_iter().map(|(title, _)| title).collect(), rows)
+}
+
+/// A GFM table (see [`table_cells`]).
+pub fn table_markdown(meta: &TableMeta, table: &Table) -> String {
+    let (header, rows) = table_cells(meta, table);
+    let mut md = String::new();
+    md.push('|');
+    for title in &header {
+        md.push_str(&format!(" {} |", if title.is_empty() { " ".to_string() } else { md_escape(title) }));
+    }
+    md.push_str("\n|");
+    md.push_str(&" --- |".repeat(header.len()));
+    md.push('\n');
+    for row in &rows {
+        md.push('|');
+        for cell in row {
+            md.push_str(&format!(" {} |", md_escape(cell)));
         }
         md.push('\n');
     }
     md
+}
+
+/// The same table's head and body as HTML rows (`<thead>…</tbody>`), on one line each, for
+/// the HTML partial to put inside its `<table>` after the `<caption>`.
+fn table_rows_html(meta: &TableMeta, table: &Table) -> String {
+    let (header, rows) = table_cells(meta, table);
+    let mut html = String::from("<thead><tr>");
+    for title in &header {
+        match title.as_str() {
+            // A column the document prints without a title: no empty header cell.
+            "" => html.push_str("<td></td>"),
+            _ => html.push_str(&format!("<th scope=\"col\">{}</th>", html_escape(title))),
+        }
+    }
+    html.push_str("</tr></thead>\n<tbody>\n");
+    for row in &rows {
+        html.push_str("<tr>");
+        for cell in row {
+            html.push_str(&format!("<td>{}</td>", html_escape(cell)));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</tbody>");
+    html
 }
 
 /// 2024-05 → 二零二四年五月, as the cover prints it.
@@ -406,7 +450,13 @@ struct Block {
     source_label: String,
     source_note: String,
     markdown: String,
+    /// Tables: the head and body rows as HTML, for the HTML partial.
+    rows_html: String,
     png: String,
+    /// Figures: the chart's SVG; figures and tables: the CSV of the data behind them. Paths
+    /// are relative to output/, where the report is.
+    svg: String,
+    csv: String,
     alt: String,
     notes: Vec<String>,
 }
@@ -459,7 +509,10 @@ fn blocks(catalog: &Catalog, facts: &Facts, charts: &[Chart]) -> (BTreeMap<Strin
         source_label: String::new(),
         source_note: String::new(),
         markdown: String::new(),
+        rows_html: String::new(),
         png: String::new(),
+        svg: String::new(),
+        csv: String::new(),
         alt: String::new(),
         notes: Vec::new(),
     };
@@ -472,6 +525,8 @@ fn blocks(catalog: &Catalog, facts: &Facts, charts: &[Chart]) -> (BTreeMap<Strin
                 title: m.title.clone(),
                 source_note: m.source_note.clone().unwrap_or_default(),
                 markdown: table_markdown(m, table),
+                rows_html: table_rows_html(m, table),
+                csv: format!("data/tables/{}.csv", m.id),
                 ..empty(format!("tab-{}", m.id))
             };
             Some((m.id.clone(), b))
@@ -487,6 +542,8 @@ fn blocks(catalog: &Catalog, facts: &Facts, charts: &[Chart]) -> (BTreeMap<Strin
                 source_label: m.source_label.clone(),
                 source_note: m.source_note.clone().unwrap_or_default(),
                 png: format!("charts/{}.png", m.id),
+                svg: format!("charts/{}.svg", m.id),
+                csv: format!("data/figures/{}.csv", m.id),
                 alt: chart.alt.clone(),
                 notes: facts.figure(&m.id).map(|d| provenance_notes(m, d)).unwrap_or_default(),
                 ..empty(format!("fig-{}", m.id))
@@ -687,8 +744,16 @@ struct Heading {
     text: String,
 }
 
+/// How a heading carries its anchor: an empty link before it (the Markdown, readable by any
+/// CommonMark tool), or the heading's own id (`{#sec-3}`, for the HTML pass only).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Anchors {
+    Links,
+    Ids,
+}
+
 /// Gives every `##` and `###` heading a stable anchor (sec-3, sec-3-2), in document order.
-fn anchor_headings(markdown: &str) -> (String, Vec<Heading>) {
+fn anchor_headings(markdown: &str, anchors: Anchors) -> (String, Vec<Heading>) {
     let mut out = String::with_capacity(markdown.len() + 4096);
     let mut headings = Vec::new();
     let (mut h2, mut h3) = (0, 0);
@@ -700,21 +765,97 @@ fn anchor_headings(markdown: &str) -> (String, Vec<Heading>) {
         } else {
             0
         };
-        if level > 0 {
-            if level == 2 {
-                h2 += 1;
-                h3 = 0;
-            } else {
-                h3 += 1;
-            }
-            let anchor = if level == 2 { format!("sec-{h2}") } else { format!("sec-{h2}-{h3}") };
-            out.push_str(&format!("<a id=\"{anchor}\"></a>\n\n"));
-            headings.push(Heading { level, anchor, text: strip_marks(line[level + 1..].trim()) });
+        if level == 0 {
+            out.push_str(line);
+            out.push('\n');
+            continue;
         }
-        out.push_str(line);
-        out.push('\n');
+        if level == 2 {
+            h2 += 1;
+            h3 = 0;
+        } else {
+            h3 += 1;
+        }
+        let anchor = if level == 2 { format!("sec-{h2}") } else { format!("sec-{h2}-{h3}") };
+        let text = strip_marks(line[level + 1..].trim());
+        match anchors {
+            Anchors::Links => out.push_str(&format!("<a id=\"{anchor}\"></a>\n\n{line}\n")),
+            // The HTML heading links to itself; a number in it is plain text (no focusable
+            // provenance inside a link).
+            Anchors::Ids => out.push_str(&format!("{} {text} {{#{anchor}}}\n", &line[..level])),
+        }
+        headings.push(Heading { level, anchor, text });
     }
     (out, headings)
+}
+
+/// An entry of the HTML page's contents panel: a chapter with its sections.
+#[derive(Serialize)]
+struct TocEntry {
+    anchor: String,
+    text: String,
+    sections: Vec<TocEntry>,
+}
+
+/// The contents panel: every `##` heading with its `###` headings, except the printed
+/// contents itself.
+fn toc(headings: &[Heading]) -> Vec<TocEntry> {
+    let mut out: Vec<TocEntry> = Vec::new();
+    for h in headings.iter().filter(|h| h.text != "目录") {
+        let entry = TocEntry { anchor: h.anchor.clone(), text: h.text.clone(), sections: Vec::new() };
+        match out.last_mut() {
+            Some(chapter) if h.level == 3 => chapter.sections.push(entry),
+            _ => out.push(entry),
+        }
+    }
+    out
+}
+
+/// The report body as HTML: every heading links to itself (its permalink).
+fn body_html(markdown: &str) -> String {
+    use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_HEADING_ATTRIBUTES);
+    let mut open: Option<String> = None;
+    let events = Parser::new_ext(markdown, options).flat_map(|event| {
+        let (before, after) = match &event {
+            Event::Start(Tag::Heading { id: Some(id), .. }) => {
+                open = Some(id.to_string());
+                (None, Some(Event::InlineHtml(CowStr::from(format!("<a class=\"self-link\" href=\"#{}\">", html_escape(id))))))
+            }
+            Event::End(TagEnd::Heading(_)) if open.take().is_some() => (Some(Event::InlineHtml(CowStr::from("</a>"))), None),
+            _ => (None, None),
+        };
+        before.into_iter().chain(std::iter::once(event)).chain(after)
+    });
+    let mut body = String::new();
+    pulldown_cmark::html::push_html(&mut body, events);
+    body
+}
+
+/// What a reader sees of a number's provenance, by its kind.
+fn kind_label(kind: &str) -> &str {
+    match kind {
+        "primary" | "stated" => "报告原文",
+        "derived" => "计算值",
+        "external" => "外部来源",
+        other => other,
+    }
+}
+
+/// A number in the HTML prose: focusable, with its provenance in a popover that shows on
+/// hover, on focus (keyboard) and on tap, and describes the number to screen readers.
+fn number_html(index: usize, name: &str, text: &str, var: &Var) -> String {
+    format!(
+        "<span class=\"num num-{kind}\" tabindex=\"0\" data-name=\"{name}\" aria-describedby=\"prov-{index}\">{text}\
+         <span class=\"prov\" id=\"prov-{index}\" role=\"tooltip\"><span class=\"prov-kind\">{label}</span> {provenance} \
+         <code class=\"prov-name\">{name}</code></span></span>",
+        kind = html_escape(&var.kind),
+        name = html_escape(name),
+        label = html_escape(kind_label(&var.kind)),
+        provenance = html_escape(&var.provenance),
+    )
 }
 
 fn contents(headings: &[Heading]) -> String {
@@ -792,10 +933,11 @@ pub fn render_sources(
     ctx.insert("contents", "");
     ctx.insert("list_of_figures", "");
     ctx.insert("list_of_tables", "");
+    ctx.insert("target", "md");
 
     // Pass 1 places every table and figure and finds the headings; pass 2 prints numbers.
     let first = tera.render("report.md", &ctx).map_err(|e| template_error(templates_dir, &e))?;
-    let (_, headings) = anchor_headings(&first);
+    let (_, headings) = anchor_headings(&first, Anchors::Links);
     let numbers = {
         let mut numbering = numbering.lock().map_err(|_| Error::Template("numbering lock poisoned".into()))?;
         numbering.assign();
@@ -805,31 +947,27 @@ pub fn render_sources(
         numbering.numbers.clone()
     };
     let second = tera.render("report.md", &ctx).map_err(|e| template_error(templates_dir, &e))?;
-    let (marked_markdown, _) = anchor_headings(&second);
+    let (marked_markdown, _) = anchor_headings(&second, Anchors::Links);
     let markdown = strip_marks(&marked_markdown);
 
-    let mut options = pulldown_cmark::Options::empty();
-    options.insert(pulldown_cmark::Options::ENABLE_TABLES);
-    let mut body = String::new();
-    pulldown_cmark::html::push_html(&mut body, pulldown_cmark::Parser::new_ext(&marked_markdown, options));
-    let body = inline_svgs(&body, charts);
+    // Pass 3: the partials print tables and figures as HTML (`target`); the Markdown above
+    // never depends on it.
+    ctx.insert("target", "html");
+    let third = tera.render("report.md", &ctx).map_err(|e| template_error(templates_dir, &e))?;
+    let (html_markdown, _) = anchor_headings(&third, Anchors::Ids);
+    let body = inline_svgs(&body_html(&html_markdown), charts);
     let vars = variables(facts, shown);
     let mut used = Vec::new();
-    let body = replace_marks(&body, |name, text| {
-        let var = vars.get(name);
-        used.push(name.to_string());
-        match var {
-            Some(v) => format!(
-                "<span class=\"num num-{}\" data-name=\"{}\" title=\"{}\">{text}</span>",
-                v.kind,
-                html_escape(name),
-                html_escape(&v.provenance)
-            ),
-            None => text.to_string(),
+    let body = replace_marks(&body, |name, text| match vars.get(name) {
+        Some(var) => {
+            used.push(name.to_string());
+            number_html(used.len(), name, text, var)
         }
+        None => text.to_string(),
     });
     let mut page = Context::new();
     page.insert("edition", &config.edition);
+    page.insert("toc", &toc(&headings));
     page.insert("body", &body);
     let html = tera.render("page.html", &page).map_err(|e| template_error(templates_dir, &e))?;
     Ok(Rendered { markdown, html, numbers, used })

@@ -62,6 +62,7 @@ fn content_type(path: &str) -> &'static str {
         "png" => "image/png",
         "otf" => "font/otf",
         "pdf" => "application/pdf",
+        "woff2" => "font/woff2",
         "csv" => "text/csv; charset=utf-8",
         _ => "text/plain; charset=utf-8",
     }

@@ -119,7 +119,7 @@ fn unknown_template_variable_names_the_template() {
     let dir = mini();
     edit(dir.path(), "templates/partials/table.md", "{{ t.title }}", "{{ t.titel }}");
     let err = build_error(dir.path());
-    assert!(err.contains("partials/table.md:3:"), "{err}");
+    assert!(err.contains("partials/table.md:15:"), "{err}");
     assert!(err.contains("`titel` is not defined") && err.contains("Available fields"), "{err}");
 }
 

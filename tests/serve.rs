@@ -80,7 +80,8 @@ fn data_edit_redraws_the_chart() {
     wait_for(port, "/charts/scale.svg", |b| b.contains("约60"));
     edit(dir.path(), "data/stated/ch1.csv", "scale_2023,60,", "scale_2023,62,");
     wait_for(port, "/charts/scale.svg", |b| b.contains("约62"));
-    assert!(get(port, "/report.html").contains("约 <span class=\"num num-primary\""));
+    // The prose number is wrapped in its provenance element: 约 <span …>62亿元<span class="prov">…
+    assert!(get(port, "/report.html").contains("\">62亿元<span class=\"prov\""));
     assert!(std::fs::read_to_string(dir.path().join("output/report.md")).unwrap().contains("约 62亿元"));
 }
 

@@ -1,0 +1,480 @@
+//! The web edition as a reader gets it: the real report, built into a scratch directory,
+//! opened from disk in headless Chromium (Debian's `chromium`; `.ci/run` installs it), at a
+//! desktop and a phone width. Chromium is driven over the DevTools protocol through a pipe
+//! (`--remote-debugging-pipe`): a few JSON messages, no client crate to compile.
+//!
+//! `BROWSER_SCREENSHOTS=DIR cargo test --test browser` also writes what the test saw as PNGs.
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+/// A headless Chromium and one page in it.
+mod cdp {
+    use std::fs::File;
+    use std::io::{BufRead, BufReader, Write};
+    use std::os::fd::{AsRawFd, OwnedFd};
+    use std::os::unix::process::CommandExt;
+    use std::path::Path;
+    use std::process::{Child, Command, Stdio};
+    use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+    use std::time::{Duration, Instant};
+
+    use serde_json::{Value, json};
+
+    const TIMEOUT: Duration = Duration::from_secs(120);
+
+    pub struct Browser {
+        child: Child,
+        to_browser: File,
+        from_browser: Receiver<Value>,
+        next_id: u64,
+        session: String,
+        /// Every event received so far (console messages, exceptions, log entries, loads).
+        pub events: Vec<Value>,
+        _profile: tempfile::TempDir,
+    }
+
+    /// The browser binary: $CHROMIUM, or the first of the usual names on PATH.
+    fn binary() -> Option<String> {
+        if let Ok(path) = std::env::var("CHROMIUM") {
+            return Some(path);
+        }
+        let path = std::env::var_os("PATH")?;
+        ["chromium", "chromium-browser", "google-chrome"]
+            .into_iter()
+            .find(|name| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
+            .map(str::to_string)
+    }
+
+    impl Browser {
+        pub fn launch() -> Browser {
+            let Some(binary) = binary() else {
+                panic!(
+                    "the browser test needs Chromium and found none on PATH (nor $CHROMIUM): \
+                     install it with `apt-get install -y chromium` (`.ci/run` does this when it is missing)"
+                )
+            };
+            let profile = tempfile::tempdir().unwrap();
+            let (to_browser_r, to_browser_w) = std::io::pipe().unwrap();
+            let (from_browser_r, from_browser_w) = std::io::pipe().unwrap();
+            let (read_fd, write_fd) = (OwnedFd::from(to_browser_r), OwnedFd::from(from_browser_w));
+            let (r, w) = (read_fd.as_raw_fd(), write_fd.as_raw_fd());
+            let mut command = Command::new(&binary);
+            command
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-first-run",
+                    "--no-default-browser-check",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--disable-extensions",
+                    "--hide-scrollbars",
+                    "--remote-debugging-pipe",
+                ])
+                .arg(format!("--user-data-dir={}", profile.path().display()))
+                .arg("about:blank")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            // SAFETY: only async-signal-safe calls between fork and exec. Chromium reads
+            // commands on fd 3 and writes replies on fd 4. Both ends are duplicated before
+            // either is moved, so neither can overwrite the other.
+            unsafe {
+                command.pre_exec(move || {
+                    let (a, b) = (libc::dup(r), libc::dup(w));
+                    if a < 0 || b < 0 || libc::dup2(a, 3) < 0 || libc::dup2(b, 4) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+            let child = command.spawn().unwrap_or_else(|e| panic!("could not start {binary}: {e}"));
+            drop((read_fd, write_fd));
+            let (send, receive) = channel();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(from_browser_r);
+                let mut message = Vec::new();
+                while reader.read_until(0, &mut message).is_ok_and(|n| n > 0) {
+                    message.pop_if(|b| *b == 0);
+                    if let Ok(value) = serde_json::from_slice::<Value>(&message)
+                        && send.send(value).is_err()
+                    {
+                        break;
+                    }
+                    message.clear();
+                }
+            });
+            let mut browser = Browser {
+                child,
+                to_browser: File::from(OwnedFd::from(to_browser_w)),
+                from_browser: receive,
+                next_id: 0,
+                session: String::new(),
+                events: Vec::new(),
+                _profile: profile,
+            };
+            let target = browser.call("Target.createTarget", json!({"url": "about:blank"}));
+            let attached = browser.call("Target.attachToTarget", json!({"targetId": target["targetId"], "flatten": true}));
+            browser.session = attached["sessionId"].as_str().unwrap().to_string();
+            for domain in ["Page", "Runtime", "Log"] {
+                browser.call(&format!("{domain}.enable"), json!({}));
+            }
+            browser
+        }
+
+        /// Sends one command (to the page once attached) and waits for its reply.
+        pub fn call(&mut self, method: &str, params: Value) -> Value {
+            self.next_id += 1;
+            let id = self.next_id;
+            let mut message = json!({"id": id, "method": method, "params": params});
+            if !self.session.is_empty() {
+                message["sessionId"] = json!(self.session);
+            }
+            let mut bytes = serde_json::to_vec(&message).unwrap();
+            bytes.push(0);
+            self.to_browser.write_all(&bytes).unwrap();
+            let reply = self.wait(|m| m["id"] == id, &format!("the reply to {method}"));
+            if let Some(error) = reply.get("error") {
+                panic!("{method} failed: {error}");
+            }
+            reply["result"].clone()
+        }
+
+        /// Waits for a message, keeping every event that arrives meanwhile.
+        pub fn wait(&mut self, wanted: impl Fn(&Value) -> bool, what: &str) -> Value {
+            let deadline = Instant::now() + TIMEOUT;
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match self.from_browser.recv_timeout(left) {
+                    Ok(message) => {
+                        if message.get("method").is_some() {
+                            self.events.push(message.clone());
+                        }
+                        if wanted(&message) {
+                            return message;
+                        }
+                    }
+                    Err(RecvTimeoutError::Timeout) => panic!("Chromium did not send {what} within {TIMEOUT:?}"),
+                    Err(RecvTimeoutError::Disconnected) => panic!("Chromium exited while waiting for {what}"),
+                }
+            }
+        }
+
+        /// Evaluates a script in the page (awaiting a promise) and returns its value.
+        pub fn eval(&mut self, script: &str) -> Value {
+            let result = self.call("Runtime.evaluate", json!({"expression": script, "awaitPromise": true, "returnByValue": true}));
+            if let Some(exception) = result.get("exceptionDetails") {
+                panic!("script failed: {exception}\n{script}");
+            }
+            result["result"]["value"].clone()
+        }
+
+        /// Sets the window size and opens a page, waiting for its load and its fonts.
+        pub fn open(&mut self, url: &str, width: u32, height: u32, mobile: bool) {
+            self.call(
+                "Emulation.setDeviceMetricsOverride",
+                json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}),
+            );
+            let loads = self.events.iter().filter(|e| e["method"] == "Page.loadEventFired").count();
+            self.call("Page.navigate", json!({"url": url}));
+            if self.events.iter().filter(|e| e["method"] == "Page.loadEventFired").count() == loads {
+                self.wait(|m| m["method"] == "Page.loadEventFired", "the page's load event");
+            }
+            self.eval("document.fonts.ready.then(() => true)");
+        }
+
+        /// Console errors, uncaught exceptions and failed loads so far.
+        pub fn errors(&self) -> Vec<String> {
+            self.events
+                .iter()
+                .filter_map(|e| match e["method"].as_str()? {
+                    "Runtime.consoleAPICalled" if matches!(e["params"]["type"].as_str(), Some("error" | "assert")) => {
+                        Some(format!("console: {}", e["params"]["args"]))
+                    }
+                    "Runtime.exceptionThrown" => Some(format!("exception: {}", e["params"]["exceptionDetails"])),
+                    "Log.entryAdded" if e["params"]["entry"]["level"] == "error" => {
+                        Some(format!("log: {} {}", e["params"]["entry"]["text"], e["params"]["entry"]["url"]))
+                    }
+                    _ => None,
+                })
+                .collect()
+        }
+
+        /// Writes a screenshot of the viewport when $BROWSER_SCREENSHOTS names a directory.
+        pub fn screenshot(&mut self, name: &str) {
+            let Some(dir) = std::env::var_os("BROWSER_SCREENSHOTS") else { return };
+            let shot = self.call("Page.captureScreenshot", json!({"format": "png"}));
+            let path = Path::new(&dir).join(format!("{name}.png"));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, base64(shot["data"].as_str().unwrap())).unwrap();
+        }
+    }
+
+    impl Drop for Browser {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn base64(text: &str) -> Vec<u8> {
+        let value = |c: u8| match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            _ => 63,
+        };
+        let digits: Vec<u8> = text.bytes().filter(|c| *c != b'=' && !c.is_ascii_whitespace()).map(value).collect();
+        digits
+            .chunks(4)
+            .flat_map(|c| {
+                let n = c.iter().enumerate().fold(0u32, |n, (i, d)| n | (*d as u32) << (18 - 6 * i));
+                n.to_be_bytes()[1..c.len()].to_vec()
+            })
+            .collect()
+    }
+}
+
+fn file_url(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+/// Checks every link of the page: a fragment names an element of the page; any other link
+/// is relative and names a file under output/.
+fn check_links(out: &Path, links: &Value, ids: &Value) -> usize {
+    let ids: Vec<&str> = ids.as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    let mut files = 0;
+    for href in links.as_array().unwrap().iter().filter_map(Value::as_str) {
+        if let Some(id) = href.strip_prefix('#') {
+            assert!(ids.contains(&id), "link {href} names no element of the page");
+            continue;
+        }
+        assert!(!href.contains(':') && !href.starts_with('/'), "link {href} is not relative to output/");
+        let file: PathBuf = out.join(href.split(['#', '?']).next().unwrap());
+        assert!(file.is_file(), "link {href} names no file in output/");
+        files += 1;
+    }
+    files
+}
+
+/// Focuses a number in the prose: its provenance shows, inside the window, and is the
+/// number's description for screen readers.
+fn check_number_popover(browser: &mut cdp::Browser, name: &str) {
+    let popover = browser.eval(
+        r#"new Promise(done => {
+        const num = document.querySelector("main .num-derived") || document.querySelector("main .num");
+        num.scrollIntoView({ block: "center" });
+        num.focus();
+        requestAnimationFrame(() => {
+          const tip = num.querySelector(".prov"), r = tip.getBoundingClientRect();
+          done({ display: getComputedStyle(tip).display, left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+                 width: document.documentElement.clientWidth, height: innerHeight,
+                 described: document.getElementById(num.getAttribute("aria-describedby")) === tip });
+        });
+      })"#,
+    );
+    browser.screenshot(&format!("{name}-number-focused"));
+    assert_eq!(popover["display"], "block", "{name}: focus shows the provenance: {popover}");
+    assert_eq!(popover["described"], true, "{name}: screen readers get it as the number's description");
+    let f = |k: &str| popover[k].as_f64().unwrap();
+    let inside = f("left") >= 0.0 && f("right") <= f("width") && f("top") >= 0.0 && f("bottom") <= f("height");
+    assert!(inside, "{name}: the popover is inside the window: {popover}");
+    browser.eval("document.activeElement.blur(); true");
+}
+
+/// Follows a permalink and takes a screenshot there.
+fn show(browser: &mut cdp::Browser, id: &str, name: &str) {
+    browser.eval(&format!(
+        "new Promise(done => {{ location.hash = '#{id}'; requestAnimationFrame(() => requestAnimationFrame(() => done(true))); }})"
+    ));
+    browser.screenshot(name);
+}
+
+#[test]
+fn the_web_edition_in_chromium() {
+    let dir = real();
+    let summary = build(dir.path()).unwrap();
+    let out = dir.path().join("output");
+    let url = file_url(&out.join("report.html"));
+    let mut browser = cdp::Browser::launch();
+
+    // Desktop.
+    browser.open(&url, 1280, 800, false);
+    browser.screenshot("desktop-top");
+    let page = browser.eval(
+        r#"(() => {
+        const text = e => e ? e.textContent.replace(/\s+/g, " ").trim() : "";
+        return {
+          figures: [...document.querySelectorAll("main figure")].map(f => ({
+            id: f.id,
+            caption: text(f.querySelector("figcaption .caption")),
+            chart: f.querySelector(":scope > .chart > svg[role=img][aria-label]") ? f.querySelector("svg").getAttribute("aria-label") : "",
+            links: [...f.querySelectorAll(".downloads a")].map(a => a.getAttribute("href")),
+          })),
+          tables: [...document.querySelectorAll("main table")].map(t => ({
+            id: t.closest("[id^=tab-]") ? t.closest("[id^=tab-]").id : "",
+            caption: text(t.querySelector(":scope > caption")),
+            links: [...t.closest("[id^=tab-]").querySelectorAll(".downloads a")].map(a => a.getAttribute("href")),
+          })),
+          links: [...document.querySelectorAll("a[href]")].map(a => a.getAttribute("href")),
+          ids: [...document.querySelectorAll("[id]")].map(e => e.id),
+          headings: [...document.querySelectorAll("main h2, main h3")].map(h => ({ id: h.id, self: h.querySelector("a.self-link") ? h.querySelector("a.self-link").getAttribute("href") : "" })),
+          resources: performance.getEntriesByType("resource").map(r => r.name),
+          fonts: [...document.fonts].map(f => `${f.family} ${f.status}`),
+          numbers: [...document.querySelectorAll("main .num")].map(n => ({ kind: n.className, tab: n.tabIndex, prov: text(n.querySelector(".prov")) })),
+        };
+      })()"#,
+    );
+    let figures = page["figures"].as_array().unwrap();
+    assert_eq!(figures.len(), summary.figures, "every chart is a <figure>");
+    for f in figures {
+        let id = f["id"].as_str().unwrap();
+        let chart_id = id.strip_prefix("fig-").unwrap_or_else(|| panic!("figure id {id}"));
+        let caption = f["caption"].as_str().unwrap();
+        assert!(caption.starts_with("图 "), "{id}: the figcaption gives the figure's number: {caption:?}");
+        assert!(!f["chart"].as_str().unwrap().is_empty(), "{id}: the chart is an SVG with its alt text");
+        let expected = [format!("data/figures/{chart_id}.csv"), format!("charts/{chart_id}.svg"), format!("charts/{chart_id}.png")];
+        assert_eq!(f["links"], json!(expected), "{id}: data, SVG and PNG one click away");
+    }
+    let tables = page["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), summary.tables, "every table is placed with a caption");
+    for t in tables {
+        let id = t["id"].as_str().unwrap();
+        let caption = t["caption"].as_str().unwrap();
+        assert!(caption.starts_with("表 ") || caption.starts_with("附表 "), "{id}: <caption> gives the number: {caption:?}");
+        assert_eq!(t["links"], json!([format!("data/tables/{}.csv", id.strip_prefix("tab-").unwrap())]), "{id}");
+    }
+    let files = check_links(&out, &page["links"], &page["ids"]);
+    assert!(files >= 3 * summary.figures + summary.tables, "{files} links to files");
+    for h in page["headings"].as_array().unwrap() {
+        assert!(!h["id"].as_str().unwrap().is_empty(), "every heading has an id: {h}");
+        assert_eq!(h["self"], json!(format!("#{}", h["id"].as_str().unwrap())), "every heading is its permalink");
+    }
+    let base = file_url(&out);
+    for resource in page["resources"].as_array().unwrap().iter().filter_map(Value::as_str) {
+        assert!(resource.starts_with(&base), "the page loads only files of its folder, not {resource}");
+    }
+    assert_eq!(page["fonts"], json!(["Noto Sans CJK SC loaded"]), "the page's font loads from disk: {}", browser.errors().join("\n"));
+    let css = std::fs::read_to_string(out.join("assets/style.css")).unwrap();
+    assert!(css.contains("src: url(\"fonts/NotoSansSC-subset.woff2\") format(\"woff2\");"), "the font is served as WOFF2 only");
+    let numbers = page["numbers"].as_array().unwrap();
+    assert!(numbers.len() > 100, "the prose numbers carry their provenance: {}", numbers.len());
+    for n in numbers {
+        assert_eq!(n["tab"], 0, "a number is reachable by keyboard: {n}");
+        assert!(n["prov"].as_str().unwrap().len() > 10, "a number's provenance is in the page: {n}");
+    }
+
+    // Mid-page: the contents panel stays in view and marks the section being read.
+    let panel = browser.eval(
+        r#"new Promise(done => {
+        window.scrollTo(0, document.documentElement.scrollHeight / 2);
+        requestAnimationFrame(() => requestAnimationFrame(() => {
+          const nav = document.querySelector("nav.toc"), r = nav.getBoundingClientRect();
+          const current = nav.querySelector("a[aria-current]"), c = current ? current.getBoundingClientRect() : null;
+          const heads = [...document.querySelectorAll("main h2[id], main h3[id]")].filter(h => h.getBoundingClientRect().top < 40);
+          done({ top: r.top, bottom: r.bottom, width: r.width, height: innerHeight, open: nav.querySelector("details").open,
+                 current: current ? current.getAttribute("href") : null, reading: heads.length ? '#' + heads[heads.length - 1].id : null,
+                 currentTop: c && c.top, currentBottom: c && c.bottom });
+        }));
+      })"#,
+    );
+    browser.screenshot("desktop-middle");
+    assert!(panel["open"] == true && panel["width"].as_f64().unwrap() > 150.0, "the contents panel is open beside the text: {panel}");
+    assert!(
+        panel["top"].as_f64().unwrap() >= 0.0 && panel["bottom"].as_f64().unwrap() <= panel["height"].as_f64().unwrap() + 0.5,
+        "{panel}"
+    );
+    assert!(panel["current"].is_string() && panel["current"] == panel["reading"], "the panel marks the section being read: {panel}");
+    let (top, bottom) = (panel["currentTop"].as_f64().unwrap(), panel["currentBottom"].as_f64().unwrap());
+    assert!(top >= 0.0 && bottom <= panel["height"].as_f64().unwrap(), "the marked entry is scrolled into view: {panel}");
+
+    // A number's provenance shows on keyboard focus (a tap focuses it too), inside the window.
+    check_number_popover(&mut browser, "desktop");
+    show(&mut browser, "fig-industry-scale", "desktop-figure");
+    show(&mut browser, "tab-industry-funds", "desktop-table");
+
+    // Accessibility: no serious or critical axe-core violation. (No preload: axe would fetch
+    // the stylesheet by XMLHttpRequest, which a file:// page may not.)
+    let axe = std::fs::read_to_string(repo().join("tests/fixtures/axe/axe.min.js")).unwrap();
+    browser.eval(&format!("{axe};true"));
+    let axe = browser.eval(
+        r#"axe.run(document, { resultTypes: ["violations"], preload: false }).then(r => ({ passed: r.passes.length,
+          all: r.violations.map(v => `${v.impact} ${v.id} (${v.nodes.length})`),
+          violations: r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+          .map(v => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length} elements, e.g. ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")})`) }))"#,
+    );
+    assert!(axe["passed"].as_u64().unwrap() > 20, "axe-core ran its rules: {axe}");
+    eprintln!("axe-core: {} rules passed; violations of any impact: {}", axe["passed"], axe["all"]);
+    assert_eq!(axe["violations"], json!([]), "axe-core finds serious or critical violations");
+
+    // Phone.
+    browser.open(&url, 390, 844, true);
+    browser.screenshot("phone-top");
+    let phone = browser.eval(
+        r#"new Promise(done => {
+        window.scrollTo(0, document.documentElement.scrollHeight / 3);
+        requestAnimationFrame(() => requestAnimationFrame(() => {
+          const nav = document.querySelector("nav.toc"), r = nav.getBoundingClientRect();
+          const wider = [...document.querySelectorAll("main *")].filter(e => e.getBoundingClientRect().right > innerWidth + 0.5 && !e.closest(".table-scroll") && !e.closest(".prov"));
+          done({ scrollWidth: document.documentElement.scrollWidth, width: innerWidth, open: nav.querySelector("details").open,
+                 navTop: r.top, navHeight: r.height, wider: wider.slice(0, 5).map(e => e.tagName + "." + e.className),
+                 charts: [...document.querySelectorAll("main figure svg")].every(s => s.getBoundingClientRect().width <= innerWidth) });
+        }));
+      })"#,
+    );
+    browser.screenshot("phone-middle");
+    assert!(phone["scrollWidth"].as_f64() <= phone["width"].as_f64(), "no sideways scrolling at 390 px: {phone}");
+    assert_eq!(phone["wider"], json!([]), "nothing but a table box is wider than the phone: {phone}");
+    assert_eq!(phone["charts"], true, "charts scale to the width");
+    assert_eq!(phone["open"], false, "on a phone the contents are a closed menu: {phone}");
+    assert!(phone["navTop"].as_f64() == Some(0.0) && phone["navHeight"].as_f64().unwrap() < 80.0, "the menu bar stays at the top: {phone}");
+    let menu = browser.eval(
+        r#"new Promise(done => {
+        const details = document.querySelector("nav.toc details");
+        details.querySelector("summary").click();
+        requestAnimationFrame(() => {
+          const list = details.querySelector("ol").getBoundingClientRect();
+          done({ open: details.open, listBottom: list.bottom, height: innerHeight, scrollWidth: document.documentElement.scrollWidth });
+        });
+      })"#,
+    );
+    browser.screenshot("phone-menu");
+    assert_eq!(menu["open"], true, "the menu opens: {menu}");
+    assert!(menu["listBottom"].as_f64().unwrap() <= menu["height"].as_f64().unwrap(), "the open menu fits the screen: {menu}");
+    browser.eval(r#"document.querySelector("nav.toc a[href='#sec-4']").click(); true"#);
+    let closed = browser.eval(
+        r#"new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done({ open: document.querySelector("nav.toc details").open,
+           top: document.getElementById("sec-4").getBoundingClientRect().top, bar: document.querySelector("nav.toc").getBoundingClientRect().bottom,
+           here: document.querySelector("nav.toc .toc-here").textContent, heading: document.getElementById("sec-4").textContent }))))"#,
+    );
+    browser.screenshot("phone-after-menu-link");
+    assert_eq!(closed["open"], false, "following a link closes the menu: {closed}");
+    assert!(closed["top"].as_f64().unwrap() >= closed["bar"].as_f64().unwrap(), "the section starts below the menu bar: {closed}");
+    assert_eq!(closed["here"], closed["heading"], "the menu bar names the section being read: {closed}");
+    check_number_popover(&mut browser, "phone");
+    show(&mut browser, "fig-industry-scale", "phone-figure");
+
+    // Without JavaScript: the contents panel is still there beside the text.
+    browser.call("Emulation.setScriptExecutionDisabled", json!({"value": true}));
+    browser.open(&url, 1280, 800, false);
+    let plain = browser.eval(
+        r#"(() => { const a = document.querySelector("nav.toc ol a").getBoundingClientRect();
+          return { script: document.documentElement.classList.contains("js"), width: a.width, height: a.height }; })()"#,
+    );
+    browser.screenshot("desktop-no-script");
+    assert_eq!(plain["script"], false, "the page's script did not run: {plain}");
+    assert!(
+        plain["width"].as_f64().unwrap() > 100.0 && plain["height"].as_f64().unwrap() > 10.0,
+        "the contents show without the script: {plain}"
+    );
+
+    assert_eq!(browser.errors(), Vec::<String>::new(), "no console errors");
+}
