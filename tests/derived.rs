@@ -73,7 +73,7 @@ fn removing_a_table_row_changes_its_count_everywhere_and_nothing_else() {
     assert_eq!((f.severity, f.recomputed.as_str()), (Severity::Contradiction, "17项"));
     assert_eq!(finding(&summary, "policies_new_2023").severity, Severity::Contradiction, "18 + 61 was the printed 79");
     let files = changed_files(&repo().join("output"), &dir.path().join("output"));
-    assert_eq!(files, ["audit.json", "audit.md", "data/tables/national-policies.csv", "figures.json", "report.html", "report.md"]);
+    assert_eq!(files, ["audit.json", "audit.md", "data/tables/national-policies.csv", "figures.json", "report.html", "report.md", "report.pdf"]);
 }
 
 /// Changing a table value: the fund total in the text, its chart and its audit finding.
