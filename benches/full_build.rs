@@ -62,7 +62,7 @@ fn main() {
         typeset.push(t.elapsed());
     }
     typeset.remove(0);
-    println!("full build (26 tables, 39 charts as SVG + PNG, Markdown, HTML, PDF): median {:.0?} over {runs} runs", median(whole));
+    println!("full build (26 tables, 39 charts as SVG + PNG, Markdown, HTML, PDF): median {:.0} ms over {runs} runs", median(whole).as_secs_f64() * 1000.0);
     println!("data stage alone (read every CSV, metrics, figure data):        median {:.1?}", median(data_only));
     println!("serve, after a template edit (render + write output/):         median {:.1?}", median(template_edit));
     println!("typesetting the PDF alone ({pages} pages):                         median {:.1?}", median(typeset));

@@ -184,16 +184,38 @@ enum Edit {
     Config,
 }
 
-/// The worker that typesets the PDF after each rebuild. Only the newest job is run: a job
-/// overtaken by a later edit is dropped, and its result too if an edit came meanwhile.
-fn print_worker(served: Arc<Mutex<Served>>) -> std::sync::mpsc::Sender<(u64, PathBuf, PrintJob)> {
-    let (send, receive) = std::sync::mpsc::channel::<(u64, PathBuf, PrintJob)>();
+/// How long the sources must stay unchanged before the PDF is typeset: while an editor is
+/// saving edit after edit, the CPU goes to the HTML preview.
+const PRINT_QUIET: Duration = Duration::from_millis(1000);
+
+/// What the print worker is told: a rebuild started (the pending PDF is stale), or a
+/// rebuild's PDF can be typeset.
+enum Print {
+    Rebuilding,
+    Job(u64, PathBuf, PrintJob),
+}
+
+/// The worker that typesets the PDF after the rebuilds. Only the newest job is run, once
+/// nothing has changed for [`PRINT_QUIET`]; its result is dropped if an edit came meanwhile.
+fn print_worker(served: Arc<Mutex<Served>>) -> std::sync::mpsc::Sender<Print> {
+    use std::sync::mpsc::RecvTimeoutError;
+    let (send, receive) = std::sync::mpsc::channel::<Print>();
     std::thread::spawn(move || {
-        while let Ok(mut next) = receive.recv() {
-            while let Ok(newer) = receive.try_recv() {
-                next = newer;
+        let mut pending = None;
+        loop {
+            let message = match pending {
+                Some(_) => receive.recv_timeout(PRINT_QUIET),
+                None => receive.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            let quiet = matches!(message, Err(RecvTimeoutError::Timeout));
+            match message {
+                Ok(Print::Rebuilding) => pending = None,
+                Ok(Print::Job(version, out, job)) => pending = Some((version, out, job)),
+                Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Timeout) => {}
             }
-            let (version, out, job) = next;
+            // Quiet for long enough: typeset.
+            let Some((version, out, job)) = pending.take_if(|_| quiet) else { continue };
             let started = Instant::now();
             let result = job.run();
             crate::pdf::evict_cache(10);
@@ -256,7 +278,7 @@ pub fn serve(config_path: &Path, port: u16) -> Result<()> {
                 s.error = None;
                 say(&format!("rebuilt ({what}) in {} ms", started.elapsed().as_millis()));
                 if let Some(job) = job {
-                    let _ = printer.send((s.version, session.project.output_dir(), job));
+                    let _ = printer.send(Print::Job(s.version, session.project.output_dir(), job));
                 }
             }
             Err(e) => report(&mut s, &e.to_string()),
@@ -302,6 +324,7 @@ pub fn serve(config_path: &Path, port: u16) -> Result<()> {
             .max()
             .unwrap_or(Edit::Config);
         seen = now;
+        let _ = printer.send(Print::Rebuilding);
         let started = Instant::now();
         let result: Result<String> = match (&mut session, edit) {
             (Some(_), Edit::Templates) => Ok("templates".into()),

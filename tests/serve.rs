@@ -98,3 +98,27 @@ fn a_data_edit_redraws_only_the_charts_that_use_it() {
     edit(dir.path(), "data/stated/ch1.csv", "share_assets,54.44,", "share_assets,50,");
     assert_eq!(session.reload_data().unwrap(), ["shares"]);
 }
+
+/// The PDF is typeset after the HTML, in the background, and follows an edit.
+#[test]
+fn the_pdf_follows_each_edit_in_the_background() {
+    let dir = mini();
+    let pdf = dir.path().join("output/report.pdf");
+    let (_server, port) = start(dir.path());
+    wait_for(port, "/report.html", |b| b.contains("测试政策一览表"));
+    let wait_for_pdf = |ok: &dyn Fn(&[u8]) -> bool| {
+        for _ in 0..600 {
+            if let Ok(bytes) = std::fs::read(&pdf) {
+                if bytes.starts_with(b"%PDF-") && bytes.ends_with(b"%%EOF") && ok(&bytes) {
+                    return bytes;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("output/report.pdf never became as expected");
+    };
+    let first = wait_for_pdf(&|_| true);
+    edit(dir.path(), "templates/chapters/01.md", "### （一）测试", "### （一）改过的标题");
+    wait_for(port, "/report.html", |b| b.contains("改过的标题"));
+    wait_for_pdf(&|bytes| bytes != first.as_slice());
+}
