@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::cache::Cache;
 use crate::catalog::Catalog;
 use crate::charts::{self, ChartFont};
 use crate::config::Config;
@@ -13,6 +14,9 @@ use crate::model::{Cell, Facts};
 use crate::render;
 
 pub const FONT: &str = "fonts/NotoSansSC-subset.otf";
+
+/// The cache of rasterised charts, beside report.yaml (ignored by git, safe to delete).
+pub const CACHE_DIR: &str = ".cache";
 
 /// Paths of one project, resolved from its report.yaml.
 pub struct Project {
@@ -37,6 +41,10 @@ impl Project {
     }
     pub fn output_dir(&self) -> PathBuf {
         self.root.join(&self.config.settings.output_dir)
+    }
+    /// The project's artefact cache (`build --no-cache` uses [`Cache::disabled`] instead).
+    pub fn cache(&self) -> Cache {
+        Cache::in_dir(&self.root.join(CACHE_DIR))
     }
 
     /// Reads and computes everything that does not depend on templates.
@@ -84,6 +92,8 @@ pub struct Summary {
     pub tables: usize,
     pub figures: usize,
     pub files: usize,
+    /// Charts whose PNG was rasterised by this build (the others came from the cache).
+    pub rasterised: Vec<String>,
     pub audit: crate::audit::Audit,
 }
 
@@ -97,6 +107,7 @@ pub struct Session {
     pub catalog: Catalog,
     pub facts: Facts,
     font: ChartFont,
+    cache: Cache,
     charts: Vec<charts::Chart>,
     /// What each chart was drawn from, to know which to redraw after a data change.
     chart_inputs: BTreeMap<String, String>,
@@ -109,9 +120,14 @@ fn chart_input(meta: &crate::catalog::FigureMeta, data: &crate::model::FigureDat
 
 impl Session {
     pub fn open(project: Project) -> Result<Session> {
+        let cache = project.cache();
+        Session::open_with_cache(project, cache)
+    }
+
+    pub fn open_with_cache(project: Project, cache: Cache) -> Result<Session> {
         let (catalog, facts) = project.load()?;
         let font = ChartFont::load(&project.assets_dir().join(FONT))?;
-        let mut session = Session { project, catalog, facts, font, charts: Vec::new(), chart_inputs: BTreeMap::new() };
+        let mut session = Session { project, catalog, facts, font, cache, charts: Vec::new(), chart_inputs: BTreeMap::new() };
         session.draw_changed_charts()?;
         Ok(session)
     }
@@ -130,7 +146,7 @@ impl Session {
             self.catalog.figures.iter().filter_map(|(_, meta)| self.facts.figure(&meta.id).map(|data| (meta, data))).collect();
         let stale: Vec<_> =
             inputs.iter().filter(|(meta, data)| self.chart_inputs.get(&meta.id) != Some(&chart_input(meta, data))).copied().collect();
-        let drawn = charts::render_all(&stale, &self.font, self.project.config.settings.png_scale)?;
+        let drawn = charts::render_all(&stale, &self.font, self.project.config.settings.png_scale, &self.cache)?;
         let ids: Vec<String> = drawn.iter().map(|c| c.id.clone()).collect();
         let mut by_id: BTreeMap<String, charts::Chart> = std::mem::take(&mut self.charts).into_iter().map(|c| (c.id.clone(), c)).collect();
         for chart in drawn {
@@ -178,11 +194,18 @@ impl Session {
     }
 }
 
+/// Builds with the project's cache of rasterised charts.
 pub fn build(project: &Project, targets: Targets) -> Result<Summary> {
-    let session = Session::open(Project { root: project.root.clone(), config: project.config.clone() })?;
+    build_with_cache(project, targets, project.cache())
+}
+
+/// Builds with the given cache; `Cache::disabled()` rasterises every chart afresh.
+pub fn build_with_cache(project: &Project, targets: Targets, cache: Cache) -> Result<Summary> {
+    let session = Session::open_with_cache(Project { root: project.root.clone(), config: project.config.clone() }, cache)?;
     let (files, audit) = session.files(targets)?;
     write_atomically(&project.output_dir(), &files)?;
-    Ok(Summary { tables: session.facts.tables.len(), figures: session.charts.len(), files: files.len(), audit })
+    let rasterised = session.charts.iter().filter(|c| !c.png_cached).map(|c| c.id.clone()).collect();
+    Ok(Summary { tables: session.facts.tables.len(), figures: session.charts.len(), files: files.len(), rasterised, audit })
 }
 
 /// The table as ingested: one row per record, months as YYYY-MM.

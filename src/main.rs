@@ -24,6 +24,9 @@ enum Command {
         /// The editions to write, comma-separated: md, html (default: all).
         #[arg(long, default_value = "md,html")]
         to: build::Targets,
+        /// Rasterise every chart afresh, neither reading nor writing the cache (.cache/).
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Recompute the numbers the text states and report every contradiction.
     Check {
@@ -101,13 +104,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let project = build::Project::open(&cli.config)?;
     match cli.command {
-        Command::Build { to } => {
-            let summary = build::build(&project, to).context("build failed; the previous output/ is unchanged")?;
+        Command::Build { to, no_cache } => {
+            let cache = if no_cache { blockchain_report::cache::Cache::disabled() } else { project.cache() };
+            let summary =
+                build::build_with_cache(&project, to, cache).context("build failed; the previous output/ is unchanged")?;
             println!(
-                "built {}: {} tables, {} figures, {} files",
+                "built {}: {} tables, {} figures ({} from the cache), {} files",
                 project.output_dir().display(),
                 summary.tables,
                 summary.figures,
+                summary.figures - summary.rasterised.len(),
                 summary.files
             );
             let open = summary.audit.open_contradictions().count();

@@ -1,49 +1,62 @@
 //! The one CJK font used to measure, draw and rasterise all chart text (and served to the
 //! HTML report), so what plotters lays out is what resvg and the browser draw.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use ab_glyph::{Font, FontRef};
 use plotters::style::FontStyle;
+use sha2::{Digest, Sha256};
 
+use crate::cache::Key;
 use crate::error::{Error, InputError, Result};
 
 /// The family name inside the font file; SVGs name it and the HTML declares it.
 pub const FAMILY: &str = "Noto Sans CJK SC";
 
 pub struct ChartFont {
-    bytes: &'static [u8],
+    /// Parsed once; every width measurement uses it.
+    font: FontRef<'static>,
+    /// SHA-256 of the font file: part of every cached PNG's key.
+    hash: [u8; 32],
     fontdb: Arc<resvg::usvg::fontdb::Database>,
 }
 
 static REGISTERED: OnceLock<&'static [u8]> = OnceLock::new();
+
+/// How PNGs are encoded: part of every cached PNG's key, so a change here is a new key.
+const PNG_ENCODING: &str = "rgb8; fdeflate; adaptive filter";
 
 impl ChartFont {
     pub fn load(path: &Path) -> Result<ChartFont> {
         let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
         FontRef::try_from_slice(&bytes)
             .map_err(|_| InputError::new(path, "not a usable OpenType font").hint("regenerate it with scripts/subset-font.py"))?;
+        let hash: [u8; 32] = Sha256::digest(&bytes).into();
         // plotters keeps fonts in a process-wide registry that needs 'static bytes; the font
         // is registered once per process, under its family and under the generic name that
-        // some plotters elements use by default.
-        let bytes: &'static [u8] = REGISTERED.get_or_init(|| {
-            let leaked: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+        // some plotters elements use by default. A later load of different bytes (another
+        // project in the same process) leaks its own copy.
+        let registered = *REGISTERED.get_or_init(|| {
+            let leaked: &'static [u8] = Box::leak(bytes.clone().into_boxed_slice());
             for family in [FAMILY, "sans-serif"] {
                 let _ = plotters::style::register_font(family, FontStyle::Normal, leaked);
             }
             leaked
         });
+        let bytes: &'static [u8] = if registered == bytes.as_slice() { registered } else { Box::leak(bytes.into_boxed_slice()) };
+        let font = FontRef::try_from_slice(bytes).map_err(|_| InputError::new(path, "not a usable OpenType font"))?;
+        // resvg reads the same bytes: no second copy of the font.
         let mut db = resvg::usvg::fontdb::Database::new();
-        db.load_font_data(bytes.to_vec());
+        db.load_font_source(resvg::usvg::fontdb::Source::Binary(Arc::new(bytes)));
         db.set_sans_serif_family(FAMILY);
-        Ok(ChartFont { bytes, fontdb: Arc::new(db) })
+        Ok(ChartFont { font, hash, fontdb: Arc::new(db) })
     }
 
     /// The first character the font has no glyph for.
     pub fn check_text(&self, text: &str) -> std::result::Result<(), char> {
-        let font = FontRef::try_from_slice(self.bytes).map_err(|_| '\u{fffd}')?;
-        match text.chars().find(|c| !c.is_whitespace() && !c.is_control() && font.glyph_id(*c).0 == 0) {
+        match text.chars().find(|c| !c.is_whitespace() && !c.is_control() && self.font.glyph_id(*c).0 == 0) {
             Some(c) => Err(c),
             None => Ok(()),
         }
@@ -51,11 +64,17 @@ impl ChartFont {
 
     /// Width in pixels of `text` at `size` px, measured with the font itself.
     pub fn width(&self, text: &str, size: f32) -> f32 {
-        let Ok(font) = FontRef::try_from_slice(self.bytes) else { return text.chars().count() as f32 * size };
-        let scale = size / font.units_per_em().unwrap_or(1000.0);
-        text.chars().map(|c| font.h_advance_unscaled(font.glyph_id(c)) * scale).sum()
+        let scale = size / self.font.units_per_em().unwrap_or(1000.0);
+        text.chars().map(|c| self.font.h_advance_unscaled(self.font.glyph_id(c)) * scale).sum()
     }
 
+    /// The cache key of the PNG drawn from `svg` at `scale`: everything that determines its
+    /// bytes.
+    pub fn png_key(&self, svg: &str, scale: f32) -> Key {
+        Key::new(super::PNG_KIND, &[svg.as_bytes(), &scale.to_le_bytes(), &self.hash, PNG_ENCODING.as_bytes()])
+    }
+
+    /// Rasterises the SVG at `scale` on white and encodes it as an 8-bit RGB PNG.
     pub fn to_png(&self, svg: &str, scale: f32) -> std::result::Result<Vec<u8>, String> {
         let options = resvg::usvg::Options { fontdb: self.fontdb.clone(), ..Default::default() };
         let tree = resvg::usvg::Tree::from_str(svg, &options).map_err(|e| format!("SVG not readable: {e}"))?;
@@ -63,6 +82,29 @@ impl ChartFont {
         let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height()).ok_or("chart too large")?;
         pixmap.fill(resvg::tiny_skia::Color::WHITE);
         resvg::render(&tree, resvg::tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
-        pixmap.encode_png().map_err(|e| format!("PNG encoding failed: {e}"))
+        encode_png(&pixmap).map_err(|e| format!("PNG encoding failed: {e}"))
     }
+}
+
+/// Encodes an opaque pixmap as RGB (the alpha channel is always 255 on a white canvas, so
+/// premultiplied and straight colours agree), row by row without copying the canvas, with
+/// the png crate's fast deflate. Deterministic: the same pixels give the same bytes.
+fn encode_png(pixmap: &resvg::tiny_skia::Pixmap) -> std::result::Result<Vec<u8>, png::EncodingError> {
+    let (width, height) = (pixmap.width(), pixmap.height());
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header()?;
+    let mut stream = writer.stream_writer()?;
+    let mut row = Vec::with_capacity(width as usize * 3);
+    for pixels in pixmap.data().chunks_exact(width as usize * 4) {
+        row.clear();
+        row.extend(pixels.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]));
+        stream.write_all(&row)?;
+    }
+    stream.finish()?;
+    drop(writer);
+    Ok(out)
 }

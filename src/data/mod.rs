@@ -5,6 +5,7 @@
 mod csv_in;
 mod figures;
 mod metrics;
+pub mod records;
 
 use std::collections::BTreeMap;
 use std::path::Path;
