@@ -248,6 +248,12 @@ pub fn write_atomically(out: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> 
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(io(parent))?;
         }
+        // A file already in `out` with the same bytes is linked rather than written again:
+        // a rebuild that changes little writes little. Nothing is ever modified in place.
+        let previous = out.join(rel);
+        if same_bytes(&previous, bytes) && std::fs::hard_link(&previous, &path).is_ok() {
+            continue;
+        }
         std::fs::write(&path, bytes).map_err(io(&path))?;
     }
     if out.exists() {
@@ -258,4 +264,8 @@ pub fn write_atomically(out: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> 
         std::fs::remove_dir_all(&old).map_err(io(&old))?;
     }
     Ok(())
+}
+
+fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64) && std::fs::read(path).is_ok_and(|b| b == bytes)
 }

@@ -24,7 +24,8 @@ pub fn renderer() -> &'static str {
         let lock = include_str!("../Cargo.lock");
         let mut found = Vec::new();
         for package in lock.split("[[package]]") {
-            let field = |name: &str| package.lines().find_map(|l| l.strip_prefix(name)?.trim().strip_prefix("= ")).map(|v| v.trim_matches('"'));
+            let field =
+                |name: &str| package.lines().find_map(|l| l.strip_prefix(name)?.trim().strip_prefix("= ")).map(|v| v.trim_matches('"'));
             if let (Some(name), Some(version)) = (field("name "), field("version ")) {
                 if RENDERER_CRATES.contains(&name) {
                     found.push(format!("{name} {version}"));

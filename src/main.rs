@@ -106,8 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Build { to, no_cache } => {
             let cache = if no_cache { blockchain_report::cache::Cache::disabled() } else { project.cache() };
-            let summary =
-                build::build_with_cache(&project, to, cache).context("build failed; the previous output/ is unchanged")?;
+            let summary = build::build_with_cache(&project, to, cache).context("build failed; the previous output/ is unchanged")?;
             println!(
                 "built {}: {} tables, {} figures ({} from the cache), {} files",
                 project.output_dir().display(),

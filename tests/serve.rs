@@ -80,7 +80,8 @@ fn data_edit_redraws_the_chart() {
     wait_for(port, "/charts/scale.svg", |b| b.contains("约60"));
     edit(dir.path(), "data/stated/ch1.csv", "scale_2023,60,", "scale_2023,62,");
     wait_for(port, "/charts/scale.svg", |b| b.contains("约62"));
-    assert!(get(port, "/report.html").contains("约 62亿元"));
+    // The HTML wraps each number in a provenance span; the Markdown has the plain text.
+    assert!(get(port, "/report.md").contains("约 62亿元"));
 }
 
 /// What serve does on a data edit: re-read the data, redraw only the charts whose inputs

@@ -64,9 +64,12 @@ pub fn declared(data_dir: &Path) -> Result<BTreeMap<String, Dataset>> {
         let dataset = Dataset::open(&yaml)?;
         if let Some(first) = out.get(&dataset.meta.id) {
             let first: &Dataset = first;
-            return Err(InputError::new(&yaml, format!("record dataset id `{}` is already used by {}", dataset.meta.id, first.yaml.display()))
-                .hint("give each record dataset its own id")
-                .into());
+            return Err(InputError::new(
+                &yaml,
+                format!("record dataset id `{}` is already used by {}", dataset.meta.id, first.yaml.display()),
+            )
+            .hint("give each record dataset its own id")
+            .into());
         }
         out.insert(dataset.meta.id.clone(), dataset);
     }
@@ -92,9 +95,12 @@ impl Dataset {
     pub fn scan(&self) -> Result<LazyFrame> {
         for spec in &self.meta.columns {
             if dtype(spec.kind).is_none() {
-                return Err(InputError::new(&self.yaml, format!("column `{}`: record datasets take string, integer and number columns", spec.name))
-                    .hint("store months and dates as integer columns, e.g. `year` and `month`")
-                    .into());
+                return Err(InputError::new(
+                    &self.yaml,
+                    format!("column `{}`: record datasets take string, integer and number columns", spec.name),
+                )
+                .hint("store months and dates as integer columns, e.g. `year` and `month`")
+                .into());
             }
         }
         let path = PlRefPath::try_from_path(&self.file).map_err(|e| self.polars_error(e))?;
@@ -110,7 +116,12 @@ impl Dataset {
                 let declared: BTreeMap<&str, &ColumnSpec> = self.meta.columns.iter().map(|c| (c.name.as_str(), c)).collect();
                 let schema: Schema = header
                     .iter()
-                    .map(|name| Field::new(name.as_str().into(), declared.get(name.as_str()).and_then(|c| dtype(c.kind)).unwrap_or(DataType::String)))
+                    .map(|name| {
+                        Field::new(
+                            name.as_str().into(),
+                            declared.get(name.as_str()).and_then(|c| dtype(c.kind)).unwrap_or(DataType::String),
+                        )
+                    })
                     .collect();
                 LazyCsvReader::new(path).with_has_header(true).with_schema(Some(Arc::new(schema))).finish()
             }
@@ -142,8 +153,13 @@ impl Dataset {
     pub fn validate(&self) -> Result<()> {
         let required: Vec<&ColumnSpec> = self.meta.columns.iter().filter(|c| !c.nullable).collect();
         let nulls = self.run(|lf| {
-            let df = lf.select(required.iter().map(|c| col(c.name.as_str()).null_count().alias(c.name.as_str())).collect::<Vec<_>>()).collect()?;
-            Ok(required.iter().map(|c| df.column(&c.name).ok().and_then(|s| s.get(0).ok()).and_then(|v| v.extract::<u64>()).unwrap_or(0)).collect::<Vec<_>>())
+            let df = lf
+                .select(required.iter().map(|c| col(c.name.as_str()).null_count().alias(c.name.as_str())).collect::<Vec<_>>())
+                .collect()?;
+            Ok(required
+                .iter()
+                .map(|c| df.column(&c.name).ok().and_then(|s| s.get(0).ok()).and_then(|v| v.extract::<u64>()).unwrap_or(0))
+                .collect::<Vec<_>>())
         })?;
         match required.iter().zip(nulls).find(|(_, n)| *n > 0) {
             None => Ok(()),
@@ -172,7 +188,10 @@ impl Dataset {
             Some(near) => format!("the file has `{near}`; rename the column in the file or in the YAML"),
             None => format!("the file's columns are: {}", found.join(", ")),
         };
-        InputError::new(&self.file, format!("column `{name}` declared in {} is not in the file", self.yaml.display())).line(1).hint(hint).into()
+        InputError::new(&self.file, format!("column `{name}` declared in {} is not in the file", self.yaml.display()))
+            .line(1)
+            .hint(hint)
+            .into()
     }
 
     fn polars_error(&self, e: PolarsError) -> Error {
@@ -206,7 +225,9 @@ impl Dataset {
                 let problem = if raw.is_empty() {
                     (!spec.nullable).then(|| ("empty cell in a column that may not be empty".to_string(), None))
                 } else {
-                    csv_in::check_type(raw, spec.kind).err().map(|hint| (format!("`{raw}` is not a valid {:?}", spec.kind).to_lowercase(), Some(hint)))
+                    csv_in::check_type(raw, spec.kind)
+                        .err()
+                        .map(|hint| (format!("`{raw}` is not a valid {:?}", spec.kind).to_lowercase(), Some(hint)))
                 };
                 if let Some((message, hint)) = problem {
                     let column = 1 + record.iter().take(pos).map(|f| f.chars().count() + 1).sum::<usize>();
@@ -338,9 +359,37 @@ pub mod synthetic {
     use crate::error::{Error, Result};
 
     pub const PROVINCES: [&str; 31] = [
-        "广东", "北京", "上海", "浙江", "江苏", "山东", "福建", "四川", "湖北", "湖南", "河南", "安徽", "重庆", "天津",
-        "陕西", "河北", "江西", "辽宁", "云南", "广西", "贵州", "山西", "吉林", "黑龙江", "内蒙古", "新疆", "甘肃", "海南",
-        "宁夏", "青海", "西藏",
+        "广东",
+        "北京",
+        "上海",
+        "浙江",
+        "江苏",
+        "山东",
+        "福建",
+        "四川",
+        "湖北",
+        "湖南",
+        "河南",
+        "安徽",
+        "重庆",
+        "天津",
+        "陕西",
+        "河北",
+        "江西",
+        "辽宁",
+        "云南",
+        "广西",
+        "贵州",
+        "山西",
+        "吉林",
+        "黑龙江",
+        "内蒙古",
+        "新疆",
+        "甘肃",
+        "海南",
+        "宁夏",
+        "青海",
+        "西藏",
     ];
     pub const FIELDS: [&str; 8] = ["金融", "政务", "供应链", "司法", "医疗", "能源", "文旅", "其他"];
 
