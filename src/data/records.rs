@@ -29,6 +29,9 @@ pub enum Format {
     Parquet,
 }
 
+/// In a tallied dataset ([`Dataset::tally`]), how many records each row stands for.
+pub const ROWS: &str = "__rows";
+
 /// `data/records/<id>.yaml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,6 +53,8 @@ pub struct Dataset {
     pub meta: RecordMeta,
     pub yaml: PathBuf,
     pub file: PathBuf,
+    /// The counts kept by [`Dataset::tally`]; queries then use them instead of the file.
+    memory: Option<DataFrame>,
 }
 
 /// Every `data/records/*.yaml`, by dataset id; no directory means no record datasets.
@@ -86,13 +91,16 @@ impl Dataset {
                 .hint("`path` is relative to this YAML; check the file name and `format`")
                 .into());
         }
-        Ok(Dataset { meta, yaml: yaml.to_path_buf(), file })
+        Ok(Dataset { meta, yaml: yaml.to_path_buf(), file, memory: None })
     }
 
     /// The dataset as a lazy query over its file: the declared columns with their types
     /// (integer → Int64, number → Float64, string → String; months as `year * 100 + month`
     /// and dates as `yyyymmdd`, as in the tables). Nothing is read until the query runs.
     pub fn scan(&self) -> Result<LazyFrame> {
+        if let Some(df) = &self.memory {
+            return Ok(df.clone().lazy());
+        }
         for spec in &self.meta.columns {
             if dtype(spec.kind).is_none() {
                 return Err(InputError::new(
@@ -151,11 +159,12 @@ impl Dataset {
     /// Checks every row: types (by the scan itself) and no missing value in a column that
     /// may not be empty. One pass over the declared columns.
     pub fn validate(&self) -> Result<()> {
-        let required: Vec<&ColumnSpec> = self.meta.columns.iter().filter(|c| !c.nullable).collect();
+        let in_memory = |c: &ColumnSpec| self.memory.as_ref().is_none_or(|df| df.column(&c.name).is_ok());
+        let required: Vec<&ColumnSpec> = self.meta.columns.iter().filter(|c| !c.nullable && in_memory(c)).collect();
         let nulls = self.run(|lf| {
-            let df = lf
-                .select(required.iter().map(|c| col(c.name.as_str()).null_count().alias(c.name.as_str())).collect::<Vec<_>>())
-                .collect()?;
+            let df = streaming(
+                lf.select(required.iter().map(|c| col(c.name.as_str()).null_count().alias(c.name.as_str())).collect::<Vec<_>>()),
+            )?;
             Ok(required
                 .iter()
                 .map(|c| df.column(&c.name).ok().and_then(|s| s.get(0).ok()).and_then(|v| v.extract::<u64>()).unwrap_or(0))
@@ -170,6 +179,25 @@ impl Dataset {
                     .into()
             })),
         }
+    }
+
+    /// Counts the rows of each combination of the named columns in one pass over the file
+    /// and keeps only those counts (a few thousand rows for provinces × fields × years,
+    /// whatever the file's size): several derived numbers over a large file then cost one
+    /// scan, not one each. The derived numbers below weigh each combination by its count
+    /// (column [`ROWS`]); queries on the result see only these columns.
+    pub fn tally(&self, columns: &[&str]) -> Result<Dataset> {
+        for name in columns {
+            if !self.meta.columns.iter().any(|c| c.name == *name) {
+                let declared: Vec<String> = self.meta.columns.iter().map(|c| c.name.clone()).collect();
+                return Err(InputError::new(&self.yaml, format!("column `{name}` is not declared"))
+                    .hint(format!("declared columns: {}", declared.join(", ")))
+                    .into());
+            }
+        }
+        let keys: Vec<Expr> = columns.iter().map(|c| col(*c)).collect();
+        let df = self.run(|lf| streaming(lf.group_by(keys).agg([len().cast(DataType::UInt64).alias(ROWS)])))?;
+        Ok(Dataset { memory: Some(df), ..self.clone() })
     }
 
     /// Runs a query over this dataset. A Polars error becomes one located error: for a CSV
@@ -262,28 +290,40 @@ fn dtype(kind: ColumnType) -> Option<DataType> {
     }
 }
 
+/// Runs a query on Polars' streaming engine: the file is read in batches and only the
+/// aggregates are kept, so memory stays flat however many rows the file has (the default
+/// engine would first read the projected columns whole).
+fn streaming(lf: LazyFrame) -> PolarsResult<DataFrame> {
+    // A query with one sink has one result.
+    Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
+}
+
+/// The number of records in a group: its rows, or the sum of their [`ROWS`] when the frame
+/// is a tally.
+fn weight(lf: &mut LazyFrame) -> PolarsResult<Expr> {
+    Ok(if lf.collect_schema()?.contains(ROWS) { col(ROWS).sum().cast(DataType::UInt64) } else { len().cast(DataType::UInt64) })
+}
+
 /// Rows per value of `column`, most first (ties by value), as text keys.
-pub fn count_by(lf: LazyFrame, column: &str) -> PolarsResult<Vec<(String, u64)>> {
-    let df = lf
-        .group_by([col(column).cast(DataType::String).alias("key")])
-        .agg([len().cast(DataType::UInt64).alias("count")])
-        .sort_by_exprs([col("count"), col("key")], SortMultipleOptions::default().with_order_descending_multi([true, false]))
-        .collect()?;
+pub fn count_by(mut lf: LazyFrame, column: &str) -> PolarsResult<Vec<(String, u64)>> {
+    let rows = weight(&mut lf)?;
+    // Grouped on the column as it is (text or number); only the few keys become text.
+    let df = streaming(
+        lf.group_by([col(column).alias("key")])
+            .agg([rows.alias("count")])
+            .with_column(col("key").cast(DataType::String))
+            .sort_by_exprs([col("count"), col("key")], SortMultipleOptions::default().with_order_descending_multi([true, false])),
+    )?;
     let keys = df.column("key")?.str()?.iter().map(|k| k.unwrap_or("").to_string()).collect::<Vec<_>>();
     let counts = df.column("count")?.u64()?.iter().map(|c| c.unwrap_or(0)).collect::<Vec<_>>();
     Ok(keys.into_iter().zip(counts).collect())
 }
 
-/// The share, in percent, of rows whose `column` equals `value`; `None` for no rows.
+/// The share, in percent, of rows whose `column` is `value`; `None` for no rows.
 pub fn share(lf: LazyFrame, column: &str, value: &str) -> PolarsResult<Option<f64>> {
-    let df = lf
-        .select([
-            col(column).cast(DataType::String).eq(lit(value)).cast(DataType::UInt64).sum().alias("part"),
-            len().cast(DataType::UInt64).alias("whole"),
-        ])
-        .collect()?;
-    let part = df.column("part")?.u64()?.get(0).unwrap_or(0);
-    let whole = df.column("whole")?.u64()?.get(0).unwrap_or(0);
+    let counts = count_by(lf, column)?;
+    let whole: u64 = counts.iter().map(|(_, n)| n).sum();
+    let part = counts.iter().find(|(k, _)| k == value).map_or(0, |(_, n)| *n);
     Ok((whole > 0).then(|| part as f64 / whole as f64 * 100.0))
 }
 
@@ -299,13 +339,14 @@ pub struct YearCount {
 /// Rows per year of an integer `year_column`, with year-over-year growth against the row
 /// for year − 1 (a missing year gives no growth, never a growth over two years). The file
 /// is scanned once; the yearly counts are few and joined here.
-pub fn growth_by_year(lf: LazyFrame, year_column: &str) -> PolarsResult<Vec<YearCount>> {
-    let df = lf
-        .filter(col(year_column).is_not_null())
-        .group_by([col(year_column).cast(DataType::Int64).alias("year")])
-        .agg([len().cast(DataType::UInt64).alias("count")])
-        .sort(["year"], SortMultipleOptions::default())
-        .collect()?;
+pub fn growth_by_year(mut lf: LazyFrame, year_column: &str) -> PolarsResult<Vec<YearCount>> {
+    let rows = weight(&mut lf)?;
+    let df = streaming(
+        lf.filter(col(year_column).is_not_null())
+            .group_by([col(year_column).cast(DataType::Int64).alias("year")])
+            .agg([rows.alias("count")])
+            .sort(["year"], SortMultipleOptions::default()),
+    )?;
     let years = df.column("year")?.i64()?.iter().map(|y| y.unwrap_or(0)).collect::<Vec<_>>();
     let counts = df.column("count")?.u64()?.iter().map(|c| c.unwrap_or(0)).collect::<Vec<_>>();
     let by_year: BTreeMap<i64, u64> = years.iter().copied().zip(counts.iter().copied()).collect();
