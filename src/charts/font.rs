@@ -25,7 +25,7 @@ pub struct ChartFont {
 static REGISTERED: OnceLock<&'static [u8]> = OnceLock::new();
 
 /// How PNGs are encoded: part of every cached PNG's key, so a change here is a new key.
-const PNG_ENCODING: &str = "rgba8; fdeflate; adaptive filter";
+const PNG_ENCODING: &str = "rgba8; fdeflate; sub filter";
 
 impl ChartFont {
     pub fn load(path: &Path) -> Result<ChartFont> {
@@ -102,15 +102,18 @@ thread_local! {
 
 /// Encodes the canvas as it is, 8-bit RGBA: on an opaque white canvas premultiplied and
 /// straight colours agree, so no demultiplied copy is needed (tiny-skia's own encoder
-/// makes one). The png crate's fast deflate (fdeflate) with adaptive filtering: about 2.5×
-/// quicker than the default level, files about twice as large. Deterministic: the same
-/// pixels give the same bytes.
+/// makes one). The png crate's fast deflate (fdeflate) with the Sub filter: measured on
+/// the 39 charts, about 3× quicker than the default level with adaptive filtering (the
+/// previous setting), files about 3× as large (6.4 MB in all instead of 2.1 MB; fdeflate
+/// with adaptive filtering gives 4.8 MB at twice the time). Deterministic: the same pixels
+/// give the same bytes.
 fn encode_png(pixmap: &resvg::tiny_skia::Pixmap) -> std::result::Result<Vec<u8>, png::EncodingError> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
     encoder.set_color(png::ColorType::Rgba);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(png::Compression::Fast);
+    encoder.set_filter(png::Filter::Sub);
     let mut writer = encoder.write_header()?;
     writer.write_image_data(pixmap.data())?;
     writer.finish()?;
