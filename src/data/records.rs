@@ -68,7 +68,6 @@ pub fn declared(data_dir: &Path) -> Result<BTreeMap<String, Dataset>> {
     for yaml in yamls {
         let dataset = Dataset::open(&yaml)?;
         if let Some(first) = out.get(&dataset.meta.id) {
-            let first: &Dataset = first;
             return Err(InputError::new(
                 &yaml,
                 format!("record dataset id `{}` is already used by {}", dataset.meta.id, first.yaml.display()),
@@ -94,9 +93,9 @@ impl Dataset {
         Ok(Dataset { meta, yaml: yaml.to_path_buf(), file, memory: None })
     }
 
-    /// The dataset as a lazy query over its file: the declared columns with their types
-    /// (integer → Int64, number → Float64, string → String; months as `year * 100 + month`
-    /// and dates as `yyyymmdd`, as in the tables). Nothing is read until the query runs.
+    /// The dataset as a lazy query over its file (or over its tally): the declared columns
+    /// with their types (integer → Int64, number → Float64, string → String). Nothing is
+    /// read until the query runs.
     pub fn scan(&self) -> Result<LazyFrame> {
         if let Some(df) = &self.memory {
             return Ok(df.clone().lazy());
