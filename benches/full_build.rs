@@ -1,70 +1,209 @@
-//! Times a full build of the edition (all tables, all charts as SVG and PNG, Markdown,
-//! HTML and the typeset PDF) on a scratch copy of the project. Run with `cargo bench`:
-//! release profile, medians over repeated builds. A benchmark, not a test: it asserts
-//! nothing about time.
+//! `cargo bench`: the speed and memory of the pipeline, measured, never asserted.
+//!
+//! 1. Builds of the edition on a scratch copy, each run as the release CLI in a child
+//!    process (wall time, and peak memory from the kernel's accounting of that child):
+//!    a cold web build (`build --to md,html --no-cache`), a rebuild with nothing changed, a
+//!    rebuild after a template edit and after a data edit (both with the chart cache), and
+//!    the full build with the PDF, cold and with nothing changed.
+//! 2. Record-level data: synthetic registers of 10^5, 10^6 and 10^7 rows, in CSV and in
+//!    Parquet, written to a temporary directory (never into data/); a child process scans
+//!    one and computes the derived numbers (count by province, a share, growth by year,
+//!    ranks).
+//!
+//! 3. Typesetting the PDF alone, in-process.
+//!
+//! `cargo bench -- builds`, `-- typesetting` or `-- records` runs one part; `RUNS=n` sets the
+//! number of runs per build figure (default 15).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use blockchain_report::build::{self, Project};
+use blockchain_report::data::records::{self, Format};
 
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
+const CLI: &str = env!("CARGO_BIN_EXE_blockchain-report");
+
+/// Wall time and peak resident memory of one child process.
+struct Run {
+    time: Duration,
+    peak_mib: f64,
+    stdout: String,
+}
+
+fn run(cmd: &mut Command) -> Run {
+    let started = Instant::now();
+    let child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("spawn");
+    let pid = child.id() as libc::pid_t;
+    // Read the pipes before reaping, so a chatty child never blocks.
+    let output = std::thread::spawn(move || {
+        let mut child = child;
+        let mut out = String::new();
+        let mut err = String::new();
+        use std::io::Read as _;
+        child.stdout.take().map(|mut s| s.read_to_string(&mut out));
+        child.stderr.take().map(|mut s| s.read_to_string(&mut err));
+        (out, err, child)
+    });
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child; `usage` is a valid rusage to fill in.
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let time = started.elapsed();
+    let (stdout, stderr, child) = output.join().expect("reader");
+    std::mem::forget(child); // already reaped
+    assert!(reaped == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child failed:\n{stdout}\n{stderr}");
+    Run { time, peak_mib: usage.ru_maxrss as f64 / 1024.0, stdout }
+}
+
+fn median<T: Copy + PartialOrd>(mut v: Vec<T>) -> T {
+    v.sort_by(|a, b| a.partial_cmp(b).expect("comparable"));
+    v[v.len() / 2]
+}
+
+fn copy_edition(to: &Path) {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["data", "templates", "assets"] {
+        blockchain_report::diff::copy_dir(&repo.join(dir), &to.join(dir)).expect("copy");
+    }
+    std::fs::copy(repo.join("report.yaml"), to.join("report.yaml")).expect("copy report.yaml");
+}
+
+fn replace(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read");
+    assert!(text.contains(from), "{} lacks {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).expect("write");
+}
+
+fn builds(scratch: &Path, runs: usize) {
+    copy_edition(scratch);
+    let config = scratch.join("report.yaml");
+    let build_to = |to: &str, extra: &[&str]| {
+        let mut cmd = Command::new(CLI);
+        cmd.args(["build", "--to", to]).args(extra).arg("--config").arg(&config);
+        run(&mut cmd)
+    };
+    let build = |extra: &[&str]| build_to("md,html", extra);
+    let report = |name: &str, rs: Vec<Run>| {
+        let note = rs.last().map(|r| r.stdout.trim().to_string()).unwrap_or_default();
+        let t = median(rs.iter().map(|r| r.time).collect());
+        let m = median(rs.iter().map(|r| r.peak_mib).collect());
+        println!("{name:<44} median {:>6.0} ms   peak {m:>5.1} MiB   ({note})", t.as_secs_f64() * 1000.0);
+    };
+    build(&["--no-cache"]); // warm the page cache
+    report("cold web build (--no-cache)", (0..runs).map(|_| build(&["--no-cache"])).collect());
+    build(&[]);
+    report("rebuild, nothing changed", (0..runs).map(|_| build(&[])).collect());
+    report("full build with the PDF (--no-cache)", (0..runs).map(|_| build_to("md,html,pdf", &["--no-cache"])).collect());
+    build_to("md,html,pdf", &[]);
+    report("full build with the PDF, nothing changed", (0..runs).map(|_| build_to("md,html,pdf", &[])).collect());
+
+    // A template edit: a new heading each run; no chart changes.
+    let chapter = scratch.join("templates/chapters/01.md");
+    let original = std::fs::read_to_string(&chapter).expect("chapter");
+    let template_runs = (0..runs)
+        .map(|i| {
+            std::fs::write(&chapter, format!("{original}\n<!-- bench edit {i} -->\n")).expect("edit");
+            build(&[])
+        })
+        .collect();
+    std::fs::write(&chapter, &original).expect("restore");
+    report("rebuild after a template edit", template_runs);
+
+    // A data edit: one stated value, drawn by one chart, new on every run.
+    let stated = scratch.join("data/stated/ch1.csv");
+    let data_runs = (0..runs)
+        .map(|i| {
+            let from = if i == 0 { "industry_scale_2023,60,".to_string() } else { format!("industry_scale_2023,{},", 60 + i) };
+            replace(&stated, &from, &format!("industry_scale_2023,{},", 61 + i));
+            build(&[])
+        })
+        .collect();
+    report("rebuild after a data edit (one chart)", data_runs);
+}
+
+/// In the child: scan one record file and compute the derived numbers; prints what it found.
+fn record_child(yaml: &Path) {
+    let started = Instant::now();
+    // One pass over the file counts each (province, year, field); four numbers from that.
+    let dataset = records::Dataset::open(yaml).expect("dataset").tally(&["province", "year", "field"]).expect("tally");
+    let by_province = dataset.run(|lf| records::count_by(lf, "province")).expect("count_by");
+    let share = dataset.run(|lf| records::share(lf, "province", "广东")).expect("share");
+    let growth = dataset.run(|lf| records::growth_by_year(lf, "year")).expect("growth");
+    let ranks = dataset.run(|lf| records::ranks(lf, "field")).expect("ranks");
+    let rows: u64 = by_province.iter().map(|(_, n)| n).sum();
+    println!(
+        "{rows} rows; {} provinces, 广东 {:.2}%, {} years (2023: {:+.1}%), top field {} · {:.0} ms",
+        by_province.len(),
+        share.unwrap_or(f64::NAN),
+        growth.len(),
+        growth.last().and_then(|g| g.growth_pct).unwrap_or(f64::NAN),
+        ranks.first().map(|r| r.key.as_str()).unwrap_or("-"),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+}
+
+fn records_series(scratch: &Path) {
+    println!("record-level data (SYNTHETIC rows, written to {}):", scratch.display());
+    for rows in [100_000usize, 1_000_000, 10_000_000] {
+        for format in [Format::Csv, Format::Parquet] {
+            let id = format!("register-{rows}");
+            let dir = scratch.join(format!("{format:?}").to_lowercase());
+            records::synthetic::write(&dir, &id, rows, format).expect("generate");
+            let yaml = dir.join(format!("{id}.yaml"));
+            let file = dir.join(format!("{id}.{}", if format == Format::Csv { "csv" } else { "parquet" }));
+            let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) as f64 / (1 << 20) as f64;
+            let me = std::env::current_exe().expect("bench binary");
+            let rs: Vec<Run> = (0..3).map(|_| run(Command::new(&me).env("RECORD_CHILD", &yaml))).collect();
+            let t = median(rs.iter().map(|r| r.time).collect());
+            let m = median(rs.iter().map(|r| r.peak_mib).collect());
+            println!(
+                "  {rows:>10} rows {:<8} {size:>6.0} MiB file   median {:>6.0} ms   peak {m:>6.1} MiB   {}",
+                format!("{format:?}"),
+                t.as_secs_f64() * 1000.0,
+                rs[0].stdout.trim()
+            );
+            std::fs::remove_file(&file).ok();
+        }
+    }
+}
+
+/// In-process: typesetting the PDF alone, from the rendered Markdown and the drawn charts
+/// (each build process starts with an empty Typst cache, so it is emptied before each run).
+fn typesetting(scratch: &Path, runs: usize) {
+    copy_edition(scratch);
+    let project = blockchain_report::build::Project::open(&scratch.join("report.yaml")).expect("project");
+    let session = blockchain_report::build::Session::open_with_cache(project, blockchain_report::cache::Cache::disabled()).expect("session");
+    let job = session.prepare(Default::default()).expect("prepare").print.expect("a print job");
+    let mut pages = 0;
+    let times = (0..=runs)
+        .map(|_| {
+            blockchain_report::pdf::evict_cache(0);
+            let t = Instant::now();
+            pages = job.run().expect("typeset").pages;
+            t.elapsed()
+        })
+        .skip(1)
+        .collect();
+    println!("{:<44} median {:>6.0} ms   ({pages} pages)", "typesetting the PDF alone (in-process)", median(times).as_secs_f64() * 1000.0);
 }
 
 fn main() {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    if let Some(yaml) = std::env::var_os("RECORD_CHILD") {
+        return record_child(Path::new(&yaml));
+    }
+    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let wanted = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
+    let runs = std::env::var("RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(15);
     let scratch = std::env::temp_dir().join(format!("blockchain-report-bench-{}", std::process::id()));
-    blockchain_report::diff::copy_dir(&repo.join("data"), &scratch.join("data")).unwrap();
-    blockchain_report::diff::copy_dir(&repo.join("templates"), &scratch.join("templates")).unwrap();
-    blockchain_report::diff::copy_dir(&repo.join("assets"), &scratch.join("assets")).unwrap();
-    std::fs::copy(repo.join("report.yaml"), scratch.join("report.yaml")).unwrap();
-
-    let runs = 15;
-    let mut whole = Vec::new();
-    let mut data_only = Vec::new();
-    for _ in 0..runs + 1 {
-        let t = Instant::now();
-        let project = Project::open(&scratch.join("report.yaml")).unwrap();
-        build::build(&project, Default::default()).unwrap();
-        whole.push(t.elapsed());
-        // Each build process starts with an empty Typst cache.
-        blockchain_report::pdf::evict_cache(0);
-        let t = Instant::now();
-        project.load().unwrap();
-        data_only.push(t.elapsed());
+    println!("{} cores; release build of the CLI; medians", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    if wanted("builds") {
+        builds(&scratch.join("edition"), runs);
     }
-    whole.remove(0); // warm-up
-    data_only.remove(0);
-
-    // What `serve` does after a template edit before the page reloads: re-render and write
-    // output/, data and charts kept in memory (the PDF follows on a worker thread).
-    let session = build::Session::open(Project::open(&scratch.join("report.yaml")).unwrap()).unwrap();
-    let mut template_edit = Vec::new();
-    for _ in 0..runs + 1 {
-        let t = Instant::now();
-        let (files, _) = session.files(build::Targets { pdf: false, ..Default::default() }).unwrap();
-        build::write_atomically(&session.project.output_dir(), &files).unwrap();
-        template_edit.push(t.elapsed());
+    if wanted("typesetting") {
+        typesetting(&scratch.join("typesetting"), runs);
     }
-    template_edit.remove(0);
-
-    // Typesetting the PDF alone (from the rendered Markdown and the drawn charts).
-    let job = session.prepare(Default::default()).unwrap().print;
-    let job = job.unwrap();
-    let mut typeset = Vec::new();
-    let mut pages = 0;
-    for _ in 0..runs + 1 {
-        blockchain_report::pdf::evict_cache(0);
-        let t = Instant::now();
-        pages = job.run().unwrap().pages;
-        typeset.push(t.elapsed());
+    if wanted("records") {
+        records_series(&scratch.join("records"));
     }
-    typeset.remove(0);
-    println!("full build (26 tables, 39 charts as SVG + PNG, Markdown, HTML, PDF): median {:.0} ms over {runs} runs", median(whole).as_secs_f64() * 1000.0);
-    println!("data stage alone (read every CSV, metrics, figure data):        median {:.1?}", median(data_only));
-    println!("serve, after a template edit (render + write output/):         median {:.1?}", median(template_edit));
-    println!("typesetting the PDF alone ({pages} pages):                         median {:.1?}", median(typeset));
     std::fs::remove_dir_all(&scratch).ok();
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::audit::Edition;
+use crate::cache::Cache;
 use crate::catalog::Catalog;
 use crate::charts::{self, ChartFont};
 use crate::config::Config;
@@ -20,6 +21,9 @@ pub const FONT: &str = "fonts/NotoSansSC-subset.otf";
 pub const BOLD_FONT: &str = "fonts/NotoSansSC-Bold-subset.otf";
 /// The same font for the HTML page: WOFF2 is about 30% smaller (scripts/woff2.py).
 pub const WEB_FONT: &str = "fonts/NotoSansSC-subset.woff2";
+
+/// The cache of rasterised charts, beside report.yaml (ignored by git, safe to delete).
+pub const CACHE_DIR: &str = ".cache";
 
 /// Paths of one project, resolved from its report.yaml.
 pub struct Project {
@@ -46,6 +50,10 @@ impl Project {
     }
     pub fn output_dir(&self) -> PathBuf {
         self.root.join(&self.config.settings.output_dir)
+    }
+    /// The project's artefact cache (`build --no-cache` uses [`Cache::disabled`] instead).
+    pub fn cache(&self) -> Cache {
+        Cache::in_dir(&self.root.join(CACHE_DIR))
     }
 
     /// Reads and computes everything that does not depend on templates.
@@ -95,6 +103,8 @@ impl std::str::FromStr for Targets {
 pub struct Options {
     pub targets: Targets,
     pub edition: Edition,
+    /// Rasterise every chart afresh, neither reading nor writing the cache.
+    pub no_cache: bool,
 }
 
 /// What a build wrote, for the CLI's summary.
@@ -102,6 +112,8 @@ pub struct Summary {
     pub tables: usize,
     pub figures: usize,
     pub files: usize,
+    /// Charts whose PNG was rasterised by this build (the others came from the cache).
+    pub rasterised: Vec<String>,
     pub audit: crate::audit::Audit,
     pub numbers: NumberCounts,
 }
@@ -136,6 +148,7 @@ pub struct Session {
     pub catalog: Catalog,
     pub facts: Facts,
     font: ChartFont,
+    cache: Cache,
     charts: Vec<charts::Chart>,
     /// What each chart was drawn from, to know which to redraw after a data change.
     chart_inputs: BTreeMap<String, String>,
@@ -169,6 +182,11 @@ fn chart_input(meta: &crate::catalog::FigureMeta, data: &crate::model::FigureDat
 
 impl Session {
     pub fn open(project: Project) -> Result<Session> {
+        let cache = project.cache();
+        Session::open_with_cache(project, cache)
+    }
+
+    pub fn open_with_cache(project: Project, cache: Cache) -> Result<Session> {
         let (catalog, facts) = project.load()?;
         let font = ChartFont::load(&project.assets_dir().join(FONT))?;
         let mut session = Session {
@@ -176,6 +194,7 @@ impl Session {
             catalog,
             facts,
             font,
+            cache,
             charts: Vec::new(),
             chart_inputs: BTreeMap::new(),
             edition: Edition::default(),
@@ -204,7 +223,7 @@ impl Session {
             self.catalog.figures.iter().filter_map(|(_, meta)| self.facts.figure(&meta.id).map(|data| (meta, data))).collect();
         let stale: Vec<_> =
             inputs.iter().filter(|(meta, data)| self.chart_inputs.get(&meta.id) != Some(&chart_input(meta, data))).copied().collect();
-        let drawn = charts::render_all(&stale, &self.font, self.project.config.settings.png_scale)?;
+        let drawn = charts::render_all(&stale, &self.font, self.project.config.settings.png_scale, &self.cache)?;
         let ids: Vec<String> = drawn.iter().map(|c| c.id.clone()).collect();
         let mut by_id: BTreeMap<String, charts::Chart> = std::mem::take(&mut self.charts).into_iter().map(|c| (c.id.clone(), c)).collect();
         for chart in drawn {
@@ -298,15 +317,18 @@ impl Session {
 }
 
 pub fn build(project: &Project, options: Options) -> Result<Summary> {
-    let mut session = Session::open(Project { root: project.root.clone(), config: project.config.clone() })?;
+    let project = Project { root: project.root.clone(), config: project.config.clone() };
+    let cache = if options.no_cache { Cache::disabled() } else { project.cache() };
+    let mut session = Session::open_with_cache(project, cache)?;
     session.edition = options.edition;
     let prepared = session.prepare(options.targets)?;
     let (mut files, audit, numbers) = (prepared.files, prepared.audit, prepared.counts);
     if let Some(job) = prepared.print {
         files.push(("report.pdf".into(), job.run()?.pdf));
     }
-    write_atomically(&project.output_dir(), &files)?;
-    Ok(Summary { tables: session.facts.tables.len(), figures: session.charts.len(), files: files.len(), audit, numbers })
+    write_atomically(&session.project.output_dir(), &files)?;
+    let rasterised = session.charts.iter().filter(|c| !c.png_cached).map(|c| c.id.clone()).collect();
+    Ok(Summary { tables: session.facts.tables.len(), figures: session.charts.len(), files: files.len(), rasterised, audit, numbers })
 }
 
 /// The table as ingested: one row per record, months as YYYY-MM.

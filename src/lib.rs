@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod build;
+pub mod cache;
 pub mod catalog;
 pub mod charts;
 pub mod config;

@@ -28,6 +28,9 @@ enum Command {
         /// note where the document disagrees with its own data.
         #[arg(long)]
         corrected: bool,
+        /// Rasterise every chart afresh, neither reading nor writing the cache (.cache/).
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Recompute the numbers the text states and report every contradiction.
     Check {
@@ -105,15 +108,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let project = build::Project::open(&cli.config)?;
     match cli.command {
-        Command::Build { to, corrected } => {
+        Command::Build { to, corrected, no_cache } => {
             let edition = if corrected { audit::Edition::Corrected } else { audit::Edition::Published };
-            let summary = build::build(&project, build::Options { targets: to, edition })
+            let summary = build::build(&project, build::Options { targets: to, edition, no_cache })
                 .context("build failed; the previous output/ is unchanged")?;
             println!(
-                "built {}: {} tables, {} figures, {} files",
+                "built {}: {} tables, {} figures ({} from the cache), {} files",
                 project.output_dir().display(),
                 summary.tables,
                 summary.figures,
+                summary.figures - summary.rasterised.len(),
                 summary.files
             );
             let n = summary.numbers;

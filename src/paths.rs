@@ -210,6 +210,12 @@ pub fn replace_output(out: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(io(parent))?;
             }
+            // A file of the previous output with the same bytes is linked, not written again:
+            // a rebuild that changes little writes little. Nothing is ever modified in place.
+            let previous = out.join(rel);
+            if same_bytes(&previous, bytes) && std::fs::hard_link(&previous, &path).is_ok() {
+                continue;
+            }
             std::fs::write(&path, bytes).map_err(io(&path))?;
         }
         let old = unique(out, "old");
@@ -245,6 +251,12 @@ pub fn add_to_output(out: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
         std::fs::rename(&tmp, &path).map_err(io(&path))?;
     }
     Ok(())
+}
+
+/// A regular file (not a symlink) holding exactly `bytes`.
+fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && std::fs::read(path).is_ok_and(|b| b == bytes)
 }
 
 fn write_marker(dir: &Path) -> Result<()> {

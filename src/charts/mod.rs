@@ -10,12 +10,16 @@ mod text;
 
 use rayon::prelude::*;
 
+use crate::cache::Cache;
 use crate::catalog::FigureMeta;
 use crate::error::{Error, Result};
 use crate::model::{FigureData, Status};
 use crate::numfmt;
 
 pub use font::ChartFont;
+
+/// The cache's name for rasterised charts.
+pub const PNG_KIND: &str = "chart-png";
 
 pub const WIDTH: u32 = 720;
 pub const HEIGHT: u32 = 480;
@@ -29,13 +33,17 @@ pub struct Chart {
     pub alt: String,
     /// The values drawn, with their provenance.
     pub csv: String,
+    /// Whether the PNG came from the cache rather than being rasterised now.
+    pub png_cached: bool,
 }
 
-pub fn render_all(figures: &[(&FigureMeta, &FigureData)], font: &ChartFont, png_scale: f32) -> Result<Vec<Chart>> {
-    figures.par_iter().map(|(meta, data)| render(meta, data, font, png_scale)).collect()
+pub fn render_all(figures: &[(&FigureMeta, &FigureData)], font: &ChartFont, png_scale: f32, cache: &Cache) -> Result<Vec<Chart>> {
+    figures.par_iter().map(|(meta, data)| render(meta, data, font, png_scale, cache)).collect()
 }
 
-pub fn render(meta: &FigureMeta, data: &FigureData, font: &ChartFont, png_scale: f32) -> Result<Chart> {
+/// Draws one figure; its PNG comes from `cache` when the same SVG was rasterised before
+/// with the same scale, font and renderer.
+pub fn render(meta: &FigureMeta, data: &FigureData, font: &ChartFont, png_scale: f32, cache: &Cache) -> Result<Chart> {
     let chart_error = |message: String| Error::Chart { figure: format!("{} ({})", meta.id, meta.printed_number), message };
     font.check_text(&labels(meta, data))
         .map_err(|c| chart_error(format!("character {c:?} (U+{:04X}) is not in the chart font", c as u32)))?;
@@ -49,8 +57,16 @@ pub fn render(meta: &FigureMeta, data: &FigureData, font: &ChartFont, png_scale:
         _ => bars::draw(meta, data, font),
     }
     .map_err(chart_error)?;
-    let png = font.to_png(&svg, png_scale).map_err(chart_error)?;
-    Ok(Chart { id: meta.id.clone(), alt: alt_text(meta, data), csv: values_csv(data), svg, png })
+    let key = font.png_key(&svg, png_scale);
+    let (png, png_cached) = match cache.get(PNG_KIND, &key) {
+        Some(png) => (png, true),
+        None => {
+            let png = font.to_png(&svg, png_scale).map_err(chart_error)?;
+            cache.put(PNG_KIND, &key, &png);
+            (png, false)
+        }
+    };
+    Ok(Chart { id: meta.id.clone(), alt: alt_text(meta, data), csv: values_csv(data), svg, png, png_cached })
 }
 
 /// Every piece of text a chart may draw, for the glyph check.

@@ -219,7 +219,7 @@ fn type_name(kind: ColumnType) -> &'static str {
     }
 }
 
-fn check_type(raw: &str, kind: ColumnType) -> std::result::Result<(), String> {
+pub(crate) fn check_type(raw: &str, kind: ColumnType) -> std::result::Result<(), String> {
     match kind {
         ColumnType::String => Ok(()),
         ColumnType::Integer => {

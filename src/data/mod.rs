@@ -6,6 +6,7 @@ mod csv_in;
 mod derived;
 mod figures;
 pub mod formula;
+pub mod records;
 
 use std::collections::BTreeMap;
 use std::path::Path;

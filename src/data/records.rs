@@ -1,0 +1,543 @@
+//! Record-level datasets (an enterprise register, a patent database, financing events): one
+//! row per record, up to tens of millions of rows, declared in `data/records/<id>.yaml`
+//! like the tables but read by Polars' own lazy scanners (CSV or Parquet), so a query reads
+//! only the columns it needs and never holds the file in memory as text.
+//!
+//! The small hand-edited tables keep their own reader (`csv_in`, a line and column in every
+//! error). Here a bad cell surfaces when a query runs; [`Dataset::run`] then finds the first
+//! bad row's line with one streaming pass of the csv crate, so the error still names the
+//! file, line and column.
+//!
+//! The derived numbers over records ([`count_by`], [`share`], [`growth_by_year`],
+//! [`ranks`]) are plain functions over a `LazyFrame` that return plain Rust values.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::Deserialize;
+
+use super::csv_in;
+use crate::catalog::{ColumnSpec, ColumnType, Provenance};
+use crate::error::{self, Error, InputError, Result};
+
+/// How a record dataset is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Csv,
+    Parquet,
+}
+
+/// In a tallied dataset ([`Dataset::tally`]), how many records each row stands for.
+pub const ROWS: &str = "__rows";
+
+/// `data/records/<id>.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordMeta {
+    pub id: String,
+    pub title: String,
+    pub format: Format,
+    /// The data file, relative to the YAML (large files may live outside the repository).
+    pub path: PathBuf,
+    pub columns: Vec<ColumnSpec>,
+    pub provenance: Provenance,
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// One declared record dataset: its metadata, the YAML it came from and its data file.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub meta: RecordMeta,
+    pub yaml: PathBuf,
+    pub file: PathBuf,
+    /// The counts kept by [`Dataset::tally`]; queries then use them instead of the file.
+    memory: Option<DataFrame>,
+}
+
+/// Every `data/records/*.yaml`, by dataset id; no directory means no record datasets.
+pub fn declared(data_dir: &Path) -> Result<BTreeMap<String, Dataset>> {
+    let dir = data_dir.join("records");
+    let mut out = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(out) };
+    let mut yamls: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect();
+    yamls.sort();
+    for yaml in yamls {
+        let dataset = Dataset::open(&yaml)?;
+        if let Some(first) = out.get(&dataset.meta.id) {
+            return Err(InputError::new(
+                &yaml,
+                format!("record dataset id `{}` is already used by {}", dataset.meta.id, first.yaml.display()),
+            )
+            .hint("give each record dataset its own id")
+            .into());
+        }
+        out.insert(dataset.meta.id.clone(), dataset);
+    }
+    Ok(out)
+}
+
+impl Dataset {
+    /// Reads a dataset's YAML and checks that its data file exists.
+    pub fn open(yaml: &Path) -> Result<Dataset> {
+        let meta: RecordMeta = error::parse_yaml(yaml, &error::read_to_string(yaml)?)?;
+        let file = yaml.parent().unwrap_or(Path::new(".")).join(&meta.path);
+        if !file.is_file() {
+            return Err(InputError::new(yaml, format!("data file {} not found", file.display()))
+                .hint("`path` is relative to this YAML; check the file name and `format`")
+                .into());
+        }
+        Ok(Dataset { meta, yaml: yaml.to_path_buf(), file, memory: None })
+    }
+
+    /// The dataset as a lazy query over its file (or over its tally): the declared columns
+    /// with their types (integer → Int64, number → Float64, string → String). Nothing is
+    /// read until the query runs.
+    pub fn scan(&self) -> Result<LazyFrame> {
+        if let Some(df) = &self.memory {
+            return Ok(df.clone().lazy());
+        }
+        for spec in &self.meta.columns {
+            if dtype(spec.kind).is_none() {
+                return Err(InputError::new(
+                    &self.yaml,
+                    format!("column `{}`: record datasets take string, integer and number columns", spec.name),
+                )
+                .hint("store months and dates as integer columns, e.g. `year` and `month`")
+                .into());
+            }
+        }
+        let path = PlRefPath::try_from_path(&self.file).map_err(|e| self.polars_error(e))?;
+        let lf = match self.meta.format {
+            Format::Csv => {
+                let header = csv_header(&self.file)?;
+                for spec in &self.meta.columns {
+                    if !header.contains(&spec.name) {
+                        return Err(self.missing_column(&spec.name, &header));
+                    }
+                }
+                // Undeclared columns are read as text, and only if a query asks for them.
+                let declared: BTreeMap<&str, &ColumnSpec> = self.meta.columns.iter().map(|c| (c.name.as_str(), c)).collect();
+                let schema: Schema = header
+                    .iter()
+                    .map(|name| {
+                        Field::new(
+                            name.as_str().into(),
+                            declared.get(name.as_str()).and_then(|c| dtype(c.kind)).unwrap_or(DataType::String),
+                        )
+                    })
+                    .collect();
+                LazyCsvReader::new(path).with_has_header(true).with_schema(Some(Arc::new(schema))).finish()
+            }
+            Format::Parquet => LazyFrame::scan_parquet(path, ScanArgsParquet::default()),
+        }
+        .map_err(|e| self.polars_error(e))?;
+        if self.meta.format == Format::Parquet {
+            let mut probe = lf.clone();
+            let schema = probe.collect_schema().map_err(|e| self.polars_error(e))?;
+            let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+            for spec in &self.meta.columns {
+                if !names.contains(&spec.name) {
+                    return Err(self.missing_column(&spec.name, &names));
+                }
+            }
+        }
+        // Parquet columns of another width (Int32, Float32) are cast to the declared type.
+        let columns: Vec<Expr> = self
+            .meta
+            .columns
+            .iter()
+            .filter_map(|c| Some(col(c.name.as_str()).strict_cast(dtype(c.kind)?).alias(c.name.as_str())))
+            .collect();
+        Ok(lf.select(columns))
+    }
+
+    /// Checks every row: types (by the scan itself) and no missing value in a column that
+    /// may not be empty. One pass over the declared columns.
+    pub fn validate(&self) -> Result<()> {
+        let in_memory = |c: &ColumnSpec| self.memory.as_ref().is_none_or(|df| df.column(&c.name).is_ok());
+        let required: Vec<&ColumnSpec> = self.meta.columns.iter().filter(|c| !c.nullable && in_memory(c)).collect();
+        let nulls = self.run(|lf| {
+            let df = streaming(
+                lf.select(required.iter().map(|c| col(c.name.as_str()).null_count().alias(c.name.as_str())).collect::<Vec<_>>()),
+            )?;
+            Ok(required
+                .iter()
+                .map(|c| df.column(&c.name).ok().and_then(|s| s.get(0).ok()).and_then(|v| v.extract::<u64>()).unwrap_or(0))
+                .collect::<Vec<_>>())
+        })?;
+        match required.iter().zip(nulls).find(|(_, n)| *n > 0) {
+            None => Ok(()),
+            Some((spec, n)) => Err(self.first_bad_cell().unwrap_or_else(|| {
+                InputError::new(&self.file, format!("{n} rows have no value in column `{}`, which may not be empty", spec.name))
+                    .field(&spec.name)
+                    .hint("fill in the values, or declare the column `nullable: true`")
+                    .into()
+            })),
+        }
+    }
+
+    /// Counts the rows of each combination of the named columns in one pass over the file
+    /// and keeps only those counts (a few thousand rows for provinces × fields × years,
+    /// whatever the file's size): several derived numbers over a large file then cost one
+    /// scan, not one each. The derived numbers below weigh each combination by its count
+    /// (column [`ROWS`]); queries on the result see only these columns.
+    pub fn tally(&self, columns: &[&str]) -> Result<Dataset> {
+        for name in columns {
+            if !self.meta.columns.iter().any(|c| c.name == *name) {
+                let declared: Vec<String> = self.meta.columns.iter().map(|c| c.name.clone()).collect();
+                return Err(InputError::new(&self.yaml, format!("column `{name}` is not declared"))
+                    .hint(format!("declared columns: {}", declared.join(", ")))
+                    .into());
+            }
+        }
+        let keys: Vec<Expr> = columns.iter().map(|c| col(*c)).collect();
+        let df = self.run(|lf| streaming(lf.group_by(keys).agg([len().cast(DataType::UInt64).alias(ROWS)])))?;
+        Ok(Dataset { memory: Some(df), ..self.clone() })
+    }
+
+    /// Runs a query over this dataset. A Polars error becomes one located error: for a CSV
+    /// with a bad cell, the first bad row's line and column (found by one streaming pass),
+    /// otherwise the dataset and Polars' first line, never a query-plan dump.
+    pub fn run<T>(&self, query: impl FnOnce(LazyFrame) -> PolarsResult<T>) -> Result<T> {
+        let lf = self.scan()?;
+        query(lf).map_err(|e| match self.first_bad_cell() {
+            Some(located) => located,
+            None => self.polars_error(e),
+        })
+    }
+
+    fn missing_column(&self, name: &str, found: &[String]) -> Error {
+        let hint = match csv_in::nearest(name, found.iter().map(String::as_str)) {
+            Some(near) => format!("the file has `{near}`; rename the column in the file or in the YAML"),
+            None => format!("the file's columns are: {}", found.join(", ")),
+        };
+        InputError::new(&self.file, format!("column `{name}` declared in {} is not in the file", self.yaml.display()))
+            .line(1)
+            .hint(hint)
+            .into()
+    }
+
+    fn polars_error(&self, e: PolarsError) -> Error {
+        super::polars_error(&format!("record dataset `{}`", self.meta.id), &self.file, e)
+    }
+
+    /// The first cell that does not fit its declared type or nullability, with its line
+    /// and column. Streams the file (memory stays flat); only called after a failed query.
+    fn first_bad_cell(&self) -> Option<Error> {
+        if self.meta.format != Format::Csv {
+            return None;
+        }
+        let file = std::fs::File::open(&self.file).ok()?;
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(std::io::BufReader::new(file));
+        let header = reader.headers().ok()?.clone();
+        let positions: Vec<(usize, &ColumnSpec)> =
+            self.meta.columns.iter().filter_map(|c| header.iter().position(|h| h == c.name).map(|p| (p, c))).collect();
+        let mut record = csv::StringRecord::new();
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(false) => return None,
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line() as usize);
+                    return Some(InputError::new(&self.file, format!("unreadable CSV: {e}")).line(line).into());
+                }
+                Ok(true) => {}
+            }
+            let line = record.position().map_or(0, |p| p.line() as usize);
+            for &(pos, spec) in &positions {
+                let raw = record.get(pos).unwrap_or("");
+                let problem = if raw.is_empty() {
+                    (!spec.nullable).then(|| ("empty cell in a column that may not be empty".to_string(), None))
+                } else {
+                    csv_in::check_type(raw, spec.kind)
+                        .err()
+                        .map(|hint| (format!("`{raw}` is not a valid {:?}", spec.kind).to_lowercase(), Some(hint)))
+                };
+                if let Some((message, hint)) = problem {
+                    let column = 1 + record.iter().take(pos).map(|f| f.chars().count() + 1).sum::<usize>();
+                    let mut err = InputError::new(&self.file, message).at(line, column).field(&spec.name);
+                    err.excerpt = Some(record.iter().collect::<Vec<_>>().join(","));
+                    if let Some(hint) = hint {
+                        err = err.hint(hint);
+                    }
+                    return Some(err.into());
+                }
+            }
+        }
+    }
+}
+
+/// The CSV's column names, from its first line.
+fn csv_header(path: &Path) -> Result<Vec<String>> {
+    let file = std::fs::File::open(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(std::io::BufReader::new(file));
+    let header = reader.headers().map_err(|e| InputError::new(path, format!("unreadable CSV header: {e}")).line(1))?;
+    Ok(header.iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect())
+}
+
+/// How a record column is read. Months and dates are not supported here: record data keeps
+/// them as integer columns (`year`, `month`), which the derived numbers group by.
+fn dtype(kind: ColumnType) -> Option<DataType> {
+    match kind {
+        ColumnType::Integer => Some(DataType::Int64),
+        ColumnType::Number => Some(DataType::Float64),
+        ColumnType::String => Some(DataType::String),
+        ColumnType::Month | ColumnType::Date => None,
+    }
+}
+
+/// Runs a query on Polars' streaming engine: the file is read in batches and only the
+/// aggregates are kept, so memory stays flat however many rows the file has (the default
+/// engine would first read the projected columns whole).
+fn streaming(lf: LazyFrame) -> PolarsResult<DataFrame> {
+    // A query with one sink has one result.
+    Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
+}
+
+/// The number of records in a group: its rows, or the sum of their [`ROWS`] when the frame
+/// is a tally.
+fn weight(lf: &mut LazyFrame) -> PolarsResult<Expr> {
+    Ok(if lf.collect_schema()?.contains(ROWS) { col(ROWS).sum().cast(DataType::UInt64) } else { len().cast(DataType::UInt64) })
+}
+
+/// Rows per value of `column`, most first (ties by value), as text keys.
+pub fn count_by(mut lf: LazyFrame, column: &str) -> PolarsResult<Vec<(String, u64)>> {
+    let rows = weight(&mut lf)?;
+    // Grouped on the column as it is (text or number); only the few keys become text.
+    let df = streaming(
+        lf.group_by([col(column).alias("key")])
+            .agg([rows.alias("count")])
+            .with_column(col("key").cast(DataType::String))
+            .sort_by_exprs([col("count"), col("key")], SortMultipleOptions::default().with_order_descending_multi([true, false])),
+    )?;
+    let keys = df.column("key")?.str()?.iter().map(|k| k.unwrap_or("").to_string()).collect::<Vec<_>>();
+    let counts = df.column("count")?.u64()?.iter().map(|c| c.unwrap_or(0)).collect::<Vec<_>>();
+    Ok(keys.into_iter().zip(counts).collect())
+}
+
+/// The share, in percent, of rows whose `column` is `value`; `None` for no rows.
+pub fn share(lf: LazyFrame, column: &str, value: &str) -> PolarsResult<Option<f64>> {
+    let counts = count_by(lf, column)?;
+    let whole: u64 = counts.iter().map(|(_, n)| n).sum();
+    let part = counts.iter().find(|(k, _)| k == value).map_or(0, |(_, n)| *n);
+    Ok((whole > 0).then(|| part as f64 / whole as f64 * 100.0))
+}
+
+/// One year of a yearly count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YearCount {
+    pub year: i64,
+    pub count: u64,
+    /// Growth over the previous calendar year in percent; `None` when that year has no rows.
+    pub growth_pct: Option<f64>,
+}
+
+/// Rows per year of an integer `year_column`, with year-over-year growth against the row
+/// for year − 1 (a missing year gives no growth, never a growth over two years). The file
+/// is scanned once; the yearly counts are few and joined here.
+pub fn growth_by_year(mut lf: LazyFrame, year_column: &str) -> PolarsResult<Vec<YearCount>> {
+    let rows = weight(&mut lf)?;
+    let df = streaming(
+        lf.filter(col(year_column).is_not_null())
+            .group_by([col(year_column).cast(DataType::Int64).alias("year")])
+            .agg([rows.alias("count")])
+            .sort(["year"], SortMultipleOptions::default()),
+    )?;
+    let years = df.column("year")?.i64()?.iter().map(|y| y.unwrap_or(0)).collect::<Vec<_>>();
+    let counts = df.column("count")?.u64()?.iter().map(|c| c.unwrap_or(0)).collect::<Vec<_>>();
+    let by_year: BTreeMap<i64, u64> = years.iter().copied().zip(counts.iter().copied()).collect();
+    Ok(years
+        .into_iter()
+        .zip(counts)
+        .map(|(year, count)| YearCount {
+            year,
+            count,
+            growth_pct: by_year.get(&(year - 1)).filter(|p| **p > 0).map(|&p| (count as f64 - p as f64) / p as f64 * 100.0),
+        })
+        .collect())
+}
+
+/// One value of a ranked column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked {
+    pub key: String,
+    pub count: u64,
+    /// Dense rank by count: 1 = most rows; ties share a rank (as the tables' rankings).
+    pub rank: u32,
+}
+
+/// Every value of `column` ranked by its number of rows, in rank order (ties by value).
+pub fn ranks(lf: LazyFrame, column: &str) -> PolarsResult<Vec<Ranked>> {
+    let counts = count_by(lf, column)?;
+    let mut out = Vec::with_capacity(counts.len());
+    let mut rank = 0;
+    let mut last = None;
+    for (key, count) in counts {
+        if last != Some(count) {
+            rank += 1;
+            last = Some(count);
+        }
+        out.push(Ranked { key, count, rank });
+    }
+    Ok(out)
+}
+
+/// Synthetic record data for benchmarks and tests, **not real**: an invented enterprise
+/// register with a deterministic pseudo-random mix of provinces, fields and founding years.
+/// It is written where the caller says (a temporary directory), with a YAML whose
+/// provenance says `synthetic`; nothing here writes into `data/`.
+pub mod synthetic {
+    use std::io::Write as _;
+    use std::path::Path;
+
+    use polars::prelude::*;
+
+    use super::Format;
+    use crate::error::{Error, Result};
+
+    pub const PROVINCES: [&str; 31] = [
+        "广东",
+        "北京",
+        "上海",
+        "浙江",
+        "江苏",
+        "山东",
+        "福建",
+        "四川",
+        "湖北",
+        "湖南",
+        "河南",
+        "安徽",
+        "重庆",
+        "天津",
+        "陕西",
+        "河北",
+        "江西",
+        "辽宁",
+        "云南",
+        "广西",
+        "贵州",
+        "山西",
+        "吉林",
+        "黑龙江",
+        "内蒙古",
+        "新疆",
+        "甘肃",
+        "海南",
+        "宁夏",
+        "青海",
+        "西藏",
+    ];
+    pub const FIELDS: [&str; 8] = ["金融", "政务", "供应链", "司法", "医疗", "能源", "文旅", "其他"];
+
+    /// A small deterministic generator (SplitMix64), so the same rows come out every time.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+        /// Skewed towards the first items, as real registers are.
+        fn skewed(&mut self, n: usize) -> usize {
+            let a = (self.next() % n as u64) as usize;
+            let b = (self.next() % n as u64) as usize;
+            a.min(b)
+        }
+    }
+
+    /// One synthetic row: id, province, field, founding year (2014–2023, more each year),
+    /// registered capital in 万元.
+    struct Row {
+        id: i64,
+        province: &'static str,
+        field: &'static str,
+        year: i64,
+        capital: f64,
+    }
+
+    fn rows(n: usize) -> impl Iterator<Item = Row> {
+        let mut rng = Rng(2023);
+        (0..n).map(move |i| {
+            let year = 2023 - rng.skewed(10) as i64;
+            let capital = (rng.next() % 1_000_000) as f64 / 100.0;
+            Row { id: i as i64 + 1, province: PROVINCES[rng.skewed(31)], field: FIELDS[rng.skewed(8)], year, capital }
+        })
+    }
+
+    pub const COLUMNS_YAML: &str = "columns:
+- {name: id, title: 编号, type: integer}
+- {name: province, title: 省份, type: string}
+- {name: field, title: 应用领域, type: string}
+- {name: year, title: 成立年份, type: integer}
+- {name: capital, title: 注册资本, type: number, unit: 万元}
+";
+
+    /// Writes `<dir>/<id>.yaml` and its data file with `rows` synthetic rows.
+    pub fn write(dir: &Path, id: &str, rows_wanted: usize, format: Format) -> Result<()> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Io { path, source }
+        };
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let ext = match format {
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+        };
+        let file = dir.join(format!("{id}.{ext}"));
+        let yaml = format!(
+            "# SYNTHETIC DATA for benchmarks and tests: invented rows, not a real register.\n\
+             id: {id}\ntitle: 合成企业名录（测试数据，非真实）\nformat: {ext}\npath: {id}.{ext}\n{COLUMNS_YAML}\
+             provenance:\n  kind: synthetic\n  where: generated by blockchain_report::data::records::synthetic ({rows_wanted} rows)\n"
+        );
+        std::fs::write(dir.join(format!("{id}.yaml")), yaml).map_err(io(dir))?;
+        let out = std::fs::File::create(&file).map_err(io(&file))?;
+        match format {
+            Format::Csv => {
+                let mut w = std::io::BufWriter::with_capacity(1 << 20, out);
+                let mut write = || -> std::io::Result<()> {
+                    writeln!(w, "id,province,field,year,capital")?;
+                    for r in rows(rows_wanted) {
+                        writeln!(w, "{},{},{},{},{:.2}", r.id, r.province, r.field, r.year, r.capital)?;
+                    }
+                    w.flush()
+                };
+                write().map_err(io(&file))?;
+            }
+            Format::Parquet => {
+                let polars = |e: PolarsError| Error::Io { path: file.clone(), source: std::io::Error::other(e.to_string()) };
+                let schema = Schema::from_iter([
+                    Field::new("id".into(), DataType::Int64),
+                    Field::new("province".into(), DataType::String),
+                    Field::new("field".into(), DataType::String),
+                    Field::new("year".into(), DataType::Int64),
+                    Field::new("capital".into(), DataType::Float64),
+                ]);
+                let mut writer = ParquetWriter::new(out).batched(&schema).map_err(polars)?;
+                let mut all = rows(rows_wanted).peekable();
+                while all.peek().is_some() {
+                    let chunk: Vec<Row> = all.by_ref().take(1 << 20).collect();
+                    let df = DataFrame::new(
+                        chunk.len(),
+                        vec![
+                            Column::new("id".into(), chunk.iter().map(|r| r.id).collect::<Vec<_>>()),
+                            Column::new("province".into(), chunk.iter().map(|r| r.province).collect::<Vec<_>>()),
+                            Column::new("field".into(), chunk.iter().map(|r| r.field).collect::<Vec<_>>()),
+                            Column::new("year".into(), chunk.iter().map(|r| r.year).collect::<Vec<_>>()),
+                            Column::new("capital".into(), chunk.iter().map(|r| r.capital).collect::<Vec<_>>()),
+                        ],
+                    )
+                    .map_err(polars)?;
+                    writer.write_batch(&df).map_err(polars)?;
+                }
+                writer.finish().map_err(polars)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,147 @@
+//! The cache of rasterised charts (.cache/ beside report.yaml): each kind of input change
+//! re-rasterises exactly the charts it affects, a deleted or corrupted entry is rebuilt,
+//! and a build without the cache writes the same bytes.
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+
+use blockchain_report::build::{self, Project, Targets};
+use blockchain_report::cache::Cache;
+
+/// Builds and returns the ids of the charts rasterised (not taken from the cache), sorted.
+fn rasterised(dir: &Path) -> Vec<String> {
+    let mut ids = build(dir).unwrap().rasterised;
+    ids.sort();
+    ids
+}
+
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir.join(".cache/chart-png")).unwrap().map(|e| e.unwrap().path()).collect();
+    out.sort();
+    out
+}
+
+fn png(dir: &Path, id: &str) -> Vec<u8> {
+    std::fs::read(dir.join(format!("output/charts/{id}.png"))).unwrap()
+}
+
+const ALL: [&str; 2] = ["scale", "shares"];
+
+#[test]
+fn a_rebuild_with_nothing_changed_rasterises_nothing() {
+    let dir = mini();
+    assert_eq!(rasterised(dir.path()), ALL);
+    assert_eq!(entries(dir.path()).len(), 2);
+    assert_eq!(rasterised(dir.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_data_change_rasterises_only_the_chart_that_draws_it() {
+    let dir = mini();
+    rasterised(dir.path());
+    let shares = png(dir.path(), "shares");
+    edit(dir.path(), "data/stated/ch1.csv", "scale_2023,60,", "scale_2023,62,");
+    assert_eq!(rasterised(dir.path()), ["scale"]);
+    assert_eq!(png(dir.path(), "shares"), shares, "the cached chart is the same image");
+}
+
+#[test]
+fn a_template_change_rasterises_no_chart() {
+    let dir = mini();
+    rasterised(dir.path());
+    edit(dir.path(), "templates/chapters/01.md", "### （一）测试", "### （一）改过的标题");
+    assert_eq!(rasterised(dir.path()), Vec::<String>::new());
+    assert!(read(dir.path(), "output/report.md").contains("改过的标题"));
+}
+
+#[test]
+fn a_scale_change_rasterises_every_chart() {
+    let dir = mini();
+    rasterised(dir.path());
+    edit(dir.path(), "report.yaml", "settings:\n", "settings:\n  png_scale: 1\n");
+    assert_eq!(rasterised(dir.path()), ALL);
+    let png = png(dir.path(), "scale");
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 960, "1× the SVG's width");
+}
+
+#[test]
+fn a_font_change_rasterises_every_chart() {
+    let dir = mini();
+    // The mini report uses the repository's assets; give it its own copy to change.
+    copy_dir(&repo().join("assets"), &dir.path().join("assets"));
+    let assets = repo().join("assets");
+    edit(dir.path(), "report.yaml", assets.to_str().unwrap(), "assets");
+    assert_eq!(rasterised(dir.path()), ALL);
+    assert_eq!(rasterised(dir.path()), Vec::<String>::new());
+    // Other bytes in the font file (a trailing byte no table points at) are another font
+    // as far as the cache knows.
+    let font = dir.path().join("assets").join(build::FONT);
+    let mut bytes = std::fs::read(&font).unwrap();
+    bytes.push(0);
+    std::fs::write(&font, bytes).unwrap();
+    assert_eq!(rasterised(dir.path()), ALL);
+}
+
+#[test]
+fn a_deleted_entry_is_rebuilt() {
+    let dir = mini();
+    rasterised(dir.path());
+    let before = png(dir.path(), "scale");
+    for entry in entries(dir.path()) {
+        std::fs::remove_file(entry).unwrap();
+    }
+    assert_eq!(rasterised(dir.path()), ALL);
+    assert_eq!(png(dir.path(), "scale"), before);
+    std::fs::remove_dir_all(dir.path().join(".cache")).unwrap();
+    assert_eq!(rasterised(dir.path()), ALL, "the whole cache is safe to delete");
+}
+
+#[test]
+fn a_corrupted_entry_is_never_served_and_is_rebuilt() {
+    let dir = mini();
+    rasterised(dir.path());
+    let good: Vec<Vec<u8>> = ALL.iter().map(|id| png(dir.path(), id)).collect();
+    let entries = entries(dir.path());
+    // One entry with a flipped byte in its image, one cut short.
+    let mut flipped = std::fs::read(&entries[0]).unwrap();
+    let last = flipped.len() - 10;
+    flipped[last] ^= 0xff;
+    std::fs::write(&entries[0], flipped).unwrap();
+    let cut = std::fs::read(&entries[1]).unwrap();
+    std::fs::write(&entries[1], &cut[..cut.len() / 2]).unwrap();
+    assert_eq!(rasterised(dir.path()), ALL);
+    assert_eq!(ALL.iter().map(|id| png(dir.path(), id)).collect::<Vec<_>>(), good, "the images are rebuilt, not served corrupted");
+    assert_eq!(rasterised(dir.path()), Vec::<String>::new(), "and stored again");
+}
+
+#[test]
+fn no_cache_writes_the_same_bytes_and_leaves_no_cache() {
+    let cached = mini();
+    rasterised(cached.path());
+    rasterised(cached.path());
+    let fresh = mini();
+    let project = Project::open(&fresh.path().join("report.yaml")).unwrap();
+    let summary = build::build_with_cache(&project, Targets::default(), Cache::disabled()).unwrap();
+    assert_eq!(summary.rasterised.len(), 2);
+    assert!(!fresh.path().join(".cache").exists(), "--no-cache writes no cache");
+    for rel in ["charts/scale.png", "charts/shares.png", "charts/scale.svg", "report.md", "report.html", "figures.json"] {
+        let a = std::fs::read(cached.path().join("output").join(rel)).unwrap();
+        let b = std::fs::read(fresh.path().join("output").join(rel)).unwrap();
+        assert!(a == b, "{rel} differs between a cached and an uncached build");
+    }
+}
+
+#[test]
+fn the_cli_takes_no_cache() {
+    let dir = mini();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_blockchain-report"))
+        .args(["build", "--to", "md,html", "--no-cache", "--config"])
+        .arg(dir.path().join("report.yaml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 figures (0 from the cache)"));
+    assert!(!dir.path().join(".cache").exists());
+}
