@@ -114,6 +114,8 @@ pub struct Summary {
     pub files: usize,
     /// Charts whose PNG was rasterised by this build (the others came from the cache).
     pub rasterised: Vec<String>,
+    /// Whether report.pdf came from the cache rather than being typeset now.
+    pub pdf_from_cache: bool,
     pub audit: crate::audit::Audit,
     pub numbers: NumberCounts,
 }
@@ -162,6 +164,7 @@ pub struct Session {
 /// background while the HTML preview is already served.
 pub struct PrintJob {
     typesetter: Arc<Typesetter>,
+    cache: Cache,
     templates_dir: PathBuf,
     config: Config,
     markdown: String,
@@ -169,9 +172,31 @@ pub struct PrintJob {
     charts: Vec<charts::Chart>,
 }
 
+/// The PDF's bytes and where they came from.
+pub struct Pdf {
+    pub bytes: Vec<u8>,
+    pub from_cache: bool,
+}
+
 impl PrintJob {
+    /// Typesets the PDF, with its page count and text (no cache).
     pub fn run(&self) -> Result<crate::pdf::Print> {
         self.typesetter.typeset(&self.templates_dir, &self.config, &self.markdown, &self.numbers, &self.charts)
+    }
+
+    /// The PDF: from the cache when the same source was typeset before, else typeset now
+    /// and stored. The characters are checked against the fonts either way.
+    pub fn pdf(&self) -> Result<Pdf> {
+        let source = self.typesetter.source(&self.templates_dir, &self.config, &self.markdown, &self.numbers, &self.charts)?;
+        let key = self.cache.is_enabled().then(|| self.typesetter.cache_key(&source, &self.charts));
+        if let Some(bytes) = key.as_ref().and_then(|key| self.cache.get(crate::pdf::PDF_KIND, key)) {
+            return Ok(Pdf { bytes, from_cache: true });
+        }
+        let bytes = self.typesetter.compile(&source, &self.charts)?.pdf;
+        if let Some(key) = key {
+            self.cache.put(crate::pdf::PDF_KIND, &key, &bytes);
+        }
+        Ok(Pdf { bytes, from_cache: false })
     }
 }
 
@@ -186,7 +211,16 @@ impl Session {
         Session::open_with_cache(project, cache)
     }
 
+    /// Opens a project: data read, charts drawn and rasterised.
     pub fn open_with_cache(project: Project, cache: Cache) -> Result<Session> {
+        let mut session = Session::load(project, cache)?;
+        session.rasterise()?;
+        Ok(session)
+    }
+
+    /// Opens a project with its charts drawn as SVG but not yet rasterised: [`build`] typesets
+    /// the PDF meanwhile. [`Session::rasterise`] must run before [`Session::prepare`].
+    pub fn load(project: Project, cache: Cache) -> Result<Session> {
         let (catalog, facts) = project.load()?;
         let font = ChartFont::load(&project.assets_dir().join(FONT))?;
         let mut session = Session {
@@ -215,7 +249,14 @@ impl Session {
         let (catalog, facts) = self.project.load()?;
         self.catalog = catalog;
         self.facts = facts;
-        self.draw_changed_charts()
+        let redrawn = self.draw_changed_charts()?;
+        self.rasterise()?;
+        Ok(redrawn)
+    }
+
+    /// Gives every chart drawn since the last call its PNG (from the cache or rasterised).
+    pub fn rasterise(&mut self) -> Result<()> {
+        charts::rasterise(&mut self.charts, &self.font, self.project.config.settings.png_scale, &self.cache)
     }
 
     fn draw_changed_charts(&mut self) -> Result<Vec<String>> {
@@ -223,7 +264,7 @@ impl Session {
             self.catalog.figures.iter().filter_map(|(_, meta)| self.facts.figure(&meta.id).map(|data| (meta, data))).collect();
         let stale: Vec<_> =
             inputs.iter().filter(|(meta, data)| self.chart_inputs.get(&meta.id) != Some(&chart_input(meta, data))).copied().collect();
-        let drawn = charts::render_all(&stale, &self.font, self.project.config.settings.png_scale, &self.cache)?;
+        let drawn = charts::draw_all(&stale, &self.font)?;
         let ids: Vec<String> = drawn.iter().map(|c| c.id.clone()).collect();
         let mut by_id: BTreeMap<String, charts::Chart> = std::mem::take(&mut self.charts).into_iter().map(|c| (c.id.clone(), c)).collect();
         for chart in drawn {
@@ -240,7 +281,7 @@ impl Session {
         let prepared = self.prepare(targets)?;
         let mut files = prepared.files;
         if let Some(job) = prepared.print {
-            files.push(("report.pdf".into(), job.run()?.pdf));
+            files.push(("report.pdf".into(), job.pdf()?.bytes));
         }
         Ok((files, prepared.audit))
     }
@@ -258,11 +299,19 @@ impl Session {
     /// Every output file except the PDF, the audit, the job that typesets the PDF when
     /// `targets` asks for it, and how many numbers of each kind the prose prints.
     pub fn prepare(&self, targets: Targets) -> Result<Prepared> {
-        let project = &self.project;
-        let (catalog, facts, charts) = (&self.catalog, &self.facts, &self.charts);
+        let text = self.render_text()?;
+        let print = if targets.pdf { Some(self.print_job(&text)?) } else { None };
+        let (audit, counts) = (text.audit.clone(), text.counts);
+        let files = self.assemble(text, targets)?;
+        Ok(Prepared { files, audit, print, counts })
+    }
+
+    /// The audit and the rendered templates, which need the charts' SVGs only.
+    pub fn render_text(&self) -> Result<Text> {
+        let (catalog, facts) = (&self.catalog, &self.facts);
         let audit = crate::audit::run(catalog, facts)?;
         let shown = crate::audit::shown(facts, &audit, self.edition);
-        let rendered = render::render(&project.templates_dir(), &project.config, catalog, facts, charts, &shown)?;
+        let rendered = render::render(&self.project.templates_dir(), &self.project.config, catalog, facts, &self.charts, &shown)?;
         let mut counts = NumberCounts::default();
         for name in &rendered.used {
             match (facts.number(name).map(|n| n.kind), shown.get(name)) {
@@ -275,17 +324,27 @@ impl Session {
                 _ => counts.computed += 1,
             }
         }
-        let print = match targets.pdf {
-            true => Some(PrintJob {
-                typesetter: self.typesetter()?,
-                templates_dir: project.templates_dir(),
-                config: project.config.clone(),
-                markdown: rendered.markdown.clone(),
-                numbers: rendered.numbers.clone(),
-                charts: charts.clone(),
-            }),
-            false => None,
-        };
+        Ok(Text { rendered, audit, shown, counts })
+    }
+
+    /// What the PDF is typeset from, owned (see [`PrintJob`]).
+    pub fn print_job(&self, text: &Text) -> Result<PrintJob> {
+        Ok(PrintJob {
+            typesetter: self.typesetter()?,
+            cache: self.cache.clone(),
+            templates_dir: self.project.templates_dir(),
+            config: self.project.config.clone(),
+            markdown: text.rendered.markdown.clone(),
+            numbers: text.rendered.numbers.clone(),
+            charts: self.charts.clone(),
+        })
+    }
+
+    /// Every output file but the PDF. The charts must be rasterised.
+    fn assemble(&self, text: Text, targets: Targets) -> Result<Files> {
+        let (project, catalog, facts, charts) = (&self.project, &self.catalog, &self.facts, &self.charts);
+        debug_assert!(charts.iter().all(|c| !c.png.is_empty()), "assemble before rasterise");
+        let Text { rendered, audit, shown, .. } = text;
         let mut files: Files = Vec::new();
         if targets.md {
             files.push(("report.md".into(), rendered.markdown.into_bytes()));
@@ -312,23 +371,50 @@ impl Session {
         files.push(("figures.json".into(), serde_json::to_string_pretty(&manifest).unwrap_or_default().into_bytes()));
         files.push(("audit.md".into(), crate::audit::markdown(&audit).into_bytes()));
         files.push(("audit.json".into(), serde_json::to_string_pretty(&audit).unwrap_or_default().into_bytes()));
-        Ok(Prepared { files, audit, print, counts })
+        Ok(files)
     }
+}
+
+/// The audit and the rendered templates of one build, before the files are assembled.
+pub struct Text {
+    rendered: render::Rendered,
+    audit: crate::audit::Audit,
+    shown: BTreeMap<String, crate::audit::Shown>,
+    counts: NumberCounts,
 }
 
 pub fn build(project: &Project, options: Options) -> Result<Summary> {
     let project = Project { root: project.root.clone(), config: project.config.clone() };
     let cache = if options.no_cache { Cache::disabled() } else { project.cache() };
-    let mut session = Session::open_with_cache(project, cache)?;
+    let mut session = Session::load(project, cache)?;
     session.edition = options.edition;
-    let prepared = session.prepare(options.targets)?;
-    let (mut files, audit, numbers) = (prepared.files, prepared.audit, prepared.counts);
-    if let Some(job) = prepared.print {
-        files.push(("report.pdf".into(), job.run()?.pdf));
+    let text = session.render_text()?;
+    let job = if options.targets.pdf { Some(session.print_job(&text)?) } else { None };
+    // The PDF embeds the SVGs: it is typeset on its own thread while the PNGs are rasterised
+    // on the others (typesetting is mostly one core's work).
+    let (pdf, rasterised) = std::thread::scope(|scope| {
+        let typesetting = job.as_ref().map(|job| scope.spawn(|| job.pdf()));
+        let rasterised = session.rasterise();
+        (typesetting.map(|t| t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))), rasterised)
+    });
+    rasterised?;
+    let pdf = pdf.transpose()?;
+    let (audit, numbers) = (text.audit.clone(), text.counts);
+    let mut files = session.assemble(text, options.targets)?;
+    let pdf_from_cache = pdf.as_ref().is_some_and(|p| p.from_cache);
+    if let Some(pdf) = pdf {
+        files.push(("report.pdf".into(), pdf.bytes));
     }
     write_atomically(&session.project.output_dir(), &files)?;
-    let rasterised = session.charts.iter().filter(|c| !c.png_cached).map(|c| c.id.clone()).collect();
-    Ok(Summary { tables: session.facts.tables.len(), figures: session.charts.len(), files: files.len(), rasterised, audit, numbers })
+    Ok(Summary {
+        tables: session.facts.tables.len(),
+        figures: session.charts.len(),
+        files: files.len(),
+        rasterised: session.charts.iter().filter(|c| !c.png_cached).map(|c| c.id.clone()).collect(),
+        pdf_from_cache,
+        audit,
+        numbers,
+    })
 }
 
 /// The table as ingested: one row per record, months as YYYY-MM.

@@ -16,24 +16,25 @@ use sha2::{Digest, Sha256};
 /// compress differently.
 const RENDERER_CRATES: [&str; 8] = ["resvg", "usvg", "tiny-skia", "png", "fdeflate", "harfrust", "skrifa", "fontdb"];
 
-/// Versions of the crates that turn an SVG into PNG bytes, read from the Cargo.lock this
-/// binary was built with, e.g. `resvg 0.49.0; usvg 0.49.0; …`.
+/// Versions of the crates that turn an SVG into PNG bytes, e.g. `resvg 0.49.0; usvg 0.49.0; …`.
 pub fn renderer() -> &'static str {
     static RENDERER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    RENDERER.get_or_init(|| {
-        let lock = include_str!("../Cargo.lock");
-        let mut found = Vec::new();
-        for package in lock.split("[[package]]") {
-            let field =
-                |name: &str| package.lines().find_map(|l| l.strip_prefix(name)?.trim().strip_prefix("= ")).map(|v| v.trim_matches('"'));
-            if let (Some(name), Some(version)) = (field("name "), field("version ")) {
-                if RENDERER_CRATES.contains(&name) {
-                    found.push(format!("{name} {version}"));
-                }
+    RENDERER.get_or_init(|| versions(&RENDERER_CRATES))
+}
+
+/// The versions of `crates` in the Cargo.lock this binary was built with, as one string.
+pub fn versions(crates: &[&str]) -> String {
+    let lock = include_str!("../Cargo.lock");
+    let mut found = Vec::new();
+    for package in lock.split("[[package]]") {
+        let field = |name: &str| package.lines().find_map(|l| l.strip_prefix(name)?.trim().strip_prefix("= ")).map(|v| v.trim_matches('"'));
+        if let (Some(name), Some(version)) = (field("name "), field("version ")) {
+            if crates.contains(&name) {
+                found.push(format!("{name} {version}"));
             }
         }
-        found.join("; ")
-    })
+    }
+    found.join("; ")
 }
 
 /// Where cached artefacts live, or nothing (`build --no-cache`).

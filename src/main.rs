@@ -113,12 +113,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let summary = build::build(&project, build::Options { targets: to, edition, no_cache })
                 .context("build failed; the previous output/ is unchanged")?;
             println!(
-                "built {}: {} tables, {} figures ({} from the cache), {} files",
+                "built {}: {} tables, {} figures ({} from the cache), {} files{}",
                 project.output_dir().display(),
                 summary.tables,
                 summary.figures,
                 summary.figures - summary.rasterised.len(),
-                summary.files
+                summary.files,
+                if summary.pdf_from_cache { " (report.pdf from the cache)" } else { "" }
             );
             let n = summary.numbers;
             let kept = if corrected {

@@ -19,6 +19,9 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, WorldExt};
 use typst_layout::PagedDocument;
 
+use sha2::{Digest, Sha256};
+
+use crate::cache::Key;
 use crate::charts::Chart;
 use crate::config::Config;
 use crate::error::{Error, InputError, Result};
@@ -26,11 +29,29 @@ use crate::error::{Error, InputError, Result};
 /// The page design, under the templates directory.
 pub const TEMPLATE: &str = "report.typ";
 
+/// The cache's name for typeset PDFs.
+pub const PDF_KIND: &str = "report-pdf";
+
+/// The crates whose versions are part of the PDF's cache key.
+const TYPST_CRATES: [&str; 7] = ["typst", "typst-library", "typst-layout", "typst-pdf", "krilla", "krilla-svg", "usvg"];
+
 /// The fonts the PDF may use (the bundled ones, parsed once) and Typst's standard library.
 pub struct Typesetter {
     library: LazyHash<Library>,
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
+    /// SHA-256 of the font files, for the cache key (computed on first use).
+    font_hash: std::sync::OnceLock<[u8; 32]>,
+}
+
+/// What Typst compiles: the generated `main.typ`, the page design and the document's
+/// metadata, checked against the fonts.
+pub struct TypstSource {
+    template_path: PathBuf,
+    template: String,
+    main: String,
+    title: String,
+    date: (i32, u32),
 }
 
 /// A typeset report: the PDF and what tests and the build check on it.
@@ -54,7 +75,7 @@ impl Typesetter {
             }
         }
         let book = LazyHash::new(FontBook::from_fonts(&fonts));
-        Ok(Typesetter { library: LazyHash::new(Library::default()), book, fonts })
+        Ok(Typesetter { library: LazyHash::new(Library::default()), book, fonts, font_hash: Default::default() })
     }
 
     /// The first character of `text` that some bundled face cannot draw.
@@ -74,13 +95,25 @@ impl Typesetter {
         numbers: &BTreeMap<String, String>,
         charts: &[Chart],
     ) -> Result<Print> {
+        self.compile(&self.source(templates_dir, config, markdown, numbers, charts)?, charts)
+    }
+
+    /// What Typst will compile: the report as markup calling the design's functions, every
+    /// character checked against the fonts first (Typst would draw a missing one as an empty
+    /// box without a word).
+    pub fn source(
+        &self,
+        templates_dir: &Path,
+        config: &Config,
+        markdown: &str,
+        numbers: &BTreeMap<String, String>,
+        charts: &[Chart],
+    ) -> Result<TypstSource> {
         let template_path = templates_dir.join(TEMPLATE);
         let template = crate::error::read_to_string(&template_path)?;
         let ids: Vec<&str> = charts.iter().map(|c| c.id.as_str()).collect();
         let (body, runs) = markup::to_typst(markdown, numbers, &ids);
 
-        // Every character is checked against the fonts before typesetting: Typst would
-        // draw a missing one as an empty box without a word.
         for (text, place) in &runs {
             if let Some(c) = self.missing_glyph(text) {
                 let offset = place.offset + text.find(c).unwrap_or(0);
@@ -115,7 +148,43 @@ impl Typesetter {
             markup::string(&edition.title),
             authors.iter().map(|a| format!("{a},")).collect::<String>(),
         );
-        let world = ReportWorld::new(self, &template_path, template, main, charts, (year, month))?;
+        Ok(TypstSource { template_path, template, main, title: edition.title.clone(), date: (year, month) })
+    }
+
+    /// The cache key of the PDF typeset from `source` and `charts`: everything that
+    /// determines its bytes (the markup, the design, the chart SVGs, the font files, Typst's
+    /// version and this module's own code, which sets the PDF's options).
+    pub fn cache_key(&self, source: &TypstSource, charts: &[Chart]) -> Key {
+        let fonts = self.font_hash.get_or_init(|| {
+            let mut h = Sha256::new();
+            for font in &self.fonts {
+                h.update(font.data().as_slice());
+                h.update(font.index().to_le_bytes());
+            }
+            h.finalize().into()
+        });
+        let date = format!("{}-{}", source.date.0, source.date.1);
+        let typst = crate::cache::versions(&TYPST_CRATES);
+        let mut parts: Vec<&[u8]> = vec![
+            source.main.as_bytes(),
+            source.template.as_bytes(),
+            source.title.as_bytes(),
+            date.as_bytes(),
+            fonts,
+            typst.as_bytes(),
+            include_str!("pdf.rs").as_bytes(),
+        ];
+        for chart in charts {
+            parts.extend([chart.id.as_bytes(), chart.svg.as_bytes()]);
+        }
+        Key::new(PDF_KIND, &parts)
+    }
+
+    /// Typesets a checked source with the drawn charts.
+    pub fn compile(&self, source: &TypstSource, charts: &[Chart]) -> Result<Print> {
+        let TypstSource { template_path, template, main, title, date: (year, month) } = source;
+        let (year, month) = (*year, *month);
+        let world = ReportWorld::new(self, template_path, template.clone(), main.clone(), charts, (year, month))?;
         let warned = typst::compile::<PagedDocument>(&world);
         let document = warned.output.map_err(|errors| world.error(&errors))?;
 
@@ -126,7 +195,7 @@ impl Typesetter {
             if let Some(text) = notdef_text(&page.frame) {
                 let c = self.missing_glyph(&text).unwrap_or('\u{FFFD}');
                 return Err(InputError::new(
-                    &template_path,
+                    template_path,
                     format!("character {c:?} (U+{:04X}) on page {} is not in the bundled font", c as u32, n + 1),
                 )
                 .hint("replace it in templates/report.typ, or add it to the font subset (scripts/subset-font.py)")
@@ -135,7 +204,7 @@ impl Typesetter {
         }
         let date = Datetime::from_ymd(year, month as u8, 1);
         let options = typst_pdf::PdfOptions {
-            ident: Smart::Custom(edition.title.clone()),
+            ident: Smart::Custom(title.clone()),
             timestamp: date.map(typst_pdf::Timestamp::new_utc),
             ..Default::default()
         };

@@ -217,19 +217,20 @@ fn print_worker(served: Arc<Mutex<Served>>) -> std::sync::mpsc::Sender<Print> {
             // Quiet for long enough: typeset.
             let Some((version, out, job)) = pending.take_if(|_| quiet) else { continue };
             let started = Instant::now();
-            let result = job.run();
+            let result = job.pdf();
             crate::pdf::evict_cache(10);
             let mut s = served.lock().expect("served lock");
             if s.version != version {
                 continue;
             }
             match result {
-                Ok(print) => {
+                Ok(pdf) => {
                     let (scratch, path) = (out.join(".report.pdf.new"), out.join("report.pdf"));
-                    match std::fs::write(&scratch, &print.pdf).and_then(|_| std::fs::rename(&scratch, &path)) {
+                    match std::fs::write(&scratch, &pdf.bytes).and_then(|_| std::fs::rename(&scratch, &path)) {
                         Ok(()) => {
-                            s.files.insert("report.pdf".into(), print.pdf);
-                            say(&format!("typeset report.pdf ({} pages) in {} ms", print.pages, started.elapsed().as_millis()));
+                            s.files.insert("report.pdf".into(), pdf.bytes);
+                            let how = if pdf.from_cache { "from the cache" } else { "typeset" };
+                            say(&format!("report.pdf {how} in {} ms", started.elapsed().as_millis()));
                         }
                         Err(e) => {
                             let _ = std::fs::remove_file(&scratch);

@@ -1,14 +1,14 @@
-//! The cache of rasterised charts (.cache/ beside report.yaml): each kind of input change
-//! re-rasterises exactly the charts it affects, a deleted or corrupted entry is rebuilt,
-//! and a build without the cache writes the same bytes.
+//! The cache (.cache/ beside report.yaml) of rasterised charts and of the typeset PDF: each
+//! kind of input change redoes exactly the charts it affects, and the PDF when its source
+//! changes; a deleted or corrupted entry is rebuilt; a build without the cache writes the
+//! same bytes.
 
 mod common;
 use common::*;
 
 use std::path::{Path, PathBuf};
 
-use blockchain_report::build::{self, Project, Targets};
-use blockchain_report::cache::Cache;
+use blockchain_report::build::{self, Options, Project};
 
 /// Builds and returns the ids of the charts rasterised (not taken from the cache), sorted.
 fn rasterised(dir: &Path) -> Vec<String> {
@@ -60,19 +60,15 @@ fn a_template_change_rasterises_no_chart() {
 fn a_scale_change_rasterises_every_chart() {
     let dir = mini();
     rasterised(dir.path());
-    edit(dir.path(), "report.yaml", "settings:\n", "settings:\n  png_scale: 1\n");
+    edit(dir.path(), "report.yaml", "  published: 2024-05\n", "  published: 2024-05\nsettings:\n  png_scale: 1\n");
     assert_eq!(rasterised(dir.path()), ALL);
     let png = png(dir.path(), "scale");
-    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 960, "1× the SVG's width");
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), blockchain_report::charts::WIDTH, "1× the SVG's width");
 }
 
 #[test]
 fn a_font_change_rasterises_every_chart() {
     let dir = mini();
-    // The mini report uses the repository's assets; give it its own copy to change.
-    copy_dir(&repo().join("assets"), &dir.path().join("assets"));
-    let assets = repo().join("assets");
-    edit(dir.path(), "report.yaml", assets.to_str().unwrap(), "assets");
     assert_eq!(rasterised(dir.path()), ALL);
     assert_eq!(rasterised(dir.path()), Vec::<String>::new());
     // Other bytes in the font file (a trailing byte no table points at) are another font
@@ -123,10 +119,10 @@ fn no_cache_writes_the_same_bytes_and_leaves_no_cache() {
     rasterised(cached.path());
     let fresh = mini();
     let project = Project::open(&fresh.path().join("report.yaml")).unwrap();
-    let summary = build::build_with_cache(&project, Targets::default(), Cache::disabled()).unwrap();
+    let summary = build::build(&project, Options { no_cache: true, ..Default::default() }).unwrap();
     assert_eq!(summary.rasterised.len(), 2);
     assert!(!fresh.path().join(".cache").exists(), "--no-cache writes no cache");
-    for rel in ["charts/scale.png", "charts/shares.png", "charts/scale.svg", "report.md", "report.html", "figures.json"] {
+    for rel in ["charts/scale.png", "charts/shares.png", "charts/scale.svg", "report.md", "report.html", "figures.json", "report.pdf"] {
         let a = std::fs::read(cached.path().join("output").join(rel)).unwrap();
         let b = std::fs::read(fresh.path().join("output").join(rel)).unwrap();
         assert!(a == b, "{rel} differs between a cached and an uncached build");
@@ -144,4 +140,43 @@ fn the_cli_takes_no_cache() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 figures (0 from the cache)"));
     assert!(!dir.path().join(".cache").exists());
+}
+
+/// Builds and says whether report.pdf came from the cache.
+fn pdf_from_cache(dir: &Path) -> bool {
+    build(dir).unwrap().pdf_from_cache
+}
+
+#[test]
+fn the_pdf_is_typeset_again_exactly_when_its_source_changes() {
+    let dir = mini();
+    assert!(!pdf_from_cache(dir.path()), "a first build typesets");
+    let first = std::fs::read(dir.path().join("output/report.pdf")).unwrap();
+    assert!(pdf_from_cache(dir.path()), "nothing changed");
+    assert_eq!(std::fs::read(dir.path().join("output/report.pdf")).unwrap(), first);
+    edit(dir.path(), "templates/chapters/01.md", "### （一）测试", "### （一）改过的标题");
+    assert!(!pdf_from_cache(dir.path()), "a chapter's text");
+    edit(dir.path(), "templates/report.typ", "margin: (x: 2.5cm", "margin: (x: 2.4cm");
+    assert!(!pdf_from_cache(dir.path()), "the page design");
+    edit(dir.path(), "data/stated/ch1.csv", "scale_2023,60,", "scale_2023,62,");
+    assert!(!pdf_from_cache(dir.path()), "a number in the text and a chart");
+    edit(dir.path(), "report.yaml", "  published: 2024-05\n", "  published: 2024-05\nsettings:\n  png_scale: 1\n");
+    assert!(pdf_from_cache(dir.path()), "the PNGs' scale is not in the PDF");
+    edit(dir.path(), "templates/page.html", "<main", "<main data-edited");
+    assert!(pdf_from_cache(dir.path()), "the HTML page is not in the PDF");
+}
+
+#[test]
+fn a_corrupted_pdf_entry_is_typeset_again() {
+    let dir = mini();
+    pdf_from_cache(dir.path());
+    let good = std::fs::read(dir.path().join("output/report.pdf")).unwrap();
+    let entry = std::fs::read_dir(dir.path().join(".cache/report-pdf")).unwrap().next().unwrap().unwrap().path();
+    let mut bytes = std::fs::read(&entry).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&entry, bytes).unwrap();
+    assert!(!pdf_from_cache(dir.path()), "a corrupted entry is not served");
+    assert_eq!(std::fs::read(dir.path().join("output/report.pdf")).unwrap(), good);
+    assert!(pdf_from_cache(dir.path()), "and is stored again");
 }

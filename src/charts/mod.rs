@@ -29,6 +29,7 @@ pub const HEIGHT: u32 = 480;
 pub struct Chart {
     pub id: String,
     pub svg: String,
+    /// Empty from [`draw`] until [`rasterise`].
     pub png: Vec<u8>,
     pub alt: String,
     /// The values drawn, with their provenance.
@@ -37,13 +38,14 @@ pub struct Chart {
     pub png_cached: bool,
 }
 
-pub fn render_all(figures: &[(&FigureMeta, &FigureData)], font: &ChartFont, png_scale: f32, cache: &Cache) -> Result<Vec<Chart>> {
-    figures.par_iter().map(|(meta, data)| render(meta, data, font, png_scale, cache)).collect()
+/// Draws every figure as SVG, with its alt text and values, in parallel. The PNGs come
+/// later from [`rasterise`]: the PDF embeds the SVGs, so it is typeset meanwhile.
+pub fn draw_all(figures: &[(&FigureMeta, &FigureData)], font: &ChartFont) -> Result<Vec<Chart>> {
+    figures.par_iter().map(|(meta, data)| draw(meta, data, font)).collect()
 }
 
-/// Draws one figure; its PNG comes from `cache` when the same SVG was rasterised before
-/// with the same scale, font and renderer.
-pub fn render(meta: &FigureMeta, data: &FigureData, font: &ChartFont, png_scale: f32, cache: &Cache) -> Result<Chart> {
+/// Draws one figure; its `png` stays empty until [`rasterise`].
+pub fn draw(meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Result<Chart> {
     let chart_error = |message: String| Error::Chart { figure: format!("{} ({})", meta.id, meta.printed_number), message };
     font.check_text(&labels(meta, data))
         .map_err(|c| chart_error(format!("character {c:?} (U+{:04X}) is not in the chart font", c as u32)))?;
@@ -57,16 +59,24 @@ pub fn render(meta: &FigureMeta, data: &FigureData, font: &ChartFont, png_scale:
         _ => bars::draw(meta, data, font),
     }
     .map_err(chart_error)?;
-    let key = font.png_key(&svg, png_scale);
-    let (png, png_cached) = match cache.get(PNG_KIND, &key) {
-        Some(png) => (png, true),
-        None => {
-            let png = font.to_png(&svg, png_scale).map_err(chart_error)?;
-            cache.put(PNG_KIND, &key, &png);
-            (png, false)
+    Ok(Chart { id: meta.id.clone(), alt: alt_text(meta, data), csv: values_csv(data), svg, png: Vec::new(), png_cached: false })
+}
+
+/// Gives every chart without a PNG its PNG, in parallel: from `cache` when the same SVG was
+/// rasterised before with the same scale, font and renderer, else rasterised now.
+pub fn rasterise(charts: &mut [Chart], font: &ChartFont, png_scale: f32, cache: &Cache) -> Result<()> {
+    charts.par_iter_mut().filter(|c| c.png.is_empty()).try_for_each(|chart| {
+        let key = font.png_key(&chart.svg, png_scale);
+        match cache.get(PNG_KIND, &key) {
+            Some(png) => (chart.png, chart.png_cached) = (png, true),
+            None => {
+                let png = font.to_png(&chart.svg, png_scale).map_err(|message| Error::Chart { figure: chart.id.clone(), message })?;
+                cache.put(PNG_KIND, &key, &png);
+                (chart.png, chart.png_cached) = (png, false);
+            }
         }
-    };
-    Ok(Chart { id: meta.id.clone(), alt: alt_text(meta, data), csv: values_csv(data), svg, png, png_cached })
+        Ok(())
+    })
 }
 
 /// Every piece of text a chart may draw, for the glyph check.
