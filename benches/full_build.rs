@@ -6,9 +6,9 @@
 //!    rebuild after a template edit and after a data edit (both with the chart cache), and
 //!    the full build with the PDF, cold and with nothing changed.
 //! 2. Record-level data: synthetic registers of 10^5, 10^6 and 10^7 rows, in CSV and in
-//!    Parquet, written to a temporary directory (never into data/); a child process scans
-//!    one and computes the derived numbers (count by province, a share, growth by year,
-//!    ranks).
+//!    Parquet, added to a scratch copy of the mini report (never to data/) with derived
+//!    numbers over them (counts by province and year, a share, growth, a rank, a sum); a
+//!    child process loads that project's data.
 //!
 //! 3. Typesetting the PDF alone, in-process.
 //!
@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use blockchain_report::data::records::{self, Format};
+use blockchain_report::data::records::{synthetic, Format};
 
 const CLI: &str = env!("CARGO_BIN_EXE_blockchain-report");
 
@@ -121,39 +121,37 @@ fn builds(scratch: &Path, runs: usize) {
     report("rebuild after a data edit (one chart)", data_runs);
 }
 
-/// In the child: scan one record file and compute the derived numbers; prints what it found.
-fn record_child(yaml: &Path) {
+/// In the child: load a project whose derived numbers count, share, grow, rank and sum
+/// a record dataset (one streaming pass over its file); prints what it found.
+fn record_child(config: &Path) {
     let started = Instant::now();
-    // One pass over the file counts each (province, year, field); four numbers from that.
-    let dataset = records::Dataset::open(yaml).expect("dataset").tally(&["province", "year", "field"]).expect("tally");
-    let by_province = dataset.run(|lf| records::count_by(lf, "province")).expect("count_by");
-    let share = dataset.run(|lf| records::share(lf, "province", "广东")).expect("share");
-    let growth = dataset.run(|lf| records::growth_by_year(lf, "year")).expect("growth");
-    let ranks = dataset.run(|lf| records::ranks(lf, "field")).expect("ranks");
-    let rows: u64 = by_province.iter().map(|(_, n)| n).sum();
+    let (_, facts) = blockchain_report::build::Project::open(config).expect("project").load().expect("data");
+    let n = |name: &str| facts.number(name).map_or(f64::NAN, |n| n.value);
     println!(
-        "{rows} rows; {} provinces, 广东 {:.2}%, {} years (2023: {:+.1}%), top field {} · {:.0} ms",
-        by_province.len(),
-        share.unwrap_or(f64::NAN),
-        growth.len(),
-        growth.last().and_then(|g| g.growth_pct).unwrap_or(f64::NAN),
-        ranks.first().map(|r| r.key.as_str()).unwrap_or("-"),
+        "{} records; 广东 {} ({:.2}%), 2023 {:+.1}%, 金融 ranks {} · {:.0} ms",
+        n("reg_total"),
+        n("reg_guangdong"),
+        n("reg_guangdong_share"),
+        n("reg_growth_2023"),
+        n("reg_finance_rank"),
         started.elapsed().as_secs_f64() * 1000.0
     );
 }
 
 fn records_series(scratch: &Path) {
-    println!("record-level data (SYNTHETIC rows, written to {}):", scratch.display());
+    println!("record-level data (SYNTHETIC rows, in a copy of tests/fixtures/mini under {}):", scratch.display());
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     for rows in [100_000usize, 1_000_000, 10_000_000] {
         for format in [Format::Csv, Format::Parquet] {
-            let id = format!("register-{rows}");
-            let dir = scratch.join(format!("{format:?}").to_lowercase());
-            records::synthetic::write(&dir, &id, rows, format).expect("generate");
-            let yaml = dir.join(format!("{id}.yaml"));
-            let file = dir.join(format!("{id}.{}", if format == Format::Csv { "csv" } else { "parquet" }));
+            let project = scratch.join(format!("{format:?}-{rows}").to_lowercase());
+            blockchain_report::diff::copy_dir(&repo.join("tests/fixtures/mini"), &project).expect("copy the mini report");
+            blockchain_report::diff::copy_dir(&repo.join("assets"), &project.join("assets")).expect("copy assets");
+            synthetic::add_to_project(&project.join("data"), rows, format).expect("generate");
+            let file = project.join("data/records").join(if format == Format::Csv { "reg.csv" } else { "reg.parquet" });
             let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0) as f64 / (1 << 20) as f64;
             let me = std::env::current_exe().expect("bench binary");
-            let rs: Vec<Run> = (0..3).map(|_| run(Command::new(&me).env("RECORD_CHILD", &yaml))).collect();
+            let config = project.join("report.yaml");
+            let rs: Vec<Run> = (0..3).map(|_| run(Command::new(&me).env("RECORD_CHILD", &config))).collect();
             let t = median(rs.iter().map(|r| r.time).collect());
             let m = median(rs.iter().map(|r| r.peak_mib).collect());
             println!(
@@ -162,7 +160,7 @@ fn records_series(scratch: &Path) {
                 t.as_secs_f64() * 1000.0,
                 rs[0].stdout.trim()
             );
-            std::fs::remove_file(&file).ok();
+            std::fs::remove_dir_all(&project).ok();
         }
     }
 }

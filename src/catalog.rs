@@ -89,6 +89,31 @@ pub struct TableMeta {
     pub notes: Vec<String>,
 }
 
+/// `data/records/<id>.yaml`: a record-level dataset (an enterprise register, a patent
+/// database), one row per record, up to tens of millions of rows, read by Polars' lazy
+/// scanners (`src/data/records.rs`). Derived numbers name it like a table.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordMeta {
+    pub id: String,
+    pub title: String,
+    pub format: RecordFormat,
+    /// The data file, relative to the YAML (a large file may live outside the repository).
+    pub path: PathBuf,
+    pub columns: Vec<ColumnSpec>,
+    pub provenance: Provenance,
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// How a record dataset is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordFormat {
+    Csv,
+    Parquet,
+}
+
 /// An external source of figure values (historical-data.md).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -168,6 +193,8 @@ pub struct Catalog {
     pub root: PathBuf,
     pub tables: Vec<(PathBuf, TableMeta)>,
     pub figures: Vec<(PathBuf, FigureMeta)>,
+    /// `records/*.yaml`, when the directory exists.
+    pub records: Vec<(PathBuf, RecordMeta)>,
 }
 
 impl Catalog {
@@ -187,7 +214,18 @@ impl Catalog {
             check_id(path, &meta.id)?;
             check_figure(path, meta)?;
         }
-        Ok(Catalog { root: data_dir.to_path_buf(), tables, figures })
+        let records_dir = data_dir.join("records");
+        let records = if records_dir.is_dir() { load_dir::<RecordMeta>(data_dir, &records_dir)? } else { Vec::new() };
+        for (path, meta) in &records {
+            check_id(path, &meta.id)?;
+            if tables.iter().any(|(_, t)| t.id == meta.id) {
+                return Err(InputError::new(path, format!("`{}` is both a table and a record dataset", meta.id))
+                    .field("id")
+                    .hint("a formula names either; give the record dataset another id")
+                    .into());
+            }
+        }
+        Ok(Catalog { root: data_dir.to_path_buf(), tables, figures, records })
     }
 
     /// Refuses a data file that is not under the data directory once symlinks are resolved.
@@ -197,6 +235,15 @@ impl Catalog {
 
     pub fn table(&self, id: &str) -> Option<&TableMeta> {
         self.tables.iter().map(|(_, m)| m).find(|m| m.id == id)
+    }
+
+    pub fn record(&self, id: &str) -> Option<&RecordMeta> {
+        self.records.iter().map(|(_, m)| m).find(|m| m.id == id)
+    }
+
+    /// The columns of what a formula names: a table or a record dataset.
+    pub fn columns_of(&self, id: &str) -> Option<&[ColumnSpec]> {
+        self.table(id).map(|t| t.columns.as_slice()).or_else(|| self.record(id).map(|r| r.columns.as_slice()))
     }
 }
 

@@ -1,94 +1,105 @@
-//! Record-level datasets read by Polars' lazy scanners: the same derived numbers from CSV
-//! and from Parquet, checked against counts made here by hand from the rows; a bad cell in
-//! a large file is still reported with its line and column. The data is synthetic and
-//! written to a temporary directory.
+//! Record-level datasets (`data/records/<id>.yaml`), read by Polars' lazy scanners and named
+//! by derived numbers like tables: the same numbers from CSV and from Parquet, checked
+//! against counts made here by hand; a bad cell deep in a large file is reported with its
+//! line and column. The data is synthetic, added to a scratch copy of the mini report.
+
+mod common;
+use common::*;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use blockchain_report::data::records::{self, Dataset, Format};
+use blockchain_report::build::Project;
+use blockchain_report::data::records::{synthetic, Format};
 
-/// The synthetic CSV's rows as (province, field, year), read with the csv crate.
-fn rows(csv: &Path) -> Vec<(String, String, i64)> {
+/// The synthetic CSV's rows as (province, field, year, capital), read with the csv crate.
+fn rows(csv: &Path) -> Vec<(String, String, i64, f64)> {
     let mut reader = csv::Reader::from_path(csv).unwrap();
-    reader.records().map(|r| r.unwrap()).map(|r| (r[1].to_string(), r[2].to_string(), r[3].parse().unwrap())).collect()
+    reader
+        .records()
+        .map(|r| r.unwrap())
+        .map(|r| (r[1].to_string(), r[2].to_string(), r[3].parse().unwrap(), r[4].parse().unwrap()))
+        .collect()
+}
+
+fn numbers(dir: &Path) -> BTreeMap<String, f64> {
+    let (_, facts) = Project::open(&dir.join("report.yaml")).unwrap().load().unwrap();
+    facts.numbers.iter().filter(|n| n.name.starts_with("reg_")).map(|n| (n.name.clone(), n.value)).collect()
+}
+
+fn load_error(dir: &Path) -> String {
+    match Project::open(&dir.join("report.yaml")).unwrap().load() {
+        Ok(_) => panic!("the data should not load"),
+        Err(e) => e.to_string(),
+    }
 }
 
 #[test]
-fn csv_and_parquet_give_the_derived_numbers_counted_by_hand() {
-    let dir = tempfile::tempdir().unwrap();
-    records::synthetic::write(dir.path(), "reg-csv", 20_000, Format::Csv).unwrap();
-    records::synthetic::write(dir.path(), "reg-parquet", 20_000, Format::Parquet).unwrap();
-    let yaml = std::fs::read_to_string(dir.path().join("reg-csv.yaml")).unwrap();
+fn derived_numbers_over_csv_and_parquet_records_agree_with_counts_by_hand() {
+    let csv = mini();
+    synthetic::add_to_project(&csv.path().join("data"), 20_000, Format::Csv).unwrap();
+    let parquet = mini();
+    synthetic::add_to_project(&parquet.path().join("data"), 20_000, Format::Parquet).unwrap();
+    let yaml = read(csv.path(), "data/records/reg.yaml");
     assert!(yaml.contains("SYNTHETIC") && yaml.contains("kind: synthetic"), "synthetic data says so");
 
-    let by_hand = rows(&dir.path().join("reg-csv.csv"));
-    let mut provinces: BTreeMap<String, u64> = BTreeMap::new();
-    let mut years: BTreeMap<i64, u64> = BTreeMap::new();
-    for (p, _, y) in &by_hand {
-        *provinces.entry(p.clone()).or_default() += 1;
-        *years.entry(*y).or_default() += 1;
+    let by_hand = rows(&csv.path().join("data/records/reg.csv"));
+    let count = |keep: &dyn Fn(&(String, String, i64, f64)) -> bool| by_hand.iter().filter(|r| keep(r)).count() as f64;
+    let guangdong = count(&|r| r.0 == "广东");
+    let (y2023, y2022) = (count(&|r| r.2 == 2023), count(&|r| r.2 == 2022));
+    let mut fields: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &by_hand {
+        *fields.entry(r.1.as_str()).or_default() += 1;
     }
+    let finance = fields["金融"];
+    let mut distinct_counts: Vec<usize> = fields.values().copied().filter(|&n| n > finance).collect();
+    distinct_counts.sort();
+    distinct_counts.dedup();
+    let capital: f64 = by_hand.iter().filter(|r| r.0 == "广东").map(|r| r.3).sum();
 
-    for (id, loaded) in [("reg-csv", false), ("reg-parquet", false), ("reg-csv", true), ("reg-parquet", true)] {
-        let mut data = Dataset::open(&dir.path().join(format!("{id}.yaml"))).unwrap();
-        if loaded {
-            // Counted once by (province, year, field): the same numbers.
-            data = data.tally(&["province", "year", "field"]).unwrap();
-        }
-        data.validate().unwrap();
-        let counts = data.run(|lf| records::count_by(lf, "province")).unwrap();
-        assert_eq!(counts.iter().map(|(_, n)| n).sum::<u64>(), 20_000, "{id}");
-        assert_eq!(counts.iter().cloned().collect::<BTreeMap<_, _>>(), provinces, "{id}");
-        assert!(counts.windows(2).all(|w| w[0].1 >= w[1].1), "most first");
-
-        let share = data.run(|lf| records::share(lf, "province", "广东")).unwrap().unwrap();
-        assert!((share - provinces["广东"] as f64 / 200.0).abs() < 1e-9, "{id}: {share}");
-        assert_eq!(data.run(|lf| records::share(lf, "province", "不存在")).unwrap(), Some(0.0));
-
-        let growth = data.run(|lf| records::growth_by_year(lf, "year")).unwrap();
-        assert_eq!(growth.iter().map(|g| (g.year, g.count)).collect::<BTreeMap<_, _>>(), years, "{id}");
-        let y2023 = growth.iter().find(|g| g.year == 2023).unwrap();
-        let expected = (years[&2023] as f64 - years[&2022] as f64) / years[&2022] as f64 * 100.0;
-        assert!((y2023.growth_pct.unwrap() - expected).abs() < 1e-9);
-        assert_eq!(growth[0].growth_pct, None, "the first year has no previous year");
-
-        let ranks = data.run(|lf| records::ranks(lf, "field")).unwrap();
-        assert_eq!(ranks[0].rank, 1);
-        assert!(ranks.windows(2).all(|w| (w[0].count == w[1].count) == (w[0].rank == w[1].rank)), "ties share a rank");
+    for dir in [csv.path(), parquet.path()] {
+        let n = numbers(dir);
+        assert_eq!(n["reg_total"], 20_000.0);
+        assert_eq!(n["reg_guangdong"], guangdong);
+        assert!((n["reg_guangdong_share"] - guangdong / 200.0).abs() < 1e-9, "{}", n["reg_guangdong_share"]);
+        assert_eq!((n["reg_2023"], n["reg_2022"]), (y2023, y2022));
+        assert!((n["reg_growth_2023"] - (y2023 - y2022) / y2022 * 100.0).abs() < 1e-9);
+        assert_eq!(n["reg_finance_rank"], distinct_counts.len() as f64 + 1.0, "dense rank by count");
+        assert!((n["reg_capital_guangdong"] - capital).abs() < 1e-3 * capital.max(1.0), "{} vs {capital}", n["reg_capital_guangdong"]);
+        assert_eq!(n["reg_fields"], fields.len() as f64);
     }
 }
 
 #[test]
-fn a_missing_year_gives_no_growth() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("r.csv"), "year\n2019\n2019\n2021\n2022\n2022\n2022\n").unwrap();
-    std::fs::write(
-        dir.path().join("r.yaml"),
-        "id: r\ntitle: t\nformat: csv\npath: r.csv\ncolumns:\n- {name: year, title: 年份, type: integer}\nprovenance: {kind: synthetic, where: test}\n",
-    )
-    .unwrap();
-    let data = Dataset::open(&dir.path().join("r.yaml")).unwrap();
-    let growth = data.run(|lf| records::growth_by_year(lf, "year")).unwrap();
-    let got: Vec<(i64, u64, Option<f64>)> = growth.iter().map(|g| (g.year, g.count, g.growth_pct)).collect();
-    assert_eq!(got, [(2019, 2, None), (2021, 1, None), (2022, 3, Some(200.0))]);
+fn a_changed_record_changes_the_numbers_over_it() {
+    let dir = mini();
+    synthetic::add_to_project(&dir.path().join("data"), 1_000, Format::Csv).unwrap();
+    let before = numbers(dir.path());
+    let csv = dir.path().join("data/records/reg.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    // One more record in 广东, founded in 2023.
+    std::fs::write(&csv, format!("{text}1001,广东,金融,2023,10.00\n")).unwrap();
+    let after = numbers(dir.path());
+    assert_eq!(after["reg_total"], before["reg_total"] + 1.0);
+    assert_eq!(after["reg_guangdong"], before["reg_guangdong"] + 1.0);
+    assert_eq!(after["reg_2023"], before["reg_2023"] + 1.0);
+    assert_ne!(after["reg_guangdong_share"], before["reg_guangdong_share"]);
+    assert!((after["reg_capital_guangdong"] - before["reg_capital_guangdong"] - 10.0).abs() < 1e-6);
 }
 
 #[test]
 fn a_bad_cell_deep_in_a_large_file_is_reported_with_its_line_and_column() {
-    let dir = tempfile::tempdir().unwrap();
-    records::synthetic::write(dir.path(), "reg", 200_000, Format::Csv).unwrap();
-    let csv = dir.path().join("reg.csv");
+    let dir = mini();
+    synthetic::add_to_project(&dir.path().join("data"), 200_000, Format::Csv).unwrap();
+    let csv = dir.path().join("data/records/reg.csv");
     let text = std::fs::read_to_string(&csv).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     // Line 150001 (row 150000): the year written with a unit.
     let fields: Vec<&str> = lines[150_000].split(',').collect();
-    let bad = format!("{},{},{},{}年,{}", fields[0], fields[1], fields[2], fields[3], fields[4]);
-    lines[150_000] = bad;
+    lines[150_000] = format!("{},{},{},{}年,{}", fields[0], fields[1], fields[2], fields[3], fields[4]);
     std::fs::write(&csv, lines.join("\n") + "\n").unwrap();
 
-    let data = Dataset::open(&dir.path().join("reg.yaml")).unwrap();
-    let err = data.run(|lf| records::growth_by_year(lf, "year")).unwrap_err().to_string();
+    let err = load_error(dir.path());
     assert!(err.contains("reg.csv:150001:"), "{err}");
     assert!(err.contains("(column `year`)"), "{err}");
     assert!(err.contains("年` is not a valid integer"), "{err}");
@@ -98,11 +109,19 @@ fn a_bad_cell_deep_in_a_large_file_is_reported_with_its_line_and_column() {
 
 #[test]
 fn a_declared_column_missing_from_the_file_is_named_with_the_nearest() {
-    let dir = tempfile::tempdir().unwrap();
-    records::synthetic::write(dir.path(), "reg", 10, Format::Csv).unwrap();
-    let yaml = dir.path().join("reg.yaml");
-    let text = std::fs::read_to_string(&yaml).unwrap().replace("name: province", "name: provinse");
-    std::fs::write(&yaml, text).unwrap();
-    let err = Dataset::open(&yaml).unwrap().scan().map(|_| ()).unwrap_err().to_string();
-    assert!(err.contains("column `provinse`") && err.contains("`province`"), "{err}");
+    let dir = mini();
+    synthetic::add_to_project(&dir.path().join("data"), 10, Format::Csv).unwrap();
+    edit(dir.path(), "data/records/reg.csv", "id,province,", "id,provinse,");
+    let err = load_error(dir.path());
+    assert!(err.contains("column `province` declared in") && err.contains("reg.csv:1"), "{err}");
+    assert!(err.contains("the file has `provinse`"), "{err}");
+}
+
+#[test]
+fn value_of_a_record_dataset_is_refused_with_a_hint() {
+    let dir = mini();
+    synthetic::add_to_project(&dir.path().join("data"), 10, Format::Csv).unwrap();
+    std::fs::write(dir.path().join("data/derived/one.yaml"), "reg_one:\n  formula: value(reg, capital, id = 1)\n  unit: 万元\n").unwrap();
+    let err = load_error(dir.path());
+    assert!(err.contains("value() reads one row of a table; `reg` is a record dataset"), "{err}");
 }

@@ -15,7 +15,8 @@ use serde::Deserialize;
 
 use super::formula::{self, Aggregate, Cmp, Column, Filter, Formula, Func, Literal, Op, TableQuery};
 use super::{Frames, polars_error};
-use crate::catalog::{Catalog, ColumnType};
+use super::records;
+use crate::catalog::{Catalog, ColumnSpec, ColumnType};
 use crate::error::{self, InputError, Result};
 use crate::model::{Number, NumberKind, Printed};
 
@@ -193,11 +194,25 @@ pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>) -> R
         columns.push(polars::prelude::Column::new(format!("__q{i}").into(), [a.value]));
     }
     let frame = DataFrame::new(1, columns).map_err(|e| polars_error("derived numbers", &catalog.root, e))?;
-    let mut lazy = frame.lazy();
+    // One `with_columns` per dependency level: the plan is as deep as the longest chain of
+    // derived numbers, not as long as the list of them (a plan a hundred nodes deep
+    // overflows a 2 MiB thread stack in a debug build).
+    let mut level: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut levels: Vec<Vec<Expr>> = Vec::new();
     for &i in &order {
         let d = &defs[i];
-        let expr = to_expr(&d.formula, &queries)?;
-        lazy = lazy.with_column(expr.alias(d.name.as_str()));
+        let mut inputs = Vec::new();
+        d.formula.names(&mut inputs);
+        let l = inputs.iter().filter_map(|n| level.get(n.as_str())).map(|l| l + 1).max().unwrap_or(0);
+        level.insert(d.name.as_str(), l);
+        if levels.len() <= l {
+            levels.resize_with(l + 1, Vec::new);
+        }
+        levels[l].push(to_expr(&d.formula, &queries)?.alias(d.name.as_str()));
+    }
+    let mut lazy = frame.lazy();
+    for exprs in levels {
+        lazy = lazy.with_columns(exprs);
     }
     let out = lazy.collect().map_err(|e| polars_error("derived numbers", &catalog.root.join("derived"), e))?;
 
@@ -313,26 +328,35 @@ pub(super) fn check_query(q: &TableQuery, catalog: &Catalog) -> std::result::Res
 }
 
 fn check_columns(q: &TableQuery, extra: &[Column], catalog: &Catalog) -> std::result::Result<(), (String, String)> {
-    let Some(meta) = catalog.table(&q.table) else {
-        let hint = match super::nearest(&q.table, catalog.tables.iter().map(|(_, m)| m.id.as_str())) {
+    let Some(columns) = catalog.columns_of(&q.table) else {
+        let names = catalog.tables.iter().map(|(_, m)| m.id.as_str()).chain(catalog.records.iter().map(|(_, m)| m.id.as_str()));
+        let hint = match super::nearest(&q.table, names) {
             Some(near) => format!("did you mean `{near}`?"),
-            None => "tables are data/tables/<id>.yaml".into(),
+            None => "tables are data/tables/<id>.yaml, record datasets data/records/<id>.yaml".into(),
         };
         return Err((format!("the table `{}` does not exist", q.table), hint));
     };
+    let records = catalog.record(&q.table).is_some();
+    if records && matches!(q.aggregate, Aggregate::Value(_)) {
+        return Err((
+            format!("value() reads one row of a table; `{}` is a record dataset", q.table),
+            "count, sum, distinct or rank its records".into(),
+        ));
+    }
     let mut cols: Vec<&Column> = q.filters.iter().map(|f| &f.column).chain(extra).collect();
     match &q.aggregate {
         Aggregate::Sum(c) | Aggregate::Distinct(c) | Aggregate::Value(c) | Aggregate::Rank(c, _) => cols.push(c),
         Aggregate::Count => {}
     }
     for c in cols {
-        let Some(spec) = meta.columns.iter().find(|s| s.name == c.source()) else {
-            let names: Vec<&str> = meta.columns.iter().map(|s| s.name.as_str()).collect();
+        let Some(spec) = columns.iter().find(|s| s.name == c.source()) else {
+            let names: Vec<&str> = columns.iter().map(|s| s.name.as_str()).collect();
             let hint = match super::nearest(c.source(), names.iter().copied()) {
                 Some(near) => format!("did you mean `{near}`? columns: {}", names.join(", ")),
                 None => format!("columns: {}", names.join(", ")),
             };
-            return Err((format!("table `{}` has no column `{}`", q.table, c.source()), hint));
+            let kind = if records { "record dataset" } else { "table" };
+            return Err((format!("{kind} `{}` has no column `{}`", q.table, c.source()), hint));
         };
         if matches!(c, Column::Year(_)) && !matches!(spec.kind, ColumnType::Month | ColumnType::Date) {
             return Err((
@@ -342,7 +366,7 @@ fn check_columns(q: &TableQuery, extra: &[Column], catalog: &Catalog) -> std::re
         }
         if let Aggregate::Sum(s) = &q.aggregate
             && s == c
-            && !matches!(spec.kind, ColumnType::Number | ColumnType::Integer)
+            && (!matches!(spec.kind, ColumnType::Number | ColumnType::Integer) || (records && !matches!(c, Column::Plain(_))))
         {
             return Err((format!("sum({}, {}) needs a number column", q.table, c), "sum a column of type number or integer".into()));
         }
@@ -460,7 +484,7 @@ fn unit_of(f: &Formula, units: &BTreeMap<String, String>, catalog: &Catalog) -> 
         }
         Formula::Table(q) => match &q.aggregate {
             Aggregate::Sum(c) => {
-                catalog.table(&q.table).and_then(|t| t.columns.iter().find(|s| s.name == c.source())).and_then(|s| s.unit.clone())
+                catalog.columns_of(&q.table).and_then(|cols| cols.iter().find(|s| s.name == c.source())).and_then(|s| s.unit.clone())
             }
             Aggregate::Rank(..) => Some("位".into()),
             _ => None,
@@ -529,35 +553,36 @@ fn aggregate_all(queries: &[&TableQuery], frames: &Frames, catalog: &Catalog, de
     let mut results: Vec<Option<AggregateValue>> = queries.iter().map(|_| None).collect();
     let tables: BTreeSet<&str> = queries.iter().map(|q| q.table.as_str()).collect();
     for table in tables {
-        let path = PathBuf::from(format!("data/tables/{table}.csv"));
-        let (Some(df), Some(meta)) = (frames.tables.get(table), catalog.table(table)) else { continue };
-        let places = &frames.places;
         let mine: Vec<usize> = (0..queries.len()).filter(|&i| queries[i].table == table).collect();
         let mut derived_cols: BTreeSet<Column> = BTreeSet::new();
+        let mut sums: BTreeSet<&str> = BTreeSet::new();
         for &i in &mine {
             let q = queries[i];
             for f in &q.filters {
                 derived_cols.insert(f.column.clone());
             }
-            if let Aggregate::Sum(c) | Aggregate::Distinct(c) | Aggregate::Value(c) | Aggregate::Rank(c, _) = &q.aggregate {
-                derived_cols.insert(c.clone());
+            match &q.aggregate {
+                Aggregate::Sum(c) => {
+                    sums.insert(c.source());
+                }
+                Aggregate::Distinct(c) | Aggregate::Value(c) | Aggregate::Rank(c, _) => {
+                    derived_cols.insert(c.clone());
+                }
+                Aggregate::Count => {}
             }
         }
-        let joined = prepared(table, df, meta, &derived_cols, &places, &path)?;
+        let Some(Source { df, columns, path, tallied }) = source(table, &derived_cols, &sums, frames, catalog)? else { continue };
+        let meta = columns;
+        let joined = prepared(table, &df, meta, &derived_cols, &frames.places, &path)?;
         let mut exprs = Vec::new();
         for &i in &mine {
             let q = queries[i];
             let mask = mask(&q.filters, meta);
             let name = format!("q{i}");
-            let rows = || match &mask {
-                Some(m) => m.clone().sum(),
-                None => len(),
-            };
+            let rows = || rows(&mask, tallied);
             match &q.aggregate {
                 Aggregate::Count => exprs.push(rows().cast(DataType::Float64).alias(name.as_str())),
-                Aggregate::Sum(c) => {
-                    exprs.push(kept(col(lookup_name(c).as_str()), &mask).cast(DataType::Float64).sum().alias(name.as_str()))
-                }
+                Aggregate::Sum(c) => exprs.push(summed(c, &mask, tallied).alias(name.as_str())),
                 Aggregate::Distinct(c) => exprs
                     .push(kept(col(lookup_name(c).as_str()), &mask).drop_nulls().n_unique().cast(DataType::Float64).alias(name.as_str())),
                 Aggregate::Value(c) => {
@@ -593,7 +618,7 @@ fn aggregate_all(queries: &[&TableQuery], frames: &Frames, catalog: &Catalog, de
             };
             let value = match &q.aggregate {
                 Aggregate::Rank(key, item) => {
-                    let (value, ties) = rank(&joined, key, item, &mask(&q.filters, meta), &path)?.ok_or_else(|| {
+                    let (value, ties) = rank(&joined, key, item, &mask(&q.filters, meta), tallied, &path)?.ok_or_else(|| {
                         let items = rank_items(&joined, key);
                         let hint = match super::nearest(item, items.iter().map(String::as_str)) {
                             Some(n) => format!("did you mean \"{n}\"?"),
@@ -626,7 +651,7 @@ fn aggregate_all(queries: &[&TableQuery], frames: &Frames, catalog: &Catalog, de
 fn prepared(
     table: &str,
     df: &DataFrame,
-    meta: &crate::catalog::TableMeta,
+    columns: &[ColumnSpec],
     derived_cols: &BTreeSet<Column>,
     places: &DataFrame,
     path: &Path,
@@ -636,7 +661,7 @@ fn prepared(
         let source = c.source();
         lf = match c {
             Column::Year(_) => {
-                let spec = meta.columns.iter().find(|s| s.name == source);
+                let spec = columns.iter().find(|s| s.name == source);
                 let divisor = if spec.is_some_and(|s| s.kind == ColumnType::Date) { 10000 } else { 100 };
                 lf.with_column((col(source) / lit(divisor)).alias(lookup_name(c).as_str()))
             }
@@ -666,13 +691,13 @@ fn prepared(
 }
 
 /// The rows a query's filters keep (None: all of them).
-fn mask(filters: &[Filter], meta: &crate::catalog::TableMeta) -> Option<Expr> {
+fn mask(filters: &[Filter], columns: &[ColumnSpec]) -> Option<Expr> {
     let mut out: Option<Expr> = None;
     for f in filters {
         let c = col(lookup_name(&f.column).as_str());
         let numeric = match &f.column {
             Column::Year(_) => true,
-            other => meta.columns.iter().find(|s| s.name == other.source()).is_some_and(|s| {
+            other => columns.iter().find(|s| s.name == other.source()).is_some_and(|s| {
                 matches!(s.kind, ColumnType::Number | ColumnType::Integer | ColumnType::Month | ColumnType::Date)
                     && matches!(other, Column::Plain(_))
             }),
@@ -716,6 +741,50 @@ fn mask(filters: &[Filter], meta: &crate::catalog::TableMeta) -> Option<Expr> {
     out
 }
 
+/// What a formula's table name reads: a table as loaded, or a record dataset's tally.
+struct Source<'a> {
+    df: DataFrame,
+    columns: &'a [ColumnSpec],
+    /// Where the data comes from, for errors.
+    path: PathBuf,
+    /// Each row stands for [`records::ROWS`] records and carries the sums of its records.
+    tallied: bool,
+}
+
+/// The frame for `name`. A record dataset is tallied by one streaming pass over its file,
+/// grouped by the source columns of `needed` and summing `sums`; a table is used whole.
+fn source<'a>(
+    name: &str,
+    needed: &BTreeSet<Column>,
+    sums: &BTreeSet<&str>,
+    frames: &Frames,
+    catalog: &'a Catalog,
+) -> Result<Option<Source<'a>>> {
+    if let (Some(df), Some(meta)) = (frames.tables.get(name), catalog.table(name)) {
+        let path = PathBuf::from(format!("data/tables/{name}.csv"));
+        return Ok(Some(Source { df: df.clone(), columns: &meta.columns, path, tallied: false }));
+    }
+    let (Some(dataset), Some(meta)) = (frames.records.get(name), catalog.record(name)) else { return Ok(None) };
+    let keys: BTreeSet<&str> = needed.iter().map(Column::source).collect();
+    let df = dataset.tally(&keys.into_iter().collect::<Vec<_>>(), &sums.iter().copied().collect::<Vec<_>>())?;
+    Ok(Some(Source { df, columns: &meta.columns, path: dataset.file.clone(), tallied: true }))
+}
+
+/// How many records the rows a mask keeps stand for.
+fn rows(mask: &Option<Expr>, tallied: bool) -> Expr {
+    match (mask, tallied) {
+        (_, true) => kept(col(records::ROWS), mask).sum(),
+        (Some(m), false) => m.clone().sum(),
+        (None, false) => len(),
+    }
+}
+
+/// The sum of a column over the records a mask keeps.
+fn summed(c: &Column, mask: &Option<Expr>, tallied: bool) -> Expr {
+    let column = if tallied { records::sum_column(c.source()) } else { lookup_name(c) };
+    kept(col(column.as_str()), mask).cast(DataType::Float64).sum()
+}
+
 /// A column restricted to the rows a mask keeps.
 fn kept(column: Expr, mask: &Option<Expr>) -> Expr {
     match mask {
@@ -734,7 +803,7 @@ fn rank_items(df: &DataFrame, key: &Column) -> Vec<String> {
 
 /// Dense rank of `item` by row count among the key's values (1 = most), and the others
 /// sharing it; None when the item is not a value of the key.
-fn rank(df: &DataFrame, key: &Column, item: &str, mask: &Option<Expr>, path: &Path) -> Result<Option<(f64, Vec<String>)>> {
+fn rank(df: &DataFrame, key: &Column, item: &str, mask: &Option<Expr>, tallied: bool, path: &Path) -> Result<Option<(f64, Vec<String>)>> {
     let k = lookup_name(key);
     let mut lf = df.clone().lazy();
     if let Some(m) = mask {
@@ -742,7 +811,7 @@ fn rank(df: &DataFrame, key: &Column, item: &str, mask: &Option<Expr>, path: &Pa
     }
     let q = lf
         .group_by([col(k.as_str()).cast(DataType::String).alias("__key")])
-        .agg([len().alias("__n")])
+        .agg([rows(&None, tallied).alias("__n")])
         .with_column(
             col("__n").rank(RankOptions { method: RankMethod::Dense, descending: true }, None).cast(DataType::Float64).alias("__rank"),
         )
@@ -762,26 +831,29 @@ fn rank(df: &DataFrame, key: &Column, item: &str, mask: &Option<Expr>, path: &Pa
 pub fn series(s: &formula::Series, frames: &Frames, catalog: &Catalog, yaml: &Path) -> Result<Vec<(Vec<String>, Option<f64>)>> {
     let q = &s.query;
     check_columns(q, &s.by, catalog).map_err(|(message, hint)| InputError::new(yaml, message).field("series").hint(hint))?;
-    let (Some(df), Some(meta)) = (frames.tables.get(&q.table), catalog.table(&q.table)) else {
+    let mut cols: BTreeSet<Column> = q.filters.iter().map(|f| f.column.clone()).chain(s.by.iter().cloned()).collect();
+    let mut sums = BTreeSet::new();
+    match &q.aggregate {
+        Aggregate::Sum(c) => {
+            sums.insert(c.source());
+        }
+        Aggregate::Distinct(c) => {
+            cols.insert(c.clone());
+        }
+        _ => {}
+    }
+    let Some(Source { df, columns, path, tallied }) = source(&q.table, &cols, &sums, frames, catalog)? else {
         return Err(InputError::new(yaml, format!("the table `{}` has no data", q.table)).field("series").into());
     };
-    let mut cols: BTreeSet<Column> = q.filters.iter().map(|f| f.column.clone()).chain(s.by.iter().cloned()).collect();
-    if let Aggregate::Sum(c) | Aggregate::Distinct(c) = &q.aggregate {
-        cols.insert(c.clone());
-    }
-    let path = PathBuf::from(format!("data/tables/{}.csv", q.table));
-    let joined = prepared(&q.table, df, meta, &cols, &frames.places, &path)?;
+    let joined = prepared(&q.table, &df, columns, &cols, &frames.places, &path)?;
     // Filters apply inside each group, so a group with no matching row counts 0 rather
     // than disappearing (a known zero is not a missing value).
     let lf = joined.lazy();
-    let mask = mask(&q.filters, meta);
+    let mask = mask(&q.filters, columns);
     let value = match &q.aggregate {
-        Aggregate::Sum(c) => kept(col(lookup_name(c).as_str()), &mask).cast(DataType::Float64).sum(),
+        Aggregate::Sum(c) => summed(c, &mask, tallied),
         Aggregate::Distinct(c) => kept(col(lookup_name(c).as_str()), &mask).drop_nulls().n_unique().cast(DataType::Float64),
-        _ => match &mask {
-            Some(m) => m.clone().sum().cast(DataType::Float64),
-            None => len().cast(DataType::Float64),
-        },
+        _ => rows(&mask, tallied).cast(DataType::Float64),
     };
     let keys: Vec<Expr> =
         s.by.iter()

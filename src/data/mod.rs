@@ -24,6 +24,8 @@ pub use figures::yoy;
 /// The loaded DataFrames, by dataset id.
 pub(crate) struct Frames {
     pub tables: BTreeMap<String, DataFrame>,
+    /// Record datasets, scanned when a formula needs them.
+    pub records: BTreeMap<String, records::Dataset>,
     pub stated: DataFrame,
     pub places: DataFrame,
 }
@@ -40,7 +42,12 @@ pub fn load(catalog: &Catalog) -> Result<Facts> {
     let stated = read_stated(catalog, &root.join("stated"))?;
     catalog.check_inside(&root.join("lookups/places.csv"))?;
     let places = csv_in::read(&root.join("lookups/places.csv"), &place_columns(), &["place".to_string()])?;
-    let frames = Frames { tables, stated, places };
+    let records = catalog
+        .records
+        .iter()
+        .map(|(yaml, meta)| Ok((meta.id.clone(), records::Dataset::new(yaml, meta.clone())?)))
+        .collect::<Result<_>>()?;
+    let frames = Frames { tables, records, stated, places };
 
     let primaries = primaries(&frames.stated);
     let numbers = derived::evaluate(catalog, &frames, primaries)?;

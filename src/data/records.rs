@@ -8,43 +8,28 @@
 //! bad row's line with one streaming pass of the csv crate, so the error still names the
 //! file, line and column.
 //!
-//! The derived numbers over records ([`count_by`], [`share`], [`growth_by_year`],
-//! [`ranks`]) are plain functions over a `LazyFrame` that return plain Rust values.
+//! Derived numbers (`data/derived/*.yaml`) name a record dataset like a table:
+//! `count(enterprises, province = "广东")`, `rank(enterprises, field, "金融")`. The evaluator
+//! asks [`Dataset::tally`] for one streaming pass that counts the records of each
+//! combination of the columns its formulas use, and evaluates them on those counts.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
-use serde::Deserialize;
 
 use super::csv_in;
-use crate::catalog::{ColumnSpec, ColumnType, Provenance};
+use crate::catalog::{ColumnSpec, ColumnType};
 use crate::error::{self, Error, InputError, Result};
 
-/// How a record dataset is stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    Csv,
-    Parquet,
-}
+pub use crate::catalog::{RecordFormat as Format, RecordMeta};
 
-/// In a tallied dataset ([`Dataset::tally`]), how many records each row stands for.
+/// In a tally ([`Dataset::tally`]), how many records each row stands for.
 pub const ROWS: &str = "__rows";
 
-/// `data/records/<id>.yaml`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RecordMeta {
-    pub id: String,
-    pub title: String,
-    pub format: Format,
-    /// The data file, relative to the YAML (large files may live outside the repository).
-    pub path: PathBuf,
-    pub columns: Vec<ColumnSpec>,
-    pub provenance: Provenance,
-    #[serde(default)]
-    pub notes: Vec<String>,
+/// In a tally, the column holding the sum of `column` over the records of each row.
+pub fn sum_column(column: &str) -> String {
+    format!("__sum__{column}")
 }
 
 /// One declared record dataset: its metadata, the YAML it came from and its data file.
@@ -53,53 +38,29 @@ pub struct Dataset {
     pub meta: RecordMeta,
     pub yaml: PathBuf,
     pub file: PathBuf,
-    /// The counts kept by [`Dataset::tally`]; queries then use them instead of the file.
-    memory: Option<DataFrame>,
-}
-
-/// Every `data/records/*.yaml`, by dataset id; no directory means no record datasets.
-pub fn declared(data_dir: &Path) -> Result<BTreeMap<String, Dataset>> {
-    let dir = data_dir.join("records");
-    let mut out = BTreeMap::new();
-    let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(out) };
-    let mut yamls: Vec<PathBuf> =
-        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect();
-    yamls.sort();
-    for yaml in yamls {
-        let dataset = Dataset::open(&yaml)?;
-        if let Some(first) = out.get(&dataset.meta.id) {
-            return Err(InputError::new(
-                &yaml,
-                format!("record dataset id `{}` is already used by {}", dataset.meta.id, first.yaml.display()),
-            )
-            .hint("give each record dataset its own id")
-            .into());
-        }
-        out.insert(dataset.meta.id.clone(), dataset);
-    }
-    Ok(out)
 }
 
 impl Dataset {
     /// Reads a dataset's YAML and checks that its data file exists.
     pub fn open(yaml: &Path) -> Result<Dataset> {
-        let meta: RecordMeta = error::parse_yaml(yaml, &error::read_to_string(yaml)?)?;
+        Dataset::new(yaml, error::parse_yaml(yaml, &error::read_to_string(yaml)?)?)
+    }
+
+    /// A dataset declared by `yaml` (already parsed as `meta`), once its data file exists.
+    pub fn new(yaml: &Path, meta: RecordMeta) -> Result<Dataset> {
         let file = yaml.parent().unwrap_or(Path::new(".")).join(&meta.path);
         if !file.is_file() {
             return Err(InputError::new(yaml, format!("data file {} not found", file.display()))
                 .hint("`path` is relative to this YAML; check the file name and `format`")
                 .into());
         }
-        Ok(Dataset { meta, yaml: yaml.to_path_buf(), file, memory: None })
+        Ok(Dataset { meta, yaml: yaml.to_path_buf(), file })
     }
 
-    /// The dataset as a lazy query over its file (or over its tally): the declared columns
+    /// The dataset as a lazy query over its file: the declared columns
     /// with their types (integer → Int64, number → Float64, string → String). Nothing is
     /// read until the query runs.
     pub fn scan(&self) -> Result<LazyFrame> {
-        if let Some(df) = &self.memory {
-            return Ok(df.clone().lazy());
-        }
         for spec in &self.meta.columns {
             if dtype(spec.kind).is_none() {
                 return Err(InputError::new(
@@ -158,8 +119,7 @@ impl Dataset {
     /// Checks every row: types (by the scan itself) and no missing value in a column that
     /// may not be empty. One pass over the declared columns.
     pub fn validate(&self) -> Result<()> {
-        let in_memory = |c: &ColumnSpec| self.memory.as_ref().is_none_or(|df| df.column(&c.name).is_ok());
-        let required: Vec<&ColumnSpec> = self.meta.columns.iter().filter(|c| !c.nullable && in_memory(c)).collect();
+        let required: Vec<&ColumnSpec> = self.meta.columns.iter().filter(|c| !c.nullable).collect();
         let nulls = self.run(|lf| {
             let df = streaming(
                 lf.select(required.iter().map(|c| col(c.name.as_str()).null_count().alias(c.name.as_str())).collect::<Vec<_>>()),
@@ -180,13 +140,13 @@ impl Dataset {
         }
     }
 
-    /// Counts the rows of each combination of the named columns in one pass over the file
-    /// and keeps only those counts (a few thousand rows for provinces × fields × years,
-    /// whatever the file's size): several derived numbers over a large file then cost one
-    /// scan, not one each. The derived numbers below weigh each combination by its count
-    /// (column [`ROWS`]); queries on the result see only these columns.
-    pub fn tally(&self, columns: &[&str]) -> Result<Dataset> {
-        for name in columns {
+    /// Counts the records of each combination of `keys` in one streaming pass over the file,
+    /// and sums each of `sums` per combination (column [`sum_column`]); the count is column
+    /// [`ROWS`]. The result has a row per combination (a few thousand for provinces × fields
+    /// × years, whatever the file's size), so every derived number over the dataset costs
+    /// this one scan. No keys: one row for the whole file.
+    pub fn tally(&self, keys: &[&str], sums: &[&str]) -> Result<DataFrame> {
+        for name in keys.iter().chain(sums) {
             if !self.meta.columns.iter().any(|c| c.name == *name) {
                 let declared: Vec<String> = self.meta.columns.iter().map(|c| c.name.clone()).collect();
                 return Err(InputError::new(&self.yaml, format!("column `{name}` is not declared"))
@@ -194,9 +154,18 @@ impl Dataset {
                     .into());
             }
         }
-        let keys: Vec<Expr> = columns.iter().map(|c| col(*c)).collect();
-        let df = self.run(|lf| streaming(lf.group_by(keys).agg([len().cast(DataType::UInt64).alias(ROWS)])))?;
-        Ok(Dataset { memory: Some(df), ..self.clone() })
+        let mut aggs = vec![len().cast(DataType::Float64).alias(ROWS)];
+        aggs.extend(sums.iter().map(|c| col(*c).cast(DataType::Float64).sum().alias(sum_column(c).as_str())));
+        self.run(|lf| {
+            streaming(match keys {
+                [] => lf.select(aggs),
+                // Sorted, so the tally (and whatever keeps its order) is deterministic.
+                _ => lf
+                    .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
+                    .agg(aggs)
+                    .sort(keys.iter().map(|k| k.to_string()).collect::<Vec<_>>(), SortMultipleOptions::default()),
+            })
+        })
     }
 
     /// Runs a query over this dataset. A Polars error becomes one located error: for a CSV
@@ -297,94 +266,6 @@ fn streaming(lf: LazyFrame) -> PolarsResult<DataFrame> {
     Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
 }
 
-/// The number of records in a group: its rows, or the sum of their [`ROWS`] when the frame
-/// is a tally.
-fn weight(lf: &mut LazyFrame) -> PolarsResult<Expr> {
-    Ok(if lf.collect_schema()?.contains(ROWS) { col(ROWS).sum().cast(DataType::UInt64) } else { len().cast(DataType::UInt64) })
-}
-
-/// Rows per value of `column`, most first (ties by value), as text keys.
-pub fn count_by(mut lf: LazyFrame, column: &str) -> PolarsResult<Vec<(String, u64)>> {
-    let rows = weight(&mut lf)?;
-    // Grouped on the column as it is (text or number); only the few keys become text.
-    let df = streaming(
-        lf.group_by([col(column).alias("key")])
-            .agg([rows.alias("count")])
-            .with_column(col("key").cast(DataType::String))
-            .sort_by_exprs([col("count"), col("key")], SortMultipleOptions::default().with_order_descending_multi([true, false])),
-    )?;
-    let keys = df.column("key")?.str()?.iter().map(|k| k.unwrap_or("").to_string()).collect::<Vec<_>>();
-    let counts = df.column("count")?.u64()?.iter().map(|c| c.unwrap_or(0)).collect::<Vec<_>>();
-    Ok(keys.into_iter().zip(counts).collect())
-}
-
-/// The share, in percent, of rows whose `column` is `value`; `None` for no rows.
-pub fn share(lf: LazyFrame, column: &str, value: &str) -> PolarsResult<Option<f64>> {
-    let counts = count_by(lf, column)?;
-    let whole: u64 = counts.iter().map(|(_, n)| n).sum();
-    let part = counts.iter().find(|(k, _)| k == value).map_or(0, |(_, n)| *n);
-    Ok((whole > 0).then(|| part as f64 / whole as f64 * 100.0))
-}
-
-/// One year of a yearly count.
-#[derive(Debug, Clone, PartialEq)]
-pub struct YearCount {
-    pub year: i64,
-    pub count: u64,
-    /// Growth over the previous calendar year in percent; `None` when that year has no rows.
-    pub growth_pct: Option<f64>,
-}
-
-/// Rows per year of an integer `year_column`, with year-over-year growth against the row
-/// for year − 1 (a missing year gives no growth, never a growth over two years). The file
-/// is scanned once; the yearly counts are few and joined here.
-pub fn growth_by_year(mut lf: LazyFrame, year_column: &str) -> PolarsResult<Vec<YearCount>> {
-    let rows = weight(&mut lf)?;
-    let df = streaming(
-        lf.filter(col(year_column).is_not_null())
-            .group_by([col(year_column).cast(DataType::Int64).alias("year")])
-            .agg([rows.alias("count")])
-            .sort(["year"], SortMultipleOptions::default()),
-    )?;
-    let years = df.column("year")?.i64()?.iter().map(|y| y.unwrap_or(0)).collect::<Vec<_>>();
-    let counts = df.column("count")?.u64()?.iter().map(|c| c.unwrap_or(0)).collect::<Vec<_>>();
-    let by_year: BTreeMap<i64, u64> = years.iter().copied().zip(counts.iter().copied()).collect();
-    Ok(years
-        .into_iter()
-        .zip(counts)
-        .map(|(year, count)| YearCount {
-            year,
-            count,
-            growth_pct: by_year.get(&(year - 1)).filter(|p| **p > 0).map(|&p| (count as f64 - p as f64) / p as f64 * 100.0),
-        })
-        .collect())
-}
-
-/// One value of a ranked column.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ranked {
-    pub key: String,
-    pub count: u64,
-    /// Dense rank by count: 1 = most rows; ties share a rank (as the tables' rankings).
-    pub rank: u32,
-}
-
-/// Every value of `column` ranked by its number of rows, in rank order (ties by value).
-pub fn ranks(lf: LazyFrame, column: &str) -> PolarsResult<Vec<Ranked>> {
-    let counts = count_by(lf, column)?;
-    let mut out = Vec::with_capacity(counts.len());
-    let mut rank = 0;
-    let mut last = None;
-    for (key, count) in counts {
-        if last != Some(count) {
-            rank += 1;
-            last = Some(count);
-        }
-        out.push(Ranked { key, count, rank });
-    }
-    Ok(out)
-}
-
 /// Synthetic record data for benchmarks and tests, **not real**: an invented enterprise
 /// register with a deterministic pseudo-random mix of provinces, fields and founding years.
 /// It is written where the caller says (a temporary directory), with a YAML whose
@@ -468,6 +349,47 @@ pub mod synthetic {
             let capital = (rng.next() % 1_000_000) as f64 / 100.0;
             Row { id: i as i64 + 1, province: PROVINCES[rng.skewed(31)], field: FIELDS[rng.skewed(8)], year, capital }
         })
+    }
+
+    /// Derived numbers over a synthetic register `reg`, in the vocabulary of
+    /// `data/derived/*.yaml`: a count by province, a share, growth by year, a rank, a sum.
+    pub const FORMULAS: &str = r#"# SYNTHETIC: derived numbers over the invented register `reg`.
+reg_total:
+  formula: count(reg)
+  unit: 家
+reg_guangdong:
+  formula: count(reg, province = "广东")
+  unit: 家
+reg_guangdong_share:
+  formula: share(reg_guangdong, reg_total)
+  unit: "%"
+reg_2023:
+  formula: count(reg, year = 2023)
+  unit: 家
+reg_2022:
+  formula: count(reg, year = 2022)
+  unit: 家
+reg_growth_2023:
+  formula: growth(reg_2023, reg_2022)
+  unit: "%"
+reg_finance_rank:
+  formula: rank(reg, field, "金融")
+  unit: 位
+reg_capital_guangdong:
+  formula: sum(reg, capital, province = "广东")
+  unit: 万元
+reg_fields:
+  formula: distinct(reg, field)
+  unit: 种
+"#;
+
+    /// Adds the synthetic register `reg` (`rows` rows, in `data_dir/records/`) and the
+    /// derived numbers [`FORMULAS`] over it (`data_dir/derived/synthetic-records.yaml`) to a
+    /// scratch project's data directory.
+    pub fn add_to_project(data_dir: &Path, rows: usize, format: Format) -> Result<()> {
+        write(&data_dir.join("records"), "reg", rows, format)?;
+        let derived = data_dir.join("derived/synthetic-records.yaml");
+        std::fs::write(&derived, FORMULAS).map_err(|source| Error::Io { path: derived, source })
     }
 
     pub const COLUMNS_YAML: &str = "columns:
