@@ -116,3 +116,19 @@ fn a_mistake_in_the_print_template_names_its_line() {
     assert!(err.contains("templates/report.typ:"), "{err}");
     assert!(err.contains("ture"), "{err}");
 }
+
+#[test]
+fn a_styled_block_is_the_print_templates_function_of_that_name() {
+    let dir = mini();
+    edit(dir.path(), "templates/chapters/01.md", "### （一）测试\n", "### （一）测试\n\n<div class=\"names\">\n\n甲单位\n\n乙单位\n\n丙单位\n\n</div>\n");
+    let (_, print) = typeset(dir.path());
+    // Two to a row: the first two names on one line of the page's text.
+    assert!(squeeze(&print.text).contains("甲单位乙单位丙单位"), "{}", print.text);
+    build(dir.path()).unwrap();
+    assert!(read(dir.path(), "output/report.html").contains("<div class=\"names\">\n<p>甲单位</p>"), "the web page's class");
+
+    // A class report.typ does not define fails the PDF with the generated line.
+    edit(dir.path(), "templates/chapters/01.md", "<div class=\"names\">", "<div class=\"nmaes\">");
+    let err = build_error(dir.path());
+    assert!(err.contains("nmaes"), "{err}");
+}

@@ -125,3 +125,30 @@ fn value_of_a_record_dataset_is_refused_with_a_hint() {
     let err = load_error(dir.path());
     assert!(err.contains("value() reads one row of a table; `reg` is a record dataset"), "{err}");
 }
+
+#[test]
+fn a_figure_series_counts_records_by_a_column() {
+    let dir = mini();
+    synthetic::add_to_project(&dir.path().join("data"), 5_000, Format::Parquet).unwrap();
+    let by_hand = {
+        let csv = mini();
+        synthetic::add_to_project(&csv.path().join("data"), 5_000, Format::Csv).unwrap();
+        let mut fields: BTreeMap<String, usize> = BTreeMap::new();
+        for r in rows(&csv.path().join("data/records/reg.csv")) {
+            *fields.entry(r.1).or_default() += 1;
+        }
+        fields
+    };
+    edit(
+        dir.path(),
+        "data/figures/shares.yaml",
+        "unit: \"%\"\ndata: shares.csv",
+        "unit: 家\nseries:\n- name: 企业数\n  formula: count(reg) by field\n  explain: 合成名录按领域计数",
+    );
+    std::fs::remove_file(dir.path().join("data/figures/shares.csv")).unwrap();
+    build(dir.path()).unwrap();
+    let drawn = read(dir.path(), "output/data/figures/shares.csv");
+    for (field, n) in &by_hand {
+        assert!(drawn.lines().any(|l| l.contains(&format!(",{field},{n},"))), "{field} {n} not drawn:\n{drawn}");
+    }
+}

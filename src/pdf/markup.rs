@@ -50,6 +50,10 @@ enum Block {
         depth: usize,
         markup: String,
     },
+    /// `<div class="NAME">` … `</div>`: the blocks between become `#NAME[…]`, a function of
+    /// the page design (report.typ), as the class is a style of the web page.
+    Open(String),
+    Close,
 }
 
 /// Escapes text for Typst markup: every ASCII punctuation character is written escaped, so
@@ -91,6 +95,14 @@ fn anchor_id(html: &str) -> Option<String> {
     let rest = html.trim().strip_prefix("<a id=\"")?;
     let id = &rest[..rest.find('"')?];
     label_ok(id).then(|| id.to_string())
+}
+
+/// The class of a `<div class="…">` line, when it can name a function of report.typ.
+fn div_class(html: &str) -> Option<String> {
+    let class = html.strip_prefix("<div class=\"")?.strip_suffix("\">")?;
+    let ident = class.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && class.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    ident.then(|| class.to_string())
 }
 
 /// Every piece of text the PDF prints, with its place, in document order.
@@ -271,6 +283,9 @@ fn blocks(markdown: &str) -> (Vec<Block>, TextRuns) {
             }
             Event::SoftBreak => markup.push('\n'),
             Event::HardBreak => markup.push_str("\\\n"),
+            // A styled block's tags are HTML blocks of their own, never inline.
+            Event::Html(html) if div_class(html.trim()).is_some() => out.extend(div_class(html.trim()).map(Block::Open)),
+            Event::Html(html) if html.trim() == "</div>" => out.push(Block::Close),
             Event::Html(html) | Event::InlineHtml(html) => {
                 let tag = html.trim();
                 if let Some(id) = anchor_id(tag) {
@@ -391,6 +406,8 @@ pub fn to_typst(markdown: &str, numbers: &BTreeMap<String, String>, charts: &[&s
                 out.push_str(&format!("#contents-entry(level: {depth}, <{target}>)[{text}]\n"));
             }
             Block::Item { depth, markup } => out.push_str(&format!("{}- {markup}\n", "  ".repeat(depth.saturating_sub(1)))),
+            Block::Open(class) => out.push_str(&format!("#{class}[\n\n")),
+            Block::Close => out.push_str("]\n\n"),
         }
         i += 1;
     }
