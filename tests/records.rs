@@ -152,3 +152,19 @@ fn a_figure_series_counts_records_by_a_column() {
         assert!(drawn.lines().any(|l| l.contains(&format!(",{field},{n},"))), "{field} {n} not drawn:\n{drawn}");
     }
 }
+
+#[test]
+fn a_record_missing_a_required_value_is_reported_with_its_line() {
+    let dir = mini();
+    synthetic::add_to_project(&dir.path().join("data"), 1_000, Format::Csv).unwrap();
+    let csv = dir.path().join("data/records/reg.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    // Line 502: no province (a silent null would count as nowhere).
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let fields: Vec<&str> = lines[501].split(',').collect();
+    lines[501] = format!("{},,{},{},{}", fields[0], fields[2], fields[3], fields[4]);
+    std::fs::write(&csv, lines.join("\n") + "\n").unwrap();
+    let err = load_error(dir.path());
+    assert!(err.contains("reg.csv:502:") && err.contains("(column `province`)"), "{err}");
+    assert!(err.contains("empty cell in a column that may not be empty"), "{err}");
+}

@@ -20,7 +20,7 @@ use polars::prelude::*;
 
 use super::csv_in;
 use crate::catalog::{ColumnSpec, ColumnType};
-use crate::error::{self, Error, InputError, Result};
+use crate::error::{Error, InputError, Result};
 
 pub use crate::catalog::{RecordFormat as Format, RecordMeta};
 
@@ -41,11 +41,6 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Reads a dataset's YAML and checks that its data file exists.
-    pub fn open(yaml: &Path) -> Result<Dataset> {
-        Dataset::new(yaml, error::parse_yaml(yaml, &error::read_to_string(yaml)?)?)
-    }
-
     /// A dataset declared by `yaml` (already parsed as `meta`), once its data file exists.
     pub fn new(yaml: &Path, meta: RecordMeta) -> Result<Dataset> {
         let file = yaml.parent().unwrap_or(Path::new(".")).join(&meta.path);
@@ -116,35 +111,12 @@ impl Dataset {
         Ok(lf.select(columns))
     }
 
-    /// Checks every row: types (by the scan itself) and no missing value in a column that
-    /// may not be empty. One pass over the declared columns.
-    pub fn validate(&self) -> Result<()> {
-        let required: Vec<&ColumnSpec> = self.meta.columns.iter().filter(|c| !c.nullable).collect();
-        let nulls = self.run(|lf| {
-            let df = streaming(
-                lf.select(required.iter().map(|c| col(c.name.as_str()).null_count().alias(c.name.as_str())).collect::<Vec<_>>()),
-            )?;
-            Ok(required
-                .iter()
-                .map(|c| df.column(&c.name).ok().and_then(|s| s.get(0).ok()).and_then(|v| v.extract::<u64>()).unwrap_or(0))
-                .collect::<Vec<_>>())
-        })?;
-        match required.iter().zip(nulls).find(|(_, n)| *n > 0) {
-            None => Ok(()),
-            Some((spec, n)) => Err(self.first_bad_cell().unwrap_or_else(|| {
-                InputError::new(&self.file, format!("{n} rows have no value in column `{}`, which may not be empty", spec.name))
-                    .field(&spec.name)
-                    .hint("fill in the values, or declare the column `nullable: true`")
-                    .into()
-            })),
-        }
-    }
-
     /// Counts the records of each combination of `keys` in one streaming pass over the file,
     /// and sums each of `sums` per combination (column [`sum_column`]); the count is column
     /// [`ROWS`]. The result has a row per combination (a few thousand for provinces × fields
     /// × years, whatever the file's size), so every derived number over the dataset costs
-    /// this one scan. No keys: one row for the whole file.
+    /// this one scan. No keys: one row for the whole file. A missing value in a column that
+    /// may not be empty is an error with its line, as in a table.
     pub fn tally(&self, keys: &[&str], sums: &[&str]) -> Result<DataFrame> {
         for name in keys.iter().chain(sums) {
             if !self.meta.columns.iter().any(|c| c.name == *name) {
@@ -156,7 +128,8 @@ impl Dataset {
         }
         let mut aggs = vec![len().cast(DataType::Float64).alias(ROWS)];
         aggs.extend(sums.iter().map(|c| col(*c).cast(DataType::Float64).sum().alias(sum_column(c).as_str())));
-        self.run(|lf| {
+        aggs.extend(sums.iter().map(|c| col(*c).null_count().cast(DataType::Float64).alias(format!("__nulls__{c}").as_str())));
+        let tally = self.run(|lf| {
             streaming(match keys {
                 [] => lf.select(aggs),
                 // Sorted, so the tally (and whatever keeps its order) is deterministic.
@@ -165,7 +138,20 @@ impl Dataset {
                     .agg(aggs)
                     .sort(keys.iter().map(|k| k.to_string()).collect::<Vec<_>>(), SortMultipleOptions::default()),
             })
-        })
+        })?;
+        let required = |name: &str| self.meta.columns.iter().any(|c| c.name == name && !c.nullable);
+        let missing = keys.iter().filter(|k| required(k)).find(|k| tally.column(k).is_ok_and(|c| c.null_count() > 0)).or_else(|| {
+            sums.iter().filter(|c| required(c)).find(|c| super::floats(&tally, &format!("__nulls__{c}")).iter().flatten().sum::<f64>() > 0.0)
+        });
+        match missing {
+            None => Ok(tally),
+            Some(column) => Err(self.first_bad_cell().unwrap_or_else(|| {
+                InputError::new(&self.file, format!("a record has no value in column `{column}`, which may not be empty"))
+                    .field(*column)
+                    .hint("fill in the values, or declare the column `nullable: true`")
+                    .into()
+            })),
+        }
     }
 
     /// Runs a query over this dataset. A Polars error becomes one located error: for a CSV
