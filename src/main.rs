@@ -65,6 +65,23 @@ enum Command {
     },
 }
 
+/// Writes a line to stdout. A reader that stops early (`build | head -1`) closes the pipe;
+/// that ends the output, not the build, so write errors are ignored rather than panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// [`say!`] without the line break.
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -94,9 +111,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         let _ = std::fs::remove_dir_all(&scratch);
         let report = result?;
         match format.as_str() {
-            "markdown" => print!("{}", diff::markdown(&report)),
-            "json" => println!("{}", serde_json::to_string_pretty(&report)?),
-            "terminal" => print!("{}", diff::terminal(&report)),
+            "markdown" => say_raw!("{}", diff::markdown(&report)),
+            "json" => say!("{}", serde_json::to_string_pretty(&report)?),
+            "terminal" => say_raw!("{}", diff::terminal(&report)),
             other => anyhow::bail!("unknown format `{other}`: use terminal, markdown or json"),
         }
         match fail_on.as_str() {
@@ -112,7 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let edition = if corrected { audit::Edition::Corrected } else { audit::Edition::Published };
             let summary = build::build(&project, build::Options { targets: to, edition, no_cache })
                 .context("build failed; the previous output/ is unchanged")?;
-            println!(
+            say!(
                 "built {}: {} tables, {} figures ({} from the cache), {} files{}",
                 project.output_dir().display(),
                 summary.tables,
@@ -127,7 +144,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 format!("{} printed as published despite a reviewed contradiction", n.as_published)
             };
-            println!("numbers in the text: {} computed, {} primary, {kept}", n.computed, n.primary);
+            say!("numbers in the text: {} computed, {} primary, {kept}", n.computed, n.primary);
             let open = summary.audit.open_contradictions().count();
             if open > 0 {
                 eprintln!("warning: the audit finds {open} contradictions not yet acknowledged; run `check` for details");
@@ -136,7 +153,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check { strict } => {
             let (catalog, facts) = project.load()?;
             let audit = audit::run(&catalog, &facts)?;
-            print!("{}", audit::terminal(&audit));
+            say_raw!("{}", audit::terminal(&audit));
             let files = [
                 ("audit.md".into(), audit::markdown(&audit).into_bytes()),
                 ("audit.json".into(), serde_json::to_string_pretty(&audit)?.into_bytes()),
@@ -164,16 +181,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .filter(|(n, _)| wanted(n))
                 .collect();
             if json {
-                println!("{}", serde_json::to_string_pretty(&serde_json::json!({"numbers": vars, "external": external}))?);
+                say!("{}", serde_json::to_string_pretty(&serde_json::json!({"numbers": vars, "external": external}))?);
             } else {
                 let num = |v: f64| blockchain_report::numfmt::number(v, 4);
                 for (name, v) in vars {
                     match &v.formula {
-                        None => println!("{name} = {}{} {}\tprimary\t{}\t{}", v.qualifier, num(v.value), v.unit, v.defined, v.provenance),
+                        None => say!("{name} = {}{} {}\tprimary\t{}\t{}", v.qualifier, num(v.value), v.unit, v.defined, v.provenance),
                         Some(f) => {
                             let printed = v.printed.as_deref().map(|p| format!("\tprinted in 2023: {p}")).unwrap_or_default();
                             let kept = if v.as_published { " (printed as published)" } else { "" };
-                            println!(
+                            say!(
                                 "{name} = {} {}{kept}\tderived\t{}\t{f}\tinputs: {}{printed}",
                                 num(v.computed),
                                 v.unit,
@@ -184,7 +201,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
                 for (name, p) in external {
-                    println!(
+                    say!(
                         "{name} = {}\texternal\t{}",
                         p.value.map_or("—".into(), |v| blockchain_report::numfmt::number(v, 4)),
                         p.provenance

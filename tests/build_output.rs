@@ -193,3 +193,22 @@ fn diff_reports_an_image_change_without_a_data_change() {
     assert!(text.contains("figure 图 1-2 shares — 2023 年测试领域分布 [image changed, data unchanged]"), "{text}");
     assert!(text.contains("1 items changed"), "{text}");
 }
+
+/// Regression: `build | head -1` closed stdout before the summary was printed, and the CLI
+/// panicked ("failed printing to stdout: Broken pipe").
+#[test]
+fn a_closed_stdout_does_not_fail_the_build() {
+    let dir = common::mini();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_blockchain-report"))
+        .args(["build", "--config"])
+        .arg(dir.path().join("report.yaml"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader is gone before the build prints anything
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !stderr.contains("panicked"), "{stderr}");
+    assert!(dir.path().join("output/report.pdf").is_file());
+}
