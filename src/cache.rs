@@ -28,11 +28,10 @@ pub fn versions(crates: &[&str]) -> String {
     let mut found = Vec::new();
     for package in lock.split("[[package]]") {
         let field = |name: &str| package.lines().find_map(|l| l.strip_prefix(name)?.trim().strip_prefix("= ")).map(|v| v.trim_matches('"'));
-        if let (Some(name), Some(version)) = (field("name "), field("version ")) {
-            if crates.contains(&name) {
+        if let (Some(name), Some(version)) = (field("name "), field("version "))
+            && crates.contains(&name) {
                 found.push(format!("{name} {version}"));
             }
-        }
     }
     found.join("; ")
 }

@@ -80,11 +80,10 @@ pub fn variables(facts: &Facts, shown: &BTreeMap<String, Shown>) -> BTreeMap<Str
                     if !tables.is_empty() {
                         text.push_str(&format!("。数据：{}", tables.join("、")));
                     }
-                    if as_published {
-                        if let Some(p) = &n.printed {
+                    if as_published
+                        && let Some(p) = &n.printed {
                             text.push_str(&format!("。此处按原文印作 {}，与计算值不符（见 audit.md）", numfmt::number(p.value, 4)));
                         }
-                    }
                     text
                 }
                 (None, None) => String::new(),

@@ -192,7 +192,7 @@ const PRINT_QUIET: Duration = Duration::from_millis(1000);
 /// rebuild's PDF can be typeset.
 enum Print {
     Rebuilding,
-    Job(u64, PathBuf, PrintJob),
+    Job(u64, PathBuf, Box<PrintJob>),
 }
 
 /// The worker that typesets the PDF after the rebuilds. Only the newest job is run, once
@@ -279,7 +279,7 @@ pub fn serve(config_path: &Path, port: u16) -> Result<()> {
                 s.error = None;
                 say(&format!("rebuilt ({what}) in {} ms", started.elapsed().as_millis()));
                 if let Some(job) = job {
-                    let _ = printer.send(Print::Job(s.version, session.project.output_dir(), job));
+                    let _ = printer.send(Print::Job(s.version, session.project.output_dir(), Box::new(job)));
                 }
             }
             Err(e) => report(&mut s, &e.to_string()),

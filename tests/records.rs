@@ -12,8 +12,11 @@ use std::path::Path;
 use blockchain_report::build::Project;
 use blockchain_report::data::records::{synthetic, Format};
 
-/// The synthetic CSV's rows as (province, field, year, capital), read with the csv crate.
-fn rows(csv: &Path) -> Vec<(String, String, i64, f64)> {
+/// One synthetic record: province, field, year, capital.
+type Record = (String, String, i64, f64);
+
+/// The synthetic CSV's rows, read with the csv crate.
+fn rows(csv: &Path) -> Vec<Record> {
     let mut reader = csv::Reader::from_path(csv).unwrap();
     reader
         .records()
@@ -44,7 +47,7 @@ fn derived_numbers_over_csv_and_parquet_records_agree_with_counts_by_hand() {
     assert!(yaml.contains("SYNTHETIC") && yaml.contains("kind: synthetic"), "synthetic data says so");
 
     let by_hand = rows(&csv.path().join("data/records/reg.csv"));
-    let count = |keep: &dyn Fn(&(String, String, i64, f64)) -> bool| by_hand.iter().filter(|r| keep(r)).count() as f64;
+    let count = |keep: &dyn Fn(&Record) -> bool| by_hand.iter().filter(|r| keep(r)).count() as f64;
     let guangdong = count(&|r| r.0 == "广东");
     let (y2023, y2022) = (count(&|r| r.2 == 2023), count(&|r| r.2 == 2022));
     let mut fields: BTreeMap<&str, usize> = BTreeMap::new();

@@ -108,11 +108,10 @@ fn the_pdf_follows_each_edit_in_the_background() {
     wait_for(port, "/report.html", |b| b.contains("测试政策一览表"));
     let wait_for_pdf = |ok: &dyn Fn(&[u8]) -> bool| {
         for _ in 0..600 {
-            if let Ok(bytes) = std::fs::read(&pdf) {
-                if bytes.starts_with(b"%PDF-") && bytes.ends_with(b"%%EOF") && ok(&bytes) {
+            if let Ok(bytes) = std::fs::read(&pdf)
+                && bytes.starts_with(b"%PDF-") && bytes.ends_with(b"%%EOF") && ok(&bytes) {
                     return bytes;
                 }
-            }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
         panic!("output/report.pdf never became as expected");

@@ -180,7 +180,7 @@ pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>) -> R
         let mut qs = Vec::new();
         d.formula.tables(&mut qs);
         for q in qs {
-            if !queries.iter().any(|known| *known == q) {
+            if !queries.contains(&q) {
                 queries.push(q);
             }
         }
@@ -673,7 +673,7 @@ fn prepared(
             Column::Plain(_) => lf,
         };
     }
-    let joined = lf.collect().map_err(|e| polars_error(&format!("derived numbers over `{table}`"), &path, e))?;
+    let joined = lf.collect().map_err(|e| polars_error(&format!("derived numbers over `{table}`"), path, e))?;
     // Every place must be in the lookup: a missing one would silently count as nowhere.
     for c in derived_cols.iter().filter(|c| matches!(c, Column::Province(_) | Column::Area(_))) {
         let places_col = super::strings(&joined, c.source());
