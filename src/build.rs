@@ -181,13 +181,17 @@ pub struct Pdf {
 impl PrintJob {
     /// Typesets the PDF, with its page count and text (no cache).
     pub fn run(&self) -> Result<crate::pdf::Print> {
-        self.typesetter.typeset(&self.templates_dir, &self.config, &self.markdown, &self.numbers, &self.charts)
+        self.typesetter.compile(&self.source()?, &self.charts)
+    }
+
+    fn source(&self) -> Result<crate::pdf::TypstSource> {
+        self.typesetter.source(&self.templates_dir, &self.config, &self.markdown, &self.numbers, &self.charts)
     }
 
     /// The PDF: from the cache when the same source was typeset before, else typeset now
     /// and stored. The characters are checked against the fonts either way.
     pub fn pdf(&self) -> Result<Pdf> {
-        let source = self.typesetter.source(&self.templates_dir, &self.config, &self.markdown, &self.numbers, &self.charts)?;
+        let source = self.source()?;
         let key = self.cache.is_enabled().then(|| self.typesetter.cache_key(&source, &self.charts));
         if let Some(bytes) = key.as_ref().and_then(|key| self.cache.get(crate::pdf::PDF_KIND, key)) {
             return Ok(Pdf { bytes, from_cache: true });

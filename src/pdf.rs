@@ -93,22 +93,10 @@ impl Typesetter {
         distinct.into_iter().filter(|c| self.fonts.iter().any(|f| !f.info().coverage.contains(*c as u32))).collect()
     }
 
-    /// Typesets the report. `markdown` is the rendered report (as report.md), `numbers` the
-    /// printed number of each table and figure by id, `charts` the drawn figures.
-    pub fn typeset(
-        &self,
-        templates_dir: &Path,
-        config: &Config,
-        markdown: &str,
-        numbers: &BTreeMap<String, String>,
-        charts: &[Chart],
-    ) -> Result<Print> {
-        self.compile(&self.source(templates_dir, config, markdown, numbers, charts)?, charts)
-    }
-
     /// What Typst will compile: the report as markup calling the design's functions, every
     /// character checked against the fonts first (Typst would draw a missing one as an empty
-    /// box without a word).
+    /// box without a word). `markdown` is the rendered report (as report.md), `numbers` the
+    /// printed number of each table and figure by id, `charts` the drawn figures.
     pub fn source(
         &self,
         templates_dir: &Path,
