@@ -172,8 +172,9 @@ impl Typesetter {
             typst.as_bytes(),
             include_str!("pdf.rs").as_bytes(),
         ];
-        for chart in charts {
-            parts.extend([chart.id.as_bytes(), chart.svg.as_bytes()]);
+        let bodies: Vec<String> = charts.iter().map(Chart::body_svg).collect();
+        for (chart, body) in charts.iter().zip(&bodies) {
+            parts.extend([chart.id.as_bytes(), body.as_bytes()]);
         }
         Key::new(PDF_KIND, &parts)
     }
@@ -272,7 +273,7 @@ impl<'a> ReportWorld<'a> {
         let main_id = file_id("main.typ");
         let template_id = file_id(TEMPLATE);
         let sources = HashMap::from([(main_id, Source::new(main_id, main)), (template_id, Source::new(template_id, template))]);
-        let files = charts.iter().map(|c| (file_id(&format!("charts/{}.svg", c.id)), Bytes::new(c.svg.clone().into_bytes()))).collect();
+        let files = charts.iter().map(|c| (file_id(&format!("charts/{}.svg", c.id)), Bytes::new(c.body_svg().into_bytes()))).collect();
         Ok(ReportWorld {
             typesetter,
             main: main_id,

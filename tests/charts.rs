@@ -108,3 +108,29 @@ fn a_missing_value_is_a_gap_never_a_zero() {
     let csv = read(dir.path(), "output/data/figures/scale.csv");
     assert!(csv.contains(",2020,,,missing,"), "{csv}");
 }
+
+/// The print edition sets each figure's caption and source line on the page, so it embeds
+/// every chart cut to its body: the title above the cut, the source line below it, and
+/// every other text inside.
+#[test]
+fn the_printed_chart_is_cut_between_its_title_and_its_source_line() {
+    let dir = real();
+    let project = blockchain_report::build::Project::open(&dir.path().join("report.yaml")).unwrap();
+    let session = blockchain_report::build::Session::open(project).unwrap();
+    for chart in session.charts() {
+        let meta = &session.catalog.figures.iter().find(|(_, m)| m.id == chart.id).unwrap().1;
+        let (top, bottom) = chart.body;
+        let body = chart.body_svg();
+        assert!(body.starts_with(&format!("<svg width=\"720\" height=\"{}\" viewBox=\"0 {top} 720 {}\"", bottom - top, bottom - top)), "{}", chart.id);
+        for piece in chart.svg.split("<text").skip(1) {
+            let y: f64 = piece.split("y=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().parse().unwrap();
+            let said = piece.split_once('>').unwrap().1.split("</text>").next().unwrap().trim();
+            // The title: the caption's lines at the top (never a bare number like a tick's
+            // "2023"); the source line names the source.
+            let is_title = y < 70.0 && meta.caption.contains(said) && !said.chars().all(|c| c.is_ascii_digit());
+            let is_source = said.starts_with(&format!("{}：", meta.source_label));
+            let inside = y > top as f64 && y < bottom as f64;
+            assert_eq!(inside, !(is_title || is_source), "{}: {said:?} at y = {y}, body {top}–{bottom}", chart.id);
+        }
+    }
+}

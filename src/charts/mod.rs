@@ -36,6 +36,39 @@ pub struct Chart {
     pub csv: String,
     /// Whether the PNG came from the cache rather than being rasterised now.
     pub png_cached: bool,
+    /// The rows of the SVG between its title and its source line, `(top, bottom)`: the print
+    /// edition sets the caption and the source under the figure, so it embeds only these.
+    pub body: (u32, u32),
+}
+
+impl Chart {
+    /// The SVG cut to its body (a narrower viewBox), for the print edition; the whole SVG if
+    /// its header is not the one this module writes.
+    pub fn body_svg(&self) -> String {
+        let (top, bottom) = self.body;
+        let header = format!("<svg width=\"{WIDTH}\" height=\"{HEIGHT}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\"");
+        match self.svg.strip_prefix(&header) {
+            Some(rest) => {
+                let height = bottom - top;
+                format!("<svg width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 {top} {WIDTH} {height}\"{rest}")
+            }
+            None => self.svg.clone(),
+        }
+    }
+}
+
+/// Where a chart's body starts and ends (see [`Chart::body`]): below the title's last line
+/// (the title is centred on y = 30, 28 px a line), above the source line (centred 16 px
+/// above the bottom) when there is one.
+fn body(meta: &FigureMeta, font: &ChartFont) -> (u32, u32) {
+    let title_lines = match meta.chart.as_str() {
+        // The text charts set the title on one line.
+        "keywords" | "cards" | "structure" => 1,
+        _ => bars::wrap(font, &meta.caption, (WIDTH - 60) as f32, bars::TITLE as f32, 2).len().max(1) as u32,
+    };
+    let top = 30 + (title_lines - 1) * 28 + 16;
+    let bottom = if meta.source_note.is_some() { HEIGHT - 25 } else { HEIGHT };
+    (top, bottom)
 }
 
 /// Draws every figure as SVG, with its alt text and values, in parallel. The PNGs come
@@ -59,7 +92,15 @@ pub fn draw(meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Result<Ch
         _ => bars::draw(meta, data, font),
     }
     .map_err(chart_error)?;
-    Ok(Chart { id: meta.id.clone(), alt: alt_text(meta, data), csv: values_csv(data), svg, png: Vec::new(), png_cached: false })
+    Ok(Chart {
+        id: meta.id.clone(),
+        alt: alt_text(meta, data),
+        csv: values_csv(data),
+        svg,
+        png: Vec::new(),
+        png_cached: false,
+        body: body(meta, font),
+    })
 }
 
 /// Gives every chart without a PNG its PNG, in parallel: from `cache` when the same SVG was
