@@ -74,14 +74,6 @@ fn the_real_report_typesets_with_every_heading_caption_and_chapter() {
 }
 
 #[test]
-fn the_fixtures_use_the_real_print_template() {
-    for fixture in ["mini", "edition-2024"] {
-        let copy = read(&repo(), &format!("tests/fixtures/{fixture}/templates/report.typ"));
-        assert!(copy == read(&repo(), "templates/report.typ"), "copy templates/report.typ to tests/fixtures/{fixture}/templates/");
-    }
-}
-
-#[test]
 fn build_writes_the_pdf_and_to_chooses_the_outputs() {
     let dir = mini();
     build(dir.path()).unwrap();

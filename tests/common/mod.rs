@@ -20,13 +20,26 @@ pub fn mini() -> tempfile::TempDir {
 }
 
 /// A scratch copy of `tests/fixtures/NAME` with the repository's font and stylesheet in its
-/// `assets/` (a project reads only inside itself).
+/// `assets/` and the repository's page designs (`templates/page.html`, `report.typ`) in its
+/// `templates/`: a fixture has its own chapters and data, and the real editions' designs
+/// (a project reads only inside itself, so they are copied in).
 pub fn fixture(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("tests/fixtures").join(name), dir.path());
-    copy_dir(&repo().join("assets"), &dir.path().join("assets"));
+    add_designs(dir.path());
     dir
 }
+
+/// Copies the repository's assets and page designs into a fixture project.
+pub fn add_designs(project: &Path) {
+    copy_dir(&repo().join("assets"), &project.join("assets"));
+    for design in DESIGNS {
+        std::fs::copy(repo().join("templates").join(design), project.join("templates").join(design)).unwrap();
+    }
+}
+
+/// The page designs every fixture takes from the repository.
+pub const DESIGNS: [&str; 2] = ["page.html", "report.typ"];
 
 /// A scratch copy of the real edition: report.yaml, data/, templates/ and assets/.
 pub fn real() -> tempfile::TempDir {
