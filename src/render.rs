@@ -972,7 +972,8 @@ pub fn render_sources(
     Ok(Rendered { markdown, html, numbers, used })
 }
 
-/// The HTML shows the SVG itself (crisp, drawn in the page's font), in place of each PNG.
+/// The HTML shows the SVG itself (crisp, drawn in the page's font), in place of each PNG,
+/// cut to its body: the figure's caption and source line are printed under it.
 fn inline_svgs(body: &str, charts: &[Chart]) -> String {
     let mut out = body.to_string();
     for chart in charts {
@@ -981,7 +982,8 @@ fn inline_svgs(body: &str, charts: &[Chart]) -> String {
         let Some(len) = out[start..].find("/>").map(|e| e + 2) else { continue };
         let alt_start = start + prefix.len();
         let alt = out[alt_start..].split('"').next().unwrap_or("").to_string();
-        let svg = chart.svg.trim_start_matches(|c| c != '<').replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{alt}\" "), 1);
+        let body = chart.body_svg();
+        let svg = body.trim_start_matches(|c| c != '<').replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{alt}\" "), 1);
         out.replace_range(start..start + len, &format!("<span class=\"chart\">{svg}</span>"));
     }
     out

@@ -109,9 +109,9 @@ fn a_missing_value_is_a_gap_never_a_zero() {
     assert!(csv.contains(",2020,,,missing,"), "{csv}");
 }
 
-/// The print edition sets each figure's caption and source line on the page, so it embeds
-/// every chart cut to its body: the title above the cut, the source line below it, and
-/// every other text inside.
+/// The print edition and the web page set each figure's caption and source line under it,
+/// so they embed every chart cut to its body: the title above the cut, the source line
+/// below it, and every other text inside. (The standalone SVG and PNG keep both.)
 #[test]
 fn the_printed_chart_is_cut_between_its_title_and_its_source_line() {
     let dir = real();
@@ -132,5 +132,11 @@ fn the_printed_chart_is_cut_between_its_title_and_its_source_line() {
             let inside = y > top as f64 && y < bottom as f64;
             assert_eq!(inside, !(is_title || is_source), "{}: {said:?} at y = {y}, body {top}–{bottom}", chart.id);
         }
+    }
+    build(dir.path()).unwrap();
+    let html = read(dir.path(), "output/report.html");
+    for chart in session.charts() {
+        let (top, bottom) = chart.body;
+        assert!(html.contains(&format!("viewBox=\"0 {top} 720 {}\"", bottom - top)), "{} is inlined cut", chart.id);
     }
 }
