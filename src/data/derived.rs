@@ -572,12 +572,11 @@ fn aggregate_all(queries: &[&TableQuery], frames: &Frames, catalog: &Catalog, de
             }
         }
         let Some(Source { df, columns, path, tallied }) = source(table, &derived_cols, &sums, frames, catalog)? else { continue };
-        let meta = columns;
-        let joined = prepared(table, &df, meta, &derived_cols, &frames.places, &path)?;
+        let joined = prepared(table, &df, columns, &derived_cols, &frames.places, &path)?;
         let mut exprs = Vec::new();
         for &i in &mine {
             let q = queries[i];
-            let mask = mask(&q.filters, meta);
+            let mask = mask(&q.filters, columns);
             let name = format!("q{i}");
             let rows = || rows(&mask, tallied);
             match &q.aggregate {
@@ -618,7 +617,7 @@ fn aggregate_all(queries: &[&TableQuery], frames: &Frames, catalog: &Catalog, de
             };
             let value = match &q.aggregate {
                 Aggregate::Rank(key, item) => {
-                    let (value, ties) = rank(&joined, key, item, &mask(&q.filters, meta), tallied, &path)?.ok_or_else(|| {
+                    let (value, ties) = rank(&joined, key, item, &mask(&q.filters, columns), tallied, &path)?.ok_or_else(|| {
                         let items = rank_items(&joined, key);
                         let hint = match super::nearest(item, items.iter().map(String::as_str)) {
                             Some(n) => format!("did you mean \"{n}\"?"),
