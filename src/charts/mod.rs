@@ -36,14 +36,15 @@ pub struct Chart {
     pub csv: String,
     /// Whether the PNG came from the cache rather than being rasterised now.
     pub png_cached: bool,
-    /// The rows of the SVG between its title and its source line, `(top, bottom)`: the print
-    /// edition sets the caption and the source under the figure, so it embeds only these.
+    /// The rows of the SVG between its title and its source line, `(top, bottom)`: the PDF and
+    /// the web page set the caption and the source under the figure, so they embed only
+    /// these. The standalone SVG and PNG keep the whole chart.
     pub body: (u32, u32),
 }
 
 impl Chart {
-    /// The SVG cut to its body (a narrower viewBox), for the print edition; the whole SVG if
-    /// its header is not the one this module writes.
+    /// The SVG cut to its body (a narrower viewBox), to embed in a page; the whole SVG if its
+    /// header is not the one this module writes.
     pub fn body_svg(&self) -> String {
         let (top, bottom) = self.body;
         let header = format!("<svg width=\"{WIDTH}\" height=\"{HEIGHT}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\"");
