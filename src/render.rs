@@ -662,7 +662,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, std::path::PathBuf)>)
     for entry in entries {
         let entry = entry.map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
         let path = entry.path();
-        // A symlink could lead out of the project, or back up into templates/ for ever.
+        // A symlink could lead out of the project, or back up into templates/ (a loop).
         if entry.file_type().is_ok_and(|t| t.is_symlink()) {
             let target = std::fs::canonicalize(&path).map(|p| p.display().to_string()).unwrap_or_else(|_| "nowhere".into());
             return Err(crate::error::InputError::new(&path, format!("a template path is a symlink (to {target})"))
