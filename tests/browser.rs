@@ -38,26 +38,8 @@ mod cdp {
         _profile: tempfile::TempDir,
     }
 
-    /// The browser binary: $CHROMIUM, or the first of the usual names on PATH.
-    fn binary() -> Option<String> {
-        if let Ok(path) = std::env::var("CHROMIUM") {
-            return Some(path);
-        }
-        let path = std::env::var_os("PATH")?;
-        ["chromium", "chromium-browser", "google-chrome"]
-            .into_iter()
-            .find(|name| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
-            .map(str::to_string)
-    }
-
     impl Browser {
-        pub fn launch() -> Browser {
-            let Some(binary) = binary() else {
-                panic!(
-                    "the browser test needs Chromium and found none on PATH (nor $CHROMIUM): \
-                     install it with `apt-get install -y chromium` (`.ci/run` does this when it is missing)"
-                )
-            };
+        pub fn launch(binary: &Path) -> Browser {
             let profile = tempfile::tempdir().unwrap();
             let (to_browser_r, to_browser_w) = std::io::pipe().unwrap();
             let (from_browser_r, from_browser_w) = std::io::pipe().unwrap();
@@ -95,7 +77,7 @@ mod cdp {
                     Ok(())
                 });
             }
-            let child = command.spawn().unwrap_or_else(|e| panic!("could not start {binary}: {e}"));
+            let child = command.spawn().unwrap_or_else(|e| panic!("could not start {}: {e}", binary.display()));
             drop((read_fd, write_fd));
             let (send, receive) = channel();
             std::thread::spawn(move || {
@@ -300,11 +282,15 @@ fn show(browser: &mut cdp::Browser, id: &str, name: &str) {
 
 #[test]
 fn the_web_edition_in_chromium() {
+    let Some(chromium) = outside_program(&["chromium", "chromium-browser", "google-chrome"], "CHROMIUM", "apt-get install -y chromium")
+    else {
+        return;
+    };
     let dir = real();
     let summary = build(dir.path()).unwrap();
     let out = dir.path().join("output");
     let url = file_url(&out.join("report.html"));
-    let mut browser = cdp::Browser::launch();
+    let mut browser = cdp::Browser::launch(&chromium);
 
     // Desktop.
     browser.open(&url, 1280, 800, false);

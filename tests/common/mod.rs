@@ -51,6 +51,28 @@ pub fn real() -> tempfile::TempDir {
     dir
 }
 
+/// An outside program a test needs: its path on PATH (or in `$ENV_VAR`), or `None` after
+/// printing one line that names it and how to install it. Under CI (`CI` set) a missing
+/// program fails the test instead: CI installs what the tests need (`.ci/run`).
+pub fn outside_program(names: &[&str], env_var: &str, install: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(env_var) {
+        return Some(PathBuf::from(path));
+    }
+    let search = std::env::var_os("PATH").unwrap_or_default();
+    let found = names
+        .iter()
+        .find_map(|name| std::env::split_paths(&search).map(|dir| dir.join(name)).find(|p| p.is_file()));
+    if found.is_none() {
+        let message = format!("needs {} (not on PATH, nor ${env_var}): install it with `{install}`", names[0]);
+        assert!(std::env::var_os("CI").is_none(), "{message}; CI must have it (.ci/run installs it)");
+        // Straight to stderr: libtest captures `println!`, and the line is for the person
+        // running `cargo test`.
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "skipped: {message}");
+    }
+    found
+}
+
 pub fn build(dir: &Path) -> Result<build::Summary, Error> {
     let project = Project::open(&dir.join("report.yaml"))?;
     build::build(&project, Default::default())
