@@ -59,7 +59,7 @@ impl Project {
     /// Reads and computes everything that does not depend on templates.
     pub fn load(&self) -> Result<(Catalog, Facts)> {
         let catalog = Catalog::load(&self.data_dir())?;
-        let facts = crate::data::load(&catalog)?;
+        let facts = crate::data::load(&catalog, self.config.edition.year)?;
         Ok((catalog, facts))
     }
 }

@@ -87,6 +87,32 @@ pub struct TableMeta {
     pub group_totals: Option<GroupTotals>,
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The years this register has been collected for, by the edition that collected them:
+    /// a count over a year no edition collected is missing, not zero.
+    pub collected: Vec<Collected>,
+}
+
+/// One edition's collection of a register: the years it covers (`from`–`to`; by default
+/// the edition's own year). Rows without an `edition` cell came with the first collection.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Collected {
+    pub edition: i32,
+    #[serde(default)]
+    pub from: Option<i32>,
+    #[serde(default)]
+    pub to: Option<i32>,
+}
+
+impl TableMeta {
+    /// The edition whose collection brought the rows that carry no `edition` cell.
+    pub fn first_edition(&self) -> i32 {
+        self.collected.iter().map(|c| c.edition).min().unwrap_or(i32::MIN)
+    }
+    /// The years collected as known to `edition`.
+    pub fn collected_years(&self, edition: i32) -> impl Iterator<Item = i32> + '_ {
+        self.collected.iter().filter(move |c| c.edition <= edition).flat_map(|c| c.from.unwrap_or(c.edition)..=c.to.unwrap_or(c.edition))
+    }
 }
 
 /// `data/records/<id>.yaml`: a record-level dataset (an enterprise register, a patent
@@ -241,6 +267,17 @@ impl Catalog {
         self.records.iter().map(|(_, m)| m).find(|m| m.id == id)
     }
 
+    /// Whether a dataset has values for `year` as known to `edition`. A record dataset is
+    /// a register's export: every year it holds.
+    pub fn collected(&self, id: &str, year: i32, edition: i32) -> bool {
+        self.table(id).is_none_or(|t| t.collected_years(edition).any(|y| y == year))
+    }
+
+    /// Every year any register was collected for, as known to `edition`.
+    pub fn collected_years(&self, edition: i32) -> impl Iterator<Item = i32> + '_ {
+        self.tables.iter().flat_map(move |(_, t)| t.collected_years(edition))
+    }
+
     /// The columns of what a formula names: a table or a record dataset.
     pub fn columns_of(&self, id: &str) -> Option<&[ColumnSpec]> {
         self.table(id).map(|t| t.columns.as_slice()).or_else(|| self.record(id).map(|r| r.columns.as_slice()))
@@ -315,8 +352,20 @@ fn check_id(path: &Path, id: &str) -> Result<()> {
 }
 
 fn check_table(path: &Path, meta: &TableMeta) -> Result<()> {
+    if meta.collected.is_empty() {
+        return Err(InputError::new(path, "`collected` lists no collection")
+            .field("collected")
+            .hint("name the edition that collected the register and the years it covers: collected: [{edition: 2023, from: 2017, to: 2023}]")
+            .into());
+    }
     let mut seen = std::collections::BTreeSet::new();
     for c in &meta.columns {
+        if c.name == "edition" || c.name == "added" {
+            return Err(InputError::new(path, format!("`{}` is not a column name a table can declare", c.name))
+                .field("columns")
+                .hint("`edition` is the CSV column of the edition that brought a row, `added` the filter on it; rename the column")
+                .into());
+        }
         if !seen.insert(c.name.as_str()) {
             return Err(InputError::new(path, format!("column `{}` is declared twice", c.name)).into());
         }

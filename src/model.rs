@@ -106,8 +106,13 @@ impl NumberKind {
 pub struct Number {
     pub name: String,
     pub kind: NumberKind,
-    /// A primary's stated value; a derived number's computed value, never rounded.
+    /// A primary's stated value; a derived number's computed value, never rounded: in the
+    /// edition's year (NaN when the number has no value that year).
     pub value: f64,
+    /// Its value in every year of the series that has one, as known to the edition.
+    pub years: std::collections::BTreeMap<i32, f64>,
+    /// A primary: the edition that brought (or last corrected) its value in the edition's year.
+    pub edition: Option<i32>,
     pub unit: String,
     /// Where the document prints it: always for a primary; for a derived number, the
     /// printed value the audit compares with.

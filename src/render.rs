@@ -349,6 +349,9 @@ fn number_arg(v: &tera::Value) -> tera::TeraResult<Arg> {
         ));
     }
     let number = |v: &tera::Value| v.as_f64().ok_or_else(|| tera::Error::message(format!("expected a number, got `{v}`")));
+    if let Some(missing) = v.get_from_path("missing").and_then(|m| m.as_str().map(str::to_string)) {
+        return Err(tera::Error::message(missing));
+    }
     if let (Some(value), Some(name)) = (v.get_from_path("value"), v.get_from_path("name")) {
         let published = match (v.get_from_path("published"), v.get_from_path("published_digits")) {
             (Some(p), Some(d)) if !p.is_none() => Some((number(p)?, d.as_i64().unwrap_or(0) as usize)),
@@ -386,6 +389,23 @@ struct NamedNumber {
     digits: Option<usize>,
     published: Option<f64>,
     published_digits: usize,
+    /// Why the number cannot be printed: it has no value in the year asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    missing: Option<String>,
+}
+
+impl NamedNumber {
+    fn missing(num: &crate::model::Number, year: i32) -> Option<String> {
+        num.years.get(&year).is_none().then(|| {
+            let known: Vec<String> = num.years.keys().map(i32::to_string).collect();
+            format!(
+                "`{}` has no value for {year} (defined at {}; it has values for {}): a primary needs a row for {year} in data/stated/, a derived number the data its formula counts in {year}",
+                num.name,
+                num.defined,
+                if known.is_empty() { "no year".to_string() } else { known.join(", ") }
+            )
+        })
+    }
 }
 
 fn register_filters(tera: &mut Tera) {
@@ -630,10 +650,11 @@ fn check_numbers(path: &Path, text: &str, facts: &Facts) -> Result<()> {
         while let Some(open) = line[offset..].find("{{").map(|o| o + offset) {
             let Some(close) = line[open..].find("}}").map(|c| c + open) else { break };
             let expr = &line[open + 2..close];
-            for (scope, names) in [("n.", &names)] {
+            for (scope, names) in [("n.", &names), ("].", &names)] {
                 let mut search = 0;
                 while let Some(start) = expr[search..].find(scope).map(|a| a + search) {
-                    let preceded = expr[..start].chars().last().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.');
+                    let preceded =
+                        scope == "n." && expr[..start].chars().last().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.');
                     let key: String = expr[start + 2..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
                     search = start + 2 + key.len();
                     if preceded || key.is_empty() || names.contains(&key.as_str()) {
@@ -641,10 +662,10 @@ fn check_numbers(path: &Path, text: &str, facts: &Facts) -> Result<()> {
                     }
                     let column = line[..open + 2 + start].chars().count() + 1;
                     let hint = match crate::data::nearest(&key, names.iter().copied()) {
-                        Some(n) => format!("did you mean `{scope}{n}`? `blockchain-report vars` lists every name"),
+                        Some(n) => format!("did you mean `{}{n}`? `blockchain-report vars` lists every name", if scope == "n." { "n." } else { "" }),
                         None => "`blockchain-report vars` lists every name; a new number goes into data/stated/ (typed) or data/derived/ (computed)".to_string(),
                     };
-                    return Err(crate::error::InputError::new(path, format!("`{scope}{key}` is not defined"))
+                    return Err(crate::error::InputError::new(path, format!("`{}{key}` is not defined", if scope == "n." { "n." } else { "" }))
                         .at(line_no + 1, column)
                         .excerpt_from(text)
                         .hint(hint)
@@ -924,11 +945,29 @@ pub fn render_sources(
                 digits: (num.kind == crate::model::NumberKind::Derived).then(|| s.map_or(num.digits, |s| s.digits)),
                 published: published.map(|p| p.value),
                 published_digits: published.map_or(0, |p| crate::data::decimals(p.value)),
+                missing: NamedNumber::missing(num, config.edition.year),
             };
             (num.name.as_str(), named)
         })
         .collect();
     ctx.insert("n", &n);
+    // `at[YEAR].NAME`: a number in another year of the series, as computed (an edition's
+    // audit and corrections concern its own year).
+    let mut at: BTreeMap<i32, BTreeMap<&str, NamedNumber>> = BTreeMap::new();
+    for num in &facts.numbers {
+        for (&year, &value) in &num.years {
+            let named = NamedNumber {
+                value,
+                name: format!("{}[{year}]", num.name),
+                digits: (num.kind == crate::model::NumberKind::Derived).then_some(num.digits),
+                published: None,
+                published_digits: 0,
+                missing: None,
+            };
+            at.entry(year).or_default().insert(num.name.as_str(), named);
+        }
+    }
+    ctx.insert("at", &at);
     ctx.insert("contents", "");
     ctx.insert("list_of_figures", "");
     ctx.insert("list_of_tables", "");

@@ -70,7 +70,7 @@ fn changing_one_stated_value_changes_every_sentence_chart_and_check_that_uses_it
     // The shares printed beside it are computed: 245 / 460, 44 / 460 …
     assert!(report.contains("占2023年区块链应用落地项目总数的53.26%"), "the digital-asset share follows");
     assert!(report.contains("占2023年区块链创新应用落地项目总数的9.57%"), "the e-government share follows");
-    let share = summary.audit.findings.iter().find(|f| f.id == "digital_asset_apps_share_2023").unwrap();
+    let share = summary.audit.findings.iter().find(|f| f.id == "digital_asset_apps_share").unwrap();
     assert_eq!(share.severity, blockchain_report::audit::Severity::Contradiction, "245 / 460 is no longer the printed 54.44%");
 }
 

@@ -69,9 +69,9 @@ fn removing_a_table_row_changes_its_count_everywhere_and_nothing_else() {
     assert_eq!(removed.len(), 2, "the sentence and the table row: {removed:#?}");
     assert!(removed.iter().any(|l| l.starts_with('|')), "{removed:#?}");
 
-    let f = finding(&summary, "national_policies_2023");
+    let f = finding(&summary, "national_policies");
     assert_eq!((f.severity, f.recomputed.as_str()), (Severity::Contradiction, "17项"));
-    assert_eq!(finding(&summary, "policies_new_2023").severity, Severity::Contradiction, "18 + 61 was the printed 79");
+    assert_eq!(finding(&summary, "policies_new").severity, Severity::Contradiction, "18 + 61 was the printed 79");
     let files = changed_files(&repo().join("output"), &dir.path().join("output"));
     assert_eq!(files, ["audit.json", "audit.md", "data/tables/national-policies.csv", "figures.json", "report.html", "report.md", "report.pdf"]);
 }
@@ -90,7 +90,7 @@ fn changing_a_table_value_changes_the_total_its_chart_and_its_check() {
         assert!(files.contains(&f.to_string()), "{f} changes: {files:?}");
     }
     assert!(files.iter().filter(|f| f.starts_with("charts/")).all(|f| f.contains("industry-funds-by-year")), "{files:?}");
-    let f = finding(&summary, "funds_scale_total_2023");
+    let f = finding(&summary, "funds_scale_total");
     assert_eq!((f.severity, f.recomputed.as_str()), (Severity::Agrees, "915亿元"), "超905 holds for 915");
 }
 
@@ -103,7 +103,7 @@ fn changing_a_table_changes_a_rank() {
     text.push_str("华北地区,北京,北京,2023-06,测试园甲,政府\n华北地区,北京,北京,2023-07,测试园乙,政府\n");
     std::fs::write(&csv, text).unwrap();
     let summary = build(dir.path()).unwrap();
-    let f = finding(&summary, "parks_city_rank_beijing_2023");
+    let f = finding(&summary, "parks_city_rank_beijing");
     assert_eq!((f.severity, f.recomputed.as_str()), (Severity::Contradiction, "2位"), "北京 moves up to second");
     assert!(f.message.contains("与广州并列"), "{}", f.message);
     let (added, _) = changed_lines(&read(&repo(), "output/report.md"), &read(dir.path(), "output/report.md"));
@@ -118,7 +118,7 @@ fn changing_a_primary_changes_the_shares_computed_from_it() {
     let summary = build(dir.path()).unwrap();
     let report = read(dir.path(), "output/report.md");
     assert!(report.contains("2023年落地70项，同比增长34.53%，占2023年区块链应用落地项目总数的15.56%"), "70 / 450");
-    assert_eq!(finding(&summary, "judicial_apps_share_2023").severity, Severity::Contradiction);
+    assert_eq!(finding(&summary, "judicial_apps_share").severity, Severity::Contradiction);
     // 图 4-4's remainder: 70 − 18 − 13 − 10 − 6; 图 1-17's: 450 − 245 − 70 − 44 − 41 − 34 − 14.
     assert!(read(dir.path(), "output/data/figures/judicial-apps-by-region.csv").contains(",其他,23,"));
     assert!(read(dir.path(), "output/data/figures/application-fields.csv").contains(",其他,2,"));
@@ -156,10 +156,10 @@ fn an_input_change_reopens_a_reviewed_contradiction() {
     text.push_str("华东地区,山东,济南,2023-06,测试园丙,政府\n");
     std::fs::write(&csv, text).unwrap();
     let summary = build(dir.path()).unwrap();
-    let f = finding(&summary, "parks_growth_2023");
+    let f = finding(&summary, "parks_growth");
     assert_eq!(f.acknowledged, None, "reviewed at 7.6923%, now 5 ÷ 52");
     assert!(f.message.contains("复核时计算值为 7.6923%"), "{}", f.message);
-    assert!(summary.audit.open_contradictions().any(|f| f.id == "parks_growth_2023"));
+    assert!(summary.audit.open_contradictions().any(|f| f.id == "parks_growth"));
 }
 
 /// The build counts the numbers of the prose by kind.

@@ -162,25 +162,25 @@ fn printed_duplicates_are_kept_for_the_audit() {
 #[test]
 fn fund_metrics() {
     let (_, facts) = load();
-    assert_eq!(metric(&facts, "funds_total_2023"), 32.0); // 截至 2023 年底 … 产业基金 32 个
-    assert_eq!(metric(&facts, "funds_scale_total_2023"), 905.0); // 累计规模超 905 亿元: 24 disclosed
-    assert_eq!(metric(&facts, "funds_new_2023"), 5.0); // 2023 年新增基金数量 5 个
-    assert_eq!(metric(&facts, "funds_new_scale_2023"), 136.5); // 10 + 25 + 1.5 + 100: 超 136 亿元
-    assert_eq!(metric(&facts, "funds_new_2022"), 6.0); // the text says 与 2022 年相同 (5)
+    assert_eq!(metric(&facts, "funds_total"), 32.0); // 截至 2023 年底 … 产业基金 32 个
+    assert_eq!(metric(&facts, "funds_scale_total"), 905.0); // 累计规模超 905 亿元: 24 disclosed
+    assert_eq!(metric(&facts, "funds_new"), 5.0); // 2023 年新增基金数量 5 个
+    assert_eq!(metric(&facts, "funds_new_scale"), 136.5); // 10 + 25 + 1.5 + 100: 超 136 亿元
+    assert_eq!(metric(&facts, "funds_new_last_year"), 6.0); // the text says 与 2022 年相同 (5)
 }
 
 #[test]
 fn park_metrics() {
     let (_, facts) = load();
-    assert_eq!(metric(&facts, "parks_total_2023"), 56.0);
-    assert_eq!(metric(&facts, "parks_new_2023"), 4.0);
-    assert!(close(metric(&facts, "parks_growth_2023"), 4.0 / 52.0 * 100.0)); // 7.69, the text says 7.8%
-    assert!(close(metric(&facts, "parks_east_china_share_2023"), 25.0 / 56.0 * 100.0)); // 44.6 ≈ 45%
-    assert_eq!(metric(&facts, "parks_provinces_2023"), 21.0);
-    assert_eq!(metric(&facts, "parks_cities_2023"), 31.0); // the text says 32 个城市
-    assert!(close(metric(&facts, "parks_gov_led_share_2023"), 46.0 / 56.0 * 100.0)); // 82%
-    assert!(close(metric(&facts, "parks_enterprise_led_share_2023"), 30.0 / 56.0 * 100.0)); // the text says 65%
-    assert!(close(metric(&facts, "parks_gov_and_enterprise_led_share_2023"), 20.0 / 56.0 * 100.0)); // 36%
+    assert_eq!(metric(&facts, "parks_total"), 56.0);
+    assert_eq!(metric(&facts, "parks_new"), 4.0);
+    assert!(close(metric(&facts, "parks_growth"), 4.0 / 52.0 * 100.0)); // 7.69, the text says 7.8%
+    assert!(close(metric(&facts, "parks_east_china_share"), 25.0 / 56.0 * 100.0)); // 44.6 ≈ 45%
+    assert_eq!(metric(&facts, "parks_provinces"), 21.0);
+    assert_eq!(metric(&facts, "parks_cities"), 31.0); // the text says 32 个城市
+    assert!(close(metric(&facts, "parks_gov_led_share"), 46.0 / 56.0 * 100.0)); // 82%
+    assert!(close(metric(&facts, "parks_enterprise_led_share"), 30.0 / 56.0 * 100.0)); // the text says 65%
+    assert!(close(metric(&facts, "parks_gov_and_enterprise_led_share"), 20.0 / 56.0 * 100.0)); // 36%
 }
 
 #[test]
@@ -188,8 +188,8 @@ fn park_cagr_and_cumulative_counts() {
     let (_, facts) = load();
     // Cumulative at end of 2019: 1 + 3 + 17 + 18 + 5 = 44; at end of 2023: 56.
     let expected = ((56.0_f64 / 44.0).powf(0.25) - 1.0) * 100.0;
-    assert!(close(metric(&facts, "parks_cagr_2019_2023"), expected));
-    assert!((metric(&facts, "parks_cagr_2019_2023") - 6.2145).abs() < 1e-4);
+    assert!(close(metric(&facts, "parks_cagr_since_2019"), expected));
+    assert!((metric(&facts, "parks_cagr_since_2019") - 6.2145).abs() < 1e-4);
     assert_eq!(metric(&facts, "parks_total_2019"), 44.0);
 }
 
@@ -197,24 +197,24 @@ fn park_cagr_and_cumulative_counts() {
 fn rankings_share_ranks_on_ties() {
     let (_, facts) = load();
     // 杭州 and 上海 have the most parks (6 each), 广州 is second (5), 北京 next.
-    assert_eq!(metric(&facts, "parks_city_rank_hangzhou_2023"), 1.0);
-    assert_eq!(metric(&facts, "parks_city_rank_shanghai_2023"), 1.0);
-    assert_eq!(metric(&facts, "parks_city_rank_guangzhou_2023"), 2.0);
-    assert_eq!(metric(&facts, "parks_city_rank_beijing_2023"), 3.0);
-    assert_eq!(facts.number("parks_city_rank_beijing_2023").unwrap().ties, ["宁波"]);
+    assert_eq!(metric(&facts, "parks_city_rank_hangzhou"), 1.0);
+    assert_eq!(metric(&facts, "parks_city_rank_shanghai"), 1.0);
+    assert_eq!(metric(&facts, "parks_city_rank_guangzhou"), 2.0);
+    assert_eq!(metric(&facts, "parks_city_rank_beijing"), 3.0);
+    assert_eq!(facts.number("parks_city_rank_beijing").unwrap().ties, ["宁波"]);
     // 附表 1: 上海 4 and 山东 4 tie first; 四川, 江苏 3.
-    let shanghai = facts.number("metaverse_policies_shanghai_rank_2023").unwrap();
+    let shanghai = facts.number("metaverse_policies_shanghai_rank").unwrap();
     assert_eq!((shanghai.value, shanghai.ties.as_slice()), (1.0, ["山东省".to_string()].as_slice()));
-    assert_eq!(metric(&facts, "metaverse_policies_shandong_2023"), 4.0); // the text says 3
-    assert_eq!(metric(&facts, "metaverse_policies_sichuan_2023"), 3.0);
+    assert_eq!(metric(&facts, "metaverse_policies_shandong"), 4.0); // the text says 3
+    assert_eq!(metric(&facts, "metaverse_policies_sichuan"), 3.0);
 }
 
 #[test]
 fn standards_and_table_counts() {
     let (_, facts) = load();
-    assert_eq!(metric(&facts, "standards_total_2023"), 118.0); // 12 + 8 + 15 + 5 + 78
-    assert_eq!(metric(&facts, "national_policies_2023"), 18.0);
-    assert_eq!(metric(&facts, "group_standards_2023"), 78.0);
+    assert_eq!(metric(&facts, "standards_total"), 118.0); // 12 + 8 + 15 + 5 + 78
+    assert_eq!(metric(&facts, "national_policies"), 18.0);
+    assert_eq!(metric(&facts, "group_standards"), 78.0);
 }
 
 #[test]

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde::Deserialize;
 
-use super::formula::{self, Aggregate, Cmp, Column, Filter, Formula, Func, Literal, Op, TableQuery};
+use super::formula::{self, Aggregate, Cmp, Column, Filter, Formula, Func, Literal, Op, TableQuery, YearRef};
 use super::{Frames, polars_error};
 use super::records;
 use crate::catalog::{Catalog, ColumnSpec, ColumnType};
@@ -139,8 +139,13 @@ fn formula_position(text: &str, line: usize, formula: &str) -> (usize, usize) {
     (line, 1)
 }
 
-/// Computes every derived number, given the primaries.
-pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>) -> Result<Vec<Number>> {
+/// Computes every derived number in every year of the series, given the primaries.
+///
+/// The numbers form one frame with a row per year (`years`, ascending and without gaps), so
+/// `name[y - 1]` is the previous row and a formula is one expression for all years. A table
+/// aggregate that compares with `y` is counted for each year its register was collected for,
+/// as known to `edition`; in other years it is missing (null), never zero.
+pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>, edition: i32) -> Result<Vec<Number>> {
     let defs = read_definitions(&catalog.root.join("derived"))?;
     let mut numbers: BTreeMap<String, Number> = BTreeMap::new();
     for p in primaries {
@@ -174,26 +179,57 @@ pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>) -> R
         units.insert(d.name.clone(), d.def.unit.clone());
     }
 
-    // Table aggregates: one select per table.
+    let years = series_years(catalog, &numbers, edition);
+    // Table aggregates: each query, in each year it has a value, one select per table.
     let mut queries: Vec<&TableQuery> = Vec::new();
-    for d in &defs {
+    let mut owners: Vec<usize> = Vec::new();
+    for (di, d) in defs.iter().enumerate() {
         let mut qs = Vec::new();
         d.formula.tables(&mut qs);
         for q in qs {
             if !queries.contains(&q) {
                 queries.push(q);
+                owners.push(di);
             }
         }
     }
-    let aggregates = aggregate_all(&queries, frames, catalog, &defs)?;
-
-    // Arithmetic: a one-row frame of every known number, derived ones added in order.
-    let mut columns: Vec<polars::prelude::Column> =
-        numbers.values().map(|n| polars::prelude::Column::new(n.name.as_str().into(), [n.value])).collect();
-    for (i, a) in aggregates.iter().enumerate() {
-        columns.push(polars::prelude::Column::new(format!("__q{i}").into(), [a.value]));
+    // Each concrete query, the definition it comes from, and whether it is counted for the
+    // edition's own year (elsewhere an item a rank cannot find is a missing value, not an error).
+    let mut concrete: Vec<(TableQuery, usize, bool)> = Vec::new();
+    // For each query, the index of its concrete query in each year (None: missing).
+    let mut per_year: Vec<Vec<Option<usize>>> = Vec::new();
+    for (qi, q) in queries.iter().enumerate() {
+        let mut intern = |c: TableQuery, own: bool| match concrete.iter().position(|(k, ..)| *k == c) {
+            Some(i) => {
+                concrete[i].2 |= own;
+                i
+            }
+            None => {
+                concrete.push((c, owners[qi], own));
+                concrete.len() - 1
+            }
+        };
+        per_year.push(if q.uses_year() {
+            years.iter().map(|&y| catalog.collected(&q.table, y, edition).then(|| intern(q.in_year(y), y == edition))).collect()
+        } else {
+            let i = intern((*q).clone(), true);
+            years.iter().map(|_| Some(i)).collect()
+        });
     }
-    let frame = DataFrame::new(1, columns).map_err(|e| polars_error("derived numbers", &catalog.root, e))?;
+    let aggregates = aggregate_all(&concrete, frames, catalog, &defs)?;
+
+    // Arithmetic: a frame with a row per year of every known number, derived ones added
+    // in order.
+    let mut columns: Vec<polars::prelude::Column> = vec![polars::prelude::Column::new(YEAR.into(), years.clone())];
+    for n in numbers.values() {
+        let values: Vec<Option<f64>> = years.iter().map(|y| n.years.get(y).copied()).collect();
+        columns.push(polars::prelude::Column::new(n.name.as_str().into(), values));
+    }
+    for (qi, slots) in per_year.iter().enumerate() {
+        let values: Vec<Option<f64>> = slots.iter().map(|s| s.map(|i| aggregates[i].value)).collect();
+        columns.push(polars::prelude::Column::new(format!("__q{qi}").into(), values));
+    }
+    let frame = DataFrame::new(years.len(), columns).map_err(|e| polars_error("derived numbers", &catalog.root, e))?;
     // One `with_columns` per dependency level: the plan is as deep as the longest chain of
     // derived numbers, not as long as the list of them (a plan a hundred nodes deep
     // overflows a 2 MiB thread stack in a debug build).
@@ -208,29 +244,29 @@ pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>) -> R
         if levels.len() <= l {
             levels.resize_with(l + 1, Vec::new);
         }
-        levels[l].push(to_expr(&d.formula, &queries)?.alias(d.name.as_str()));
+        levels[l].push(to_expr(&d.formula, &queries, &years)?.alias(d.name.as_str()));
     }
     let mut lazy = frame.lazy();
     for exprs in levels {
         lazy = lazy.with_columns(exprs);
     }
     let out = lazy.collect().map_err(|e| polars_error("derived numbers", &catalog.root.join("derived"), e))?;
+    let row = years.iter().position(|&y| y == edition);
 
     for &i in &order {
         let d = &defs[i];
-        let value = out
-            .column(&d.name)
-            .and_then(|c| c.cast(&DataType::Float64))
-            .ok()
-            .and_then(|c| c.f64().ok().and_then(|s| s.get(0)))
-            .unwrap_or(f64::NAN);
+        let column = super::floats(&out, &d.name);
+        let by_year: BTreeMap<i32, f64> = years.iter().zip(&column).filter_map(|(y, v)| v.map(|v| (*y, v))).collect();
+        let value = row.and_then(|r| column.get(r).copied().flatten());
         let mut inputs = Vec::new();
         d.formula.names(&mut inputs);
-        if !value.is_finite() {
+        if let Some(v) = value
+            && !v.is_finite()
+        {
             let shown: Vec<String> =
                 inputs.iter().filter_map(|n| numbers.get(n).map(|v| format!("{n} = {}", crate::numfmt::number(v.value, 4)))).collect();
             return Err(d
-                .error(format!("`{}` is not a number: its formula divides by zero or has no value", d.name))
+                .error(format!("`{}` is not a number in {edition}: its formula divides by zero or has no value", d.name))
                 .hint(if shown.is_empty() {
                     "check the tables and filters it counts".to_string()
                 } else {
@@ -240,7 +276,12 @@ pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>) -> R
         }
         let mut tables = Vec::new();
         d.formula.tables(&mut tables);
-        let ties = tables.iter().filter_map(|q| queries.iter().position(|k| k == q)).flat_map(|qi| aggregates[qi].ties.clone()).collect();
+        let ties = tables
+            .iter()
+            .filter_map(|q| queries.iter().position(|k| k == q))
+            .filter_map(|qi| row.and_then(|r| per_year[qi][r]))
+            .flat_map(|ci| aggregates[ci].ties.clone())
+            .collect();
         for q in &tables {
             let t = format!("data/tables/{}.csv", q.table);
             if !inputs.contains(&t) {
@@ -255,16 +296,19 @@ pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>) -> R
             sole: p.sole,
         });
         let digits = d.def.digits.unwrap_or_else(|| printed.as_ref().map_or(2, |p| decimals(p.value)));
+        let worked = d.formula.worked(&|n, at| numbers.get(n).and_then(|v| v.years.get(&at.year(edition)).copied()), edition);
         numbers.insert(
             d.name.clone(),
             Number {
                 name: d.name.clone(),
                 kind: NumberKind::Derived,
-                value,
+                value: value.unwrap_or(f64::NAN),
+                years: by_year,
+                edition: None,
                 unit: d.def.unit.clone(),
                 printed,
                 formula: Some(d.formula.to_string()),
-                worked: Some(d.formula.worked(&|n| numbers.get(n).map(|v| v.value))),
+                worked: Some(worked),
                 inputs,
                 explain: d.def.explain.clone(),
                 digits,
@@ -275,6 +319,21 @@ pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>) -> R
         );
     }
     Ok(numbers.into_values().collect())
+}
+
+/// The frame's column of years.
+const YEAR: &str = "__year";
+
+/// The pseudo-column of every table row: the edition that added the row to its register
+/// (for registers without dates: what was known as of each edition).
+pub const ADDED: &str = "added";
+
+/// Every year a number can have a value in: from the earliest year a primary is stated for
+/// or a register was collected for, to the latest of those and the edition's year.
+fn series_years(catalog: &Catalog, numbers: &BTreeMap<String, Number>, edition: i32) -> Vec<i32> {
+    let known = numbers.values().flat_map(|n| n.years.keys().copied()).chain(catalog.collected_years(edition));
+    let (lo, hi) = known.fold((edition, edition), |(lo, hi), y| (lo.min(y), hi.max(y)));
+    (lo..=hi).collect()
 }
 
 /// `data/derived/ch1.yaml` rather than a full path, for readers.
@@ -349,6 +408,9 @@ fn check_columns(q: &TableQuery, extra: &[Column], catalog: &Catalog) -> std::re
         Aggregate::Count => {}
     }
     for c in cols {
+        if !records && *c == Column::Plain(ADDED.into()) {
+            continue;
+        }
         let Some(spec) = columns.iter().find(|s| s.name == c.source()) else {
             let names: Vec<&str> = columns.iter().map(|s| s.name.as_str()).collect();
             let hint = match super::nearest(c.source(), names.iter().copied()) {
@@ -447,8 +509,8 @@ fn unit_of(f: &Formula, units: &BTreeMap<String, String>, catalog: &Catalog) -> 
         }
     };
     Ok(match f {
-        Formula::Number(_) => None,
-        Formula::Name(n) => units.get(n).cloned(),
+        Formula::Number(_) | Formula::Year => None,
+        Formula::Name(n) | Formula::At(n, _) => units.get(n).cloned(),
         Formula::Neg(a) => unit_of(a, units, catalog)?,
         Formula::Binary(Op::Add | Op::Sub, a, b) => agree(unit_of(a, units, catalog)?, unit_of(b, units, catalog)?, "the formula")?,
         Formula::Binary(Op::Mul | Op::Div, a, b) => {
@@ -492,12 +554,18 @@ fn unit_of(f: &Formula, units: &BTreeMap<String, String>, catalog: &Catalog) -> 
     })
 }
 
-/// The Polars expression of a formula, over the one-row frame of numbers.
-fn to_expr(f: &Formula, queries: &[&TableQuery]) -> Result<Expr> {
-    let e = |f: &Formula| to_expr(f, queries);
+/// The Polars expression of a formula, over the frame of numbers with a row per year.
+fn to_expr(f: &Formula, queries: &[&TableQuery], years: &[i32]) -> Result<Expr> {
+    let e = |f: &Formula| to_expr(f, queries, years);
     Ok(match f {
         Formula::Number(v) => lit(*v),
         Formula::Name(n) => col(n.as_str()).cast(DataType::Float64),
+        Formula::At(n, YearRef::Relative(k)) => col(n.as_str()).cast(DataType::Float64).shift(lit(-i64::from(*k))),
+        Formula::At(n, YearRef::Absolute(a)) if years.contains(a) => {
+            col(n.as_str()).cast(DataType::Float64).filter(col(YEAR).eq(lit(*a))).first()
+        }
+        Formula::At(..) => lit(NULL).cast(DataType::Float64),
+        Formula::Year => col(YEAR).cast(DataType::Float64),
         Formula::Neg(a) => lit(0.0) - e(a)?,
         Formula::Binary(op, a, b) => {
             let (a, b) = (e(a)?, e(b)?);
@@ -549,7 +617,8 @@ fn lookup_name(c: &Column) -> String {
 
 /// Computes every table aggregate: per table, the lookups it needs joined once, then one
 /// select of all its counts, sums and distinct counts; ranks group the same frame.
-fn aggregate_all(queries: &[&TableQuery], frames: &Frames, catalog: &Catalog, defs: &[Defined]) -> Result<Vec<AggregateValue>> {
+fn aggregate_all(concrete: &[(TableQuery, usize, bool)], frames: &Frames, catalog: &Catalog, defs: &[Defined]) -> Result<Vec<AggregateValue>> {
+    let queries: Vec<&TableQuery> = concrete.iter().map(|(q, ..)| q).collect();
     let mut results: Vec<Option<AggregateValue>> = queries.iter().map(|_| None).collect();
     let tables: BTreeSet<&str> = queries.iter().map(|q| q.table.as_str()).collect();
     for table in tables {
@@ -606,16 +675,20 @@ fn aggregate_all(queries: &[&TableQuery], frames: &Frames, catalog: &Catalog, de
         for &i in &mine {
             let q = queries[i];
             let get = |n: &str| summary.as_ref().and_then(|s| super::floats(s, n).first().copied().flatten());
-            let owner = defs.iter().find(|d| {
-                let mut qs = Vec::new();
-                d.formula.tables(&mut qs);
-                qs.contains(&q)
-            });
+            let owner = defs.get(concrete[i].1);
             let located = |msg: String| match owner {
                 Some(d) => d.formula_error(msg, 0),
                 None => InputError::new(&path, msg),
             };
+            let own = concrete[i].2;
             let value = match &q.aggregate {
+                Aggregate::Rank(_, _) | Aggregate::Value(_) if !own && get(&format!("q{i}_n")).is_none_or(|n| n != 1.0) && matches!(q.aggregate, Aggregate::Value(_)) => {
+                    AggregateValue { value: f64::NAN, ties: Vec::new() }
+                }
+                Aggregate::Rank(key, item) if !own => match rank(&joined, key, item, &mask(&q.filters, columns), tallied, &path)? {
+                    Some((value, ties)) => AggregateValue { value, ties },
+                    None => AggregateValue { value: f64::NAN, ties: Vec::new() },
+                },
                 Aggregate::Rank(key, item) => {
                     let (value, ties) = rank(&joined, key, item, &mask(&q.filters, columns), tallied, &path)?.ok_or_else(|| {
                         let items = rank_items(&joined, key);
@@ -696,6 +769,7 @@ fn mask(filters: &[Filter], columns: &[ColumnSpec]) -> Option<Expr> {
         let c = col(lookup_name(&f.column).as_str());
         let numeric = match &f.column {
             Column::Year(_) => true,
+            Column::Plain(c) if c == ADDED => true,
             other => columns.iter().find(|s| s.name == other.source()).is_some_and(|s| {
                 matches!(s.kind, ColumnType::Number | ColumnType::Integer | ColumnType::Month | ColumnType::Date)
                     && matches!(other, Column::Plain(_))
@@ -706,10 +780,13 @@ fn mask(filters: &[Filter], columns: &[ColumnSpec]) -> Option<Expr> {
             Literal::Number(n) => c.clone().eq(lit(crate::numfmt::number(*n, 6))),
             Literal::Text(t) if numeric => c.clone().cast(DataType::String).eq(lit(t.clone())),
             Literal::Text(t) => c.clone().eq(lit(t.clone())),
+            // Replaced by the year before a query is counted (TableQuery::in_year).
+            Literal::Year(_) => lit(false),
         };
         let text = |v: &Literal| match v {
             Literal::Text(t) => t.clone(),
             Literal::Number(n) => crate::numfmt::number(*n, 6),
+            Literal::Year(k) => k.to_string(),
         };
         let cond = match f.cmp {
             Cmp::Eq => eq(&f.values[0]),
@@ -721,6 +798,7 @@ fn mask(filters: &[Filter], columns: &[ColumnSpec]) -> Option<Expr> {
                 let bound = match &f.values[0] {
                     Literal::Number(n) => lit(*n),
                     Literal::Text(t) => lit(t.parse::<f64>().unwrap_or(f64::NAN)),
+                    Literal::Year(_) => lit(f64::NAN),
                 };
                 let v = c.clone().cast(DataType::Float64);
                 match f.cmp {
@@ -827,8 +905,8 @@ fn rank(df: &DataFrame, key: &Column, item: &str, mask: &Option<Expr>, tallied: 
 
 /// A figure's series: the aggregate for each group, the keys as text. Sorted by the keys,
 /// except a single key that is not a year: largest value first, then by key.
-pub fn series(s: &formula::Series, frames: &Frames, catalog: &Catalog, yaml: &Path) -> Result<Vec<(Vec<String>, Option<f64>)>> {
-    let q = &s.query;
+pub fn series(s: &formula::Series, frames: &Frames, catalog: &Catalog, yaml: &Path, edition: i32) -> Result<Vec<(Vec<String>, Option<f64>)>> {
+    let q = &s.query.in_year(edition);
     check_columns(q, &s.by, catalog).map_err(|(message, hint)| InputError::new(yaml, message).field("series").hint(hint))?;
     let mut cols: BTreeSet<Column> = q.filters.iter().map(|f| f.column.clone()).chain(s.by.iter().cloned()).collect();
     let mut sums = BTreeSet::new();

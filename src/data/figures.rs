@@ -21,9 +21,9 @@ fn point_columns() -> Vec<crate::catalog::ColumnSpec> {
     ]
 }
 
-pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, catalog: &Catalog, numbers: &[Number]) -> Result<FigureData> {
+pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, catalog: &Catalog, numbers: &[Number], edition: i32) -> Result<FigureData> {
     let mut points = if !meta.series.is_empty() {
-        series_points(yaml, meta, frames, catalog)?
+        series_points(yaml, meta, frames, catalog, edition)?
     } else if let Some(file) = &meta.data {
         let csv = yaml.with_file_name(file);
         if let Some(data_dir) = yaml.parent().and_then(Path::parent) {
@@ -37,7 +37,7 @@ pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, catalog: &Catalo
         for layer in &meta.layers {
             if let Some(key) = &layer.share {
                 let n = lookup(yaml, 0, numbers, key)?;
-                points.push(Point { series: String::new(), category: layer.name.clone(), ..number_point(n) });
+                points.push(Point { series: String::new(), category: layer.name.clone(), ..number_point(&n) });
             }
         }
         points
@@ -53,7 +53,7 @@ pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, catalog: &Catalo
 
 /// The points of a figure computed from the tables: each series definition is an aggregate
 /// by one column (its points are categories) or two (series, category).
-fn series_points(yaml: &Path, meta: &FigureMeta, frames: &Frames, catalog: &Catalog) -> Result<Vec<Point>> {
+fn series_points(yaml: &Path, meta: &FigureMeta, frames: &Frames, catalog: &Catalog, edition: i32) -> Result<Vec<Point>> {
     let text = crate::error::read_to_string(yaml)?;
     let mut points = Vec::new();
     for def in &meta.series {
@@ -66,7 +66,7 @@ fn series_points(yaml: &Path, meta: &FigureMeta, frames: &Frames, catalog: &Cata
             InputError::new(yaml, message).at(line, column).excerpt_from(&text)
         };
         let s = formula::parse_series(&def.formula).map_err(|e| located(e.message, e.offset).hint(e.hint))?;
-        let mut rows = derived::series(&s, frames, catalog, yaml)?;
+        let mut rows = derived::series(&s, frames, catalog, yaml, edition)?;
         if s.by.len() == 2 {
             // Categories (the second key, often a year) in order, series within each.
             rows.sort_by(|a, b| (&a.0[1], &a.0[0]).cmp(&(&b.0[1], &b.0[0])));
@@ -95,16 +95,29 @@ fn series_points(yaml: &Path, meta: &FigureMeta, frames: &Frames, catalog: &Cata
     Ok(points)
 }
 
-fn lookup<'a>(csv: &Path, line: usize, numbers: &'a [Number], key: &str) -> Result<&'a Number> {
-    numbers.binary_search_by(|n| n.name.as_str().cmp(key)).map(|i| &numbers[i]).map_err(|_| {
-        let mut err = InputError::new(csv, format!("`{key}` is not a number of data/stated/ or data/derived/")).line(line).field("ref");
-        if let Some(n) = super::nearest(key, numbers.iter().map(|s| s.name.as_str())) {
+/// The number a point names: `name` in the edition's year, or `name[2020]` in another.
+fn lookup(csv: &Path, line: usize, numbers: &[Number], key: &str) -> Result<Number> {
+    let (name, year) = match key.strip_suffix(']').and_then(|k| k.split_once('[')) {
+        Some((name, year)) => (name, year.parse::<i32>().ok()),
+        None => (key, None),
+    };
+    let n = numbers.binary_search_by(|n| n.name.as_str().cmp(name)).map(|i| &numbers[i]).map_err(|_| {
+        let mut err = InputError::new(csv, format!("`{name}` is not a number of data/stated/ or data/derived/")).line(line).field("ref");
+        if let Some(n) = super::nearest(name, numbers.iter().map(|s| s.name.as_str())) {
             err = err.hint(format!("did you mean `{n}`?"));
         } else {
             err = err.hint("add the number to data/stated/ (printed in the report) or data/derived/ (computed)");
         }
-        err.into()
-    })
+        err
+    })?;
+    let Some(year) = year else { return Ok(n.clone()) };
+    let value = n.years.get(&year).copied().ok_or_else(|| {
+        InputError::new(csv, format!("`{name}` has no value for {year}"))
+            .line(line)
+            .field("ref")
+            .hint(format!("it is defined at {}; give it a value for {year}, or leave the point missing", n.defined))
+    })?;
+    Ok(Number { value, ..n.clone() })
 }
 
 /// A point drawn from a number: stated when the document prints it and the data agrees at
@@ -172,7 +185,7 @@ fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, numbers: &[Numbe
                         .hint("write status `stated` for it")
                         .into());
                 }
-                number_point(n)
+                number_point(&n)
             }
             Status::External => {
                 let v = values[i].ok_or_else(|| {

@@ -7,7 +7,13 @@
 //! share(gov_apps_2023, app_cases_2023)
 //! 100 - local_policies_top3_share_2023
 //! rank(metaverse-policies, province(region), "上海市")
+//! growth(parks_total, parks_total[y - 1])
+//! count(industry-funds, year(founded) = y)
 //! ```
+//!
+//! A number is defined once for the whole series of editions and has a value per year:
+//! `y` is the year being computed, `name[y - 1]` a number's value in another year
+//! (`name[2019]` in a fixed one), and a filter may compare with `y`, `y - 1`….
 
 use std::fmt;
 
@@ -15,8 +21,12 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Formula {
     Number(f64),
-    /// Another number: a stated primary or a derived number.
+    /// Another number: a stated primary or a derived number, in the year being computed.
     Name(String),
+    /// Another number in another year: `name[y - 1]`, `name[2019]`.
+    At(String, YearRef),
+    /// `y`: the year being computed.
+    Year,
     Neg(Box<Formula>),
     Binary(Op, Box<Formula>, Box<Formula>),
     /// share, growth, cagr, previous, mean, min, max.
@@ -116,10 +126,41 @@ impl Column {
     }
 }
 
+/// Which year `name[…]` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YearRef {
+    /// `y + k` (k is usually negative: `y - 1`).
+    Relative(i32),
+    /// A fixed year: `2019`.
+    Absolute(i32),
+}
+
+impl YearRef {
+    pub fn year(self, y: i32) -> i32 {
+        match self {
+            YearRef::Relative(k) => y + k,
+            YearRef::Absolute(a) => a,
+        }
+    }
+}
+
+impl fmt::Display for YearRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            YearRef::Relative(0) => write!(f, "y"),
+            YearRef::Relative(k) if *k < 0 => write!(f, "y - {}", -k),
+            YearRef::Relative(k) => write!(f, "y + {k}"),
+            YearRef::Absolute(a) => write!(f, "{a}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
     Text(String),
     Number(f64),
+    /// `y + k`: the year being computed, shifted.
+    Year(i32),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,7 +248,7 @@ impl Formula {
     /// The numbers this formula reads.
     pub fn names(&self, out: &mut Vec<String>) {
         match self {
-            Formula::Name(n) => {
+            Formula::Name(n) | Formula::At(n, _) => {
                 if !out.contains(n) {
                     out.push(n.clone())
                 }
@@ -218,7 +259,7 @@ impl Formula {
                 b.names(out);
             }
             Formula::Call(_, args) => args.iter().for_each(|a| a.names(out)),
-            Formula::Number(_) | Formula::Table(_) => {}
+            Formula::Number(_) | Formula::Table(_) | Formula::Year => {}
         }
     }
     /// The table aggregates this formula reads.
@@ -231,8 +272,27 @@ impl Formula {
                 b.tables(out);
             }
             Formula::Call(_, args) => args.iter().for_each(|a| a.tables(out)),
-            Formula::Number(_) | Formula::Name(_) => {}
+            Formula::Number(_) | Formula::Name(_) | Formula::At(..) | Formula::Year => {}
         }
+    }
+}
+
+impl TableQuery {
+    /// Whether a filter compares with `y`: the query then has a value per year.
+    pub fn uses_year(&self) -> bool {
+        self.filters.iter().any(|f| f.values.iter().any(|v| matches!(v, Literal::Year(_))))
+    }
+    /// The query for one year: every `y + k` replaced by that year.
+    pub fn in_year(&self, y: i32) -> TableQuery {
+        let mut q = self.clone();
+        for f in &mut q.filters {
+            for v in &mut f.values {
+                if let Literal::Year(k) = v {
+                    *v = Literal::Number(f64::from(y + *k));
+                }
+            }
+        }
+        q
     }
 }
 
@@ -244,6 +304,8 @@ impl fmt::Display for Formula {
         match self {
             Formula::Number(v) => write!(f, "{}", crate::numfmt::number(*v, 6)),
             Formula::Name(n) => write!(f, "{n}"),
+            Formula::At(n, year) => write!(f, "{n}[{year}]"),
+            Formula::Year => write!(f, "y"),
             Formula::Neg(a) => write!(f, "-{}", Paren(a)),
             Formula::Binary(op, a, b) => {
                 let sym = match op {
@@ -297,6 +359,7 @@ impl fmt::Display for Literal {
         match self {
             Literal::Text(t) => write!(f, "\"{t}\""),
             Literal::Number(v) => write!(f, "{}", crate::numfmt::number(*v, 6)),
+            Literal::Year(k) => write!(f, "{}", YearRef::Relative(*k)),
         }
     }
 }
@@ -337,14 +400,17 @@ impl fmt::Display for TableQuery {
 
 impl Formula {
     /// The formula with every number's name replaced by its value, for readers:
-    /// `100 − local_policies_top3_share_2023` → `100 − 49`.
-    pub fn worked(&self, value: &dyn Fn(&str) -> Option<f64>) -> String {
+    /// `100 − local_policies_top3_share` → `100 − 49`. `value(name, year)` is a number's
+    /// value in a year of [`YearRef`]; `y` is shown as `year`.
+    pub fn worked(&self, value: &dyn Fn(&str, YearRef) -> Option<f64>, year: i32) -> String {
         let w = |f: &Formula| {
-            let text = f.worked(value);
+            let text = f.worked(value, year);
             if matches!(f, Formula::Binary(..) | Formula::Neg(_)) { format!("({text})") } else { text }
         };
         match self {
-            Formula::Name(n) => value(n).map_or_else(|| n.clone(), |v| crate::numfmt::number(v, 4)),
+            Formula::Name(n) => value(n, YearRef::Relative(0)).map_or_else(|| n.clone(), |v| crate::numfmt::number(v, 4)),
+            Formula::At(n, at) => value(n, *at).map_or_else(|| format!("{n}[{at}]"), |v| crate::numfmt::number(v, 4)),
+            Formula::Year => year.to_string(),
             Formula::Neg(a) => format!("−{}", w(a)),
             Formula::Binary(op, a, b) => {
                 let sym = match op {
@@ -355,7 +421,7 @@ impl Formula {
                 };
                 // Sums and differences chain without brackets on the left: 100 − 49 − 2.
                 let left = if matches!((op, a.as_ref()), (Op::Add | Op::Sub, Formula::Binary(Op::Add | Op::Sub, ..))) {
-                    a.worked(value)
+                    a.worked(value, year)
                 } else {
                     w(a)
                 };
@@ -587,7 +653,13 @@ impl Parser {
                 self.expect(")")?;
                 Ok(f)
             }
+            Some(Token::Ident(name)) if name == "y" => Ok(Formula::Year),
             Some(Token::Ident(name)) => {
+                if self.eat("[") {
+                    let year = self.year_ref()?;
+                    self.expect("]")?;
+                    return Ok(Formula::At(name, year));
+                }
                 if !self.eat("(") {
                     return Ok(Formula::Name(name));
                 }
@@ -648,9 +720,39 @@ impl Parser {
         }
     }
 
+    /// `y`, `y - 1`, `y + 2` or a fixed year `2019`, inside `name[…]`.
+    fn year_ref(&mut self) -> Result<YearRef, ParseError> {
+        let at = self.offset();
+        match self.next() {
+            Some(Token::Number(v)) if v.fract() == 0.0 && (1900.0..=2200.0).contains(&v) => Ok(YearRef::Absolute(v as i32)),
+            Some(Token::Ident(s)) if s == "y" => Ok(YearRef::Relative(self.year_offset()?)),
+            other => Err(err(
+                format!("expected a year, found {}", other.as_ref().map_or("the end".into(), describe)),
+                at,
+                "write the year as y - 1 (the year before the one computed) or as a fixed year, 2019",
+            )),
+        }
+    }
+
+    /// After `y`: nothing, or `- k` / `+ k`.
+    fn year_offset(&mut self) -> Result<i32, ParseError> {
+        let sign = match self.peek() {
+            Some(Token::Sym("-")) => -1,
+            Some(Token::Sym("+")) => 1,
+            _ => return Ok(0),
+        };
+        self.pos += 1;
+        let at = self.offset();
+        match self.next() {
+            Some(Token::Number(k)) if k.fract() == 0.0 && k < 100.0 => Ok(sign * k as i32),
+            _ => Err(err("expected a whole number of years after `y -` or `y +`", at, "write y - 1")),
+        }
+    }
+
     fn literal(&mut self) -> Result<Literal, ParseError> {
         let at = self.offset();
         match self.next() {
+            Some(Token::Ident(s)) if s == "y" => Ok(Literal::Year(self.year_offset()?)),
             Some(Token::Text(s)) => Ok(Literal::Text(s)),
             Some(Token::Number(v)) => Ok(Literal::Number(v)),
             other => Err(err(
@@ -733,6 +835,20 @@ impl Parser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn years_of_the_series() {
+        let f = parse("growth(parks_total, parks_total[y - 1])").unwrap();
+        assert_eq!(f.to_string(), "growth(parks_total, parks_total[y - 1])");
+        let f = parse("cagr(parks_total[2019], parks_total, y - 2019)").unwrap();
+        assert_eq!(f.to_string(), "cagr(parks_total[2019], parks_total, y - 2019)");
+        let f = parse("count(industry-funds, year(founded) = y)").unwrap();
+        let Formula::Table(q) = &f else { panic!("{f:?}") };
+        assert!(q.uses_year());
+        assert_eq!(q.in_year(2024).to_string(), "count(industry-funds, year(founded) = 2024)");
+        assert_eq!(parse("count(t, added <= y - 1)").unwrap().to_string(), "count(t, added <= y - 1)");
+        assert_eq!(parse("a[x]").unwrap_err().message, "expected a year, found name `x`");
+    }
 
     #[test]
     fn arithmetic_precedence_and_names() {

@@ -5,10 +5,11 @@
 mod csv_in;
 mod derived;
 mod figures;
+mod vintage;
 pub mod formula;
 pub mod records;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use polars::prelude::*;
@@ -30,16 +31,17 @@ pub(crate) struct Frames {
     pub places: DataFrame,
 }
 
-/// Reads every dataset and computes every derived number and figure.
-pub fn load(catalog: &Catalog) -> Result<Facts> {
+/// Reads every dataset as known to `edition` (the year of the edition being built) and
+/// computes every derived number and figure.
+pub fn load(catalog: &Catalog, edition: i32) -> Result<Facts> {
     let root = &catalog.root;
     let mut tables = BTreeMap::new();
     for (yaml, meta) in &catalog.tables {
         let csv = yaml.with_extension("csv");
         catalog.check_inside(&csv)?;
-        tables.insert(meta.id.clone(), csv_in::read(&csv, &meta.columns, &meta.key)?);
+        tables.insert(meta.id.clone(), vintage::table(&csv, meta, edition)?);
     }
-    let stated = read_stated(catalog, &root.join("stated"))?;
+    let stated = vintage::stated(read_stated(catalog, &root.join("stated"))?, edition, &root.join("stated"))?;
     catalog.check_inside(&root.join("lookups/places.csv"))?;
     let places = csv_in::read(&root.join("lookups/places.csv"), &place_columns(), &["place".to_string()])?;
     let records = catalog
@@ -49,10 +51,13 @@ pub fn load(catalog: &Catalog) -> Result<Facts> {
         .collect::<Result<_>>()?;
     let frames = Frames { tables, records, stated, places };
 
-    let primaries = primaries(&frames.stated);
-    let numbers = derived::evaluate(catalog, &frames, primaries)?;
-    let figures =
-        catalog.figures.iter().map(|(path, meta)| figures::resolve(path, meta, &frames, catalog, &numbers)).collect::<Result<Vec<_>>>()?;
+    let primaries = primaries(&frames.stated, edition);
+    let numbers = derived::evaluate(catalog, &frames, primaries, edition)?;
+    let figures = catalog
+        .figures
+        .iter()
+        .map(|(path, meta)| figures::resolve(path, meta, &frames, catalog, &numbers, edition))
+        .collect::<Result<Vec<_>>>()?;
     let tables = catalog.tables.iter().map(|(_, meta)| to_table(&meta.id, &frames.tables[&meta.id], &meta.columns)).collect();
     Ok(Facts { tables, figures, numbers })
 }
@@ -78,19 +83,22 @@ fn read_stated(catalog: &Catalog, dir: &Path) -> Result<DataFrame> {
     let mut seen: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
     for path in paths {
         catalog.check_inside(&path)?;
-        let mut df = csv_in::read(&path, &stated_columns(), &["key".to_string()])?;
+        let key: Vec<String> = ["key", "year", "edition"].map(String::from).into();
+        let mut df = csv_in::read(&path, &stated_columns(), &key)?;
         // Where each primary is typed, for `vars` and the reader's provenance.
         let defined: Vec<String> = (0..df.height()).map(|i| format!("{}:{}", derived::display_path(&path, root), i + 2)).collect();
         df.with_column(polars::prelude::Column::new("defined".into(), defined)).map_err(|e| polars_error("stated registry", &path, e))?;
+        let mine: BTreeSet<String> = strings(&df, "key").into_iter().flatten().collect();
         for (i, key) in strings(&df, "key").into_iter().enumerate() {
             let key = key.unwrap_or_default();
-            if let Some(first) = seen.insert(key.clone(), path.clone()) {
+            if let Some(first) = seen.get(&key).filter(|first| **first != path) {
                 return Err(InputError::new(&path, format!("stated key `{key}` is already defined in {}", first.display()))
                     .line(i + 2)
-                    .hint("a stated number is defined once; use the existing key, or rename this one")
+                    .hint("a stated number is defined in one file, with a row per year; use the existing key, or rename this one")
                     .into());
             }
         }
+        seen.extend(mine.into_iter().map(|k| (k, path.clone())));
         all = Some(match all {
             None => df,
             Some(acc) => acc.vstack(&df).map_err(|e| polars_error("stated registry", &path, e))?,
@@ -98,7 +106,7 @@ fn read_stated(catalog: &Catalog, dir: &Path) -> Result<DataFrame> {
     }
     all.ok_or_else(|| {
         InputError::new(dir, "no stated figures found")
-            .hint("add data/stated/<chapter>.csv with the columns key,value,unit,qualifier,where,quote")
+            .hint("add data/stated/<chapter>.csv with the columns key,year,value,unit,qualifier,where,quote,edition")
             .into()
     })
 }
@@ -110,11 +118,13 @@ fn spec(name: &str, kind: ColumnType, nullable: bool) -> ColumnSpec {
 fn stated_columns() -> Vec<ColumnSpec> {
     vec![
         spec("key", ColumnType::String, false),
+        spec("year", ColumnType::Integer, false),
         spec("value", ColumnType::Number, false),
         spec("unit", ColumnType::String, true),
         spec("qualifier", ColumnType::String, true),
         spec("where", ColumnType::String, false),
         spec("quote", ColumnType::String, false),
+        spec("edition", ColumnType::Integer, false),
     ]
 }
 
@@ -130,25 +140,38 @@ fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
     df.column(name).and_then(|c| c.cast(&DataType::Float64)).and_then(|c| c.f64().map(|s| s.iter().collect())).unwrap_or_default()
 }
 
-/// The stated registry as numbers: each a primary, printed where the registry says.
-fn primaries(df: &DataFrame) -> Vec<Number> {
+/// The stated registry as numbers: one primary per key, with its value in each year it is
+/// stated for, printed where the row of the edition's year (else its latest year) says.
+fn primaries(df: &DataFrame, edition: i32) -> Vec<Number> {
     let keys = strings(df, "key");
+    let years = floats(df, "year");
     let values = floats(df, "value");
     let units = strings(df, "unit");
     let qualifiers = strings(df, "qualifier");
     let locations = strings(df, "where");
     let quotes = strings(df, "quote");
     let defined = strings(df, "defined");
-    (0..df.height())
-        .map(|i| {
-            let value = values[i].unwrap_or_default();
+    let editions = floats(df, "edition");
+    let mut rows: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        rows.entry(k.clone().unwrap_or_default()).or_default().push(i);
+    }
+    rows.into_iter()
+        .map(|(name, rows)| {
+            let year = |i: usize| years[i].unwrap_or_default() as i32;
+            let by_year: BTreeMap<i32, f64> = rows.iter().map(|&i| (year(i), values[i].unwrap_or_default())).collect();
+            let i = rows.iter().copied().find(|&i| year(i) == edition).unwrap_or_else(|| *rows.iter().max_by_key(|&&i| year(i)).unwrap_or(&0));
+            let value = by_year.get(&edition).copied().unwrap_or(f64::NAN);
+            let shown = values[i].unwrap_or_default();
             Number {
-                name: keys[i].clone().unwrap_or_default(),
+                name,
                 kind: NumberKind::Primary,
                 value,
+                years: by_year,
+                edition: editions[i].map(|e| e as i32),
                 unit: units[i].clone().unwrap_or_default(),
                 printed: Some(Printed {
-                    value,
+                    value: shown,
                     qualifier: qualifiers[i].clone(),
                     location: locations[i].clone().unwrap_or_default(),
                     quote: quotes[i].clone().unwrap_or_default(),
@@ -158,7 +181,7 @@ fn primaries(df: &DataFrame) -> Vec<Number> {
                 worked: None,
                 inputs: Vec::new(),
                 explain: None,
-                digits: decimals(value),
+                digits: decimals(shown),
                 whole: false,
                 ties: Vec::new(),
                 defined: defined[i].clone().unwrap_or_default(),
