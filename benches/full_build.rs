@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use blockchain_report::data::records::{synthetic, Format};
+use blockchain_report::data::records::{Format, synthetic};
 
 const CLI: &str = env!("CARGO_BIN_EXE_blockchain-report");
 
@@ -113,8 +113,8 @@ fn builds(scratch: &Path, runs: usize) {
     let stated = scratch.join("data/stated/ch1.csv");
     let data_runs = (0..runs)
         .map(|i| {
-            let from = if i == 0 { "industry_scale_2023,60,".to_string() } else { format!("industry_scale_2023,{},", 60 + i) };
-            replace(&stated, &from, &format!("industry_scale_2023,{},", 61 + i));
+            let from = if i == 0 { "industry_scale,2023,60,".to_string() } else { format!("industry_scale,2023,{},", 60 + i) };
+            replace(&stated, &from, &format!("industry_scale,2023,{},", 61 + i));
             build(&[])
         })
         .collect();
@@ -170,7 +170,8 @@ fn records_series(scratch: &Path) {
 fn typesetting(scratch: &Path, runs: usize) {
     copy_edition(scratch);
     let project = blockchain_report::build::Project::open(&scratch.join("report.yaml")).expect("project");
-    let session = blockchain_report::build::Session::open_with_cache(project, blockchain_report::cache::Cache::disabled()).expect("session");
+    let session =
+        blockchain_report::build::Session::open_with_cache(project, blockchain_report::cache::Cache::disabled()).expect("session");
     let job = session.prepare(Default::default()).expect("prepare").print.expect("a print job");
     let mut pages = 0;
     let times = (0..=runs)

@@ -289,21 +289,23 @@ pub fn run(catalog: &Catalog, facts: &Facts) -> Result<Audit> {
 /// question is whether some whole previous count gives that rate at the printed precision.
 fn whole(n: &Number, facts: &Facts) -> (bool, String) {
     let formula = n.formula.as_deref().unwrap_or("");
-    if formula.starts_with("previous(") && n.inputs.len() >= 2
-        && let (Some(cur), Some(g)) = (facts.number(&n.inputs[0]), facts.number(&n.inputs[1])) {
-            let (ok, implied) = growth_has_whole_previous(cur.value, g.value);
-            let msg = if ok {
-                "存在整数的上年数量可得出此增长率".to_string()
-            } else {
-                format!(
-                    "由 {} 与增长率 {}% 反推上年为 {}，不是整数，没有整数的上年数量能得出这一增长率",
-                    numfmt::number(cur.value, 4),
-                    numfmt::number(g.value, 4),
-                    numfmt::number(implied, 2)
-                )
-            };
-            return (ok, msg);
-        }
+    if formula.starts_with("previous(")
+        && n.inputs.len() >= 2
+        && let (Some(cur), Some(g)) = (facts.number(&n.inputs[0]), facts.number(&n.inputs[1]))
+    {
+        let (ok, implied) = growth_has_whole_previous(cur.value, g.value);
+        let msg = if ok {
+            "存在整数的上年数量可得出此增长率".to_string()
+        } else {
+            format!(
+                "由 {} 与增长率 {}% 反推上年为 {}，不是整数，没有整数的上年数量能得出这一增长率",
+                numfmt::number(cur.value, 4),
+                numfmt::number(g.value, 4),
+                numfmt::number(implied, 2)
+            )
+        };
+        return (ok, msg);
+    }
     let ok = (n.value - n.value.round()).abs() < 1e-9;
     (ok, if ok { "数量为整数".into() } else { format!("数量应为整数，计算得 {}", numfmt::number(n.value, 4)) })
 }

@@ -29,9 +29,10 @@ pub fn versions(crates: &[&str]) -> String {
     for package in lock.split("[[package]]") {
         let field = |name: &str| package.lines().find_map(|l| l.strip_prefix(name)?.trim().strip_prefix("= ")).map(|v| v.trim_matches('"'));
         if let (Some(name), Some(version)) = (field("name "), field("version "))
-            && crates.contains(&name) {
-                found.push(format!("{name} {version}"));
-            }
+            && crates.contains(&name)
+        {
+            found.push(format!("{name} {version}"));
+        }
     }
     found.join("; ")
 }

@@ -355,7 +355,9 @@ fn check_table(path: &Path, meta: &TableMeta) -> Result<()> {
     if meta.collected.is_empty() {
         return Err(InputError::new(path, "`collected` lists no collection")
             .field("collected")
-            .hint("name the edition that collected the register and the years it covers: collected: [{edition: 2023, from: 2017, to: 2023}]")
+            .hint(
+                "name the edition that collected the register and the years it covers: collected: [{edition: 2023, from: 2017, to: 2023}]",
+            )
             .into());
     }
     let mut seen = std::collections::BTreeSet::new();

@@ -115,8 +115,10 @@ pub fn build(
             })
         })
         .collect();
+    // A number without a value in the edition's year is no number of this edition.
     let numbers = render::variables(facts, shown)
         .into_iter()
+        .filter(|(_, v)| v.value.is_finite())
         .map(|(k, v)| (format!("n.{k}"), NumberEntry { value: v.value, unit: v.unit, provenance: v.provenance }))
         .collect();
     Manifest { edition: year, figures, tables, numbers }

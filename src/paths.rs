@@ -297,12 +297,14 @@ pub fn setting_location(text: &str, key: &str) -> Option<(usize, usize)> {
             in_settings = line.trim_end().starts_with("settings:");
         }
         let trimmed = line.trim_start();
-        if in_settings && line.starts_with([' ', '\t'])
-            && let Some(rest) = trimmed.strip_prefix(key).and_then(|r| r.strip_prefix(':')) {
-                let indent = line.chars().count() - trimmed.chars().count();
-                let value = rest.chars().take_while(|c| *c == ' ').count();
-                return Some((i + 1, indent + key.chars().count() + 1 + value + 1));
-            }
+        if in_settings
+            && line.starts_with([' ', '\t'])
+            && let Some(rest) = trimmed.strip_prefix(key).and_then(|r| r.strip_prefix(':'))
+        {
+            let indent = line.chars().count() - trimmed.chars().count();
+            let value = rest.chars().take_while(|c| *c == ' ').count();
+            return Some((i + 1, indent + key.chars().count() + 1 + value + 1));
+        }
     }
     None
 }

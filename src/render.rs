@@ -80,10 +80,9 @@ pub fn variables(facts: &Facts, shown: &BTreeMap<String, Shown>) -> BTreeMap<Str
                     if !tables.is_empty() {
                         text.push_str(&format!("。数据：{}", tables.join("、")));
                     }
-                    if as_published
-                        && let Some(p) = &n.printed {
-                            text.push_str(&format!("。此处按原文印作 {}，与计算值不符（见 audit.md）", numfmt::number(p.value, 4)));
-                        }
+                    if as_published && let Some(p) = &n.printed {
+                        text.push_str(&format!("。此处按原文印作 {}，与计算值不符（见 audit.md）", numfmt::number(p.value, 4)));
+                    }
                     text
                 }
                 (None, None) => String::new(),
@@ -665,11 +664,14 @@ fn check_numbers(path: &Path, text: &str, facts: &Facts) -> Result<()> {
                         Some(n) => format!("did you mean `{}{n}`? `blockchain-report vars` lists every name", if scope == "n." { "n." } else { "" }),
                         None => "`blockchain-report vars` lists every name; a new number goes into data/stated/ (typed) or data/derived/ (computed)".to_string(),
                     };
-                    return Err(crate::error::InputError::new(path, format!("`{}{key}` is not defined", if scope == "n." { "n." } else { "" }))
-                        .at(line_no + 1, column)
-                        .excerpt_from(text)
-                        .hint(hint)
-                        .into());
+                    return Err(crate::error::InputError::new(
+                        path,
+                        format!("`{}{key}` is not defined", if scope == "n." { "n." } else { "" }),
+                    )
+                    .at(line_no + 1, column)
+                    .excerpt_from(text)
+                    .hint(hint)
+                    .into());
                 }
             }
             offset = close + 2;

@@ -24,7 +24,7 @@ fn every_claim_of_the_fixture_agrees() {
     assert!(bad.is_empty(), "{bad:?}");
     // Eight printed derived numbers, one whole-count check, one caption, two group totals.
     assert_eq!(a.findings.len(), 12, "{:?}", a.findings.iter().map(|f| &f.id).collect::<Vec<_>>());
-    assert!(a.unchecked.iter().any(|(k, _)| k == "scale_2023"), "primaries are listed as unchecked");
+    assert!(a.unchecked.iter().any(|(k, _)| k == "scale"), "primaries are listed as unchecked");
 }
 
 fn planted(file: &str, from: &str, to: &str, id: &str) {
@@ -38,12 +38,12 @@ fn planted(file: &str, from: &str, to: &str, id: &str) {
 
 #[test]
 fn planted_count() {
-    planted("data/derived/ch1.yaml", "printed: {value: 2, where", "printed: {value: 3, where", "policies_2023");
+    planted("data/derived/ch1.yaml", "printed: {value: 2, where", "printed: {value: 3, where", "policies");
 }
 
 #[test]
 fn planted_total() {
-    planted("data/derived/ch1.yaml", "printed: {value: 450,", "printed: {value: 455,", "apps_2023");
+    planted("data/derived/ch1.yaml", "printed: {value: 450,", "printed: {value: 455,", "apps");
 }
 
 #[test]
@@ -53,7 +53,7 @@ fn planted_share() {
 
 #[test]
 fn planted_growth_without_a_whole_previous_value() {
-    planted("data/stated/ch1.csv", "apps_2023_yoy,34.3,", "apps_2023_yoy,34.2,", "apps_2022");
+    planted("data/stated/ch1.csv", "apps_yoy,2023,34.3,", "apps_yoy,2023,34.2,", "apps_previous");
 }
 
 #[test]
@@ -110,9 +110,9 @@ fn strict_check_fails_on_unacknowledged_and_passes_on_acknowledged() {
     let out = run();
     assert!(!out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("contradiction: policies_2023") && stdout.contains("正文为 3，按数据重算为 2"), "{stdout}");
+    assert!(stdout.contains("contradiction: policies") && stdout.contains("正文为 3，按数据重算为 2"), "{stdout}");
     assert!(dir.path().join("output/audit.md").exists() && dir.path().join("output/audit.json").exists());
-    std::fs::write(dir.path().join("data/audit-acknowledged.yaml"), "- {claim: policies_2023, reason: 已核实, computed: 2项}\n").unwrap();
+    std::fs::write(dir.path().join("data/audit-acknowledged.yaml"), "- {claim: policies, reason: 已核实, computed: 2项}\n").unwrap();
     assert!(run().status.success());
 }
 

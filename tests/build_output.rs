@@ -31,7 +31,7 @@ fn changing_one_stated_value_changes_the_chart_its_csv_and_the_derived_points() 
     build(dir.path()).unwrap();
     let csv_before = read(dir.path(), "output/data/figures/industry-scale.csv");
     assert!(csv_before.contains(",2023,60,约,stated,"), "{csv_before}");
-    edit(dir.path(), "data/stated/ch1.csv", "industry_scale_2023,60,", "industry_scale_2023,61,");
+    edit(dir.path(), "data/stated/ch1.csv", "industry_scale,2023,60,", "industry_scale,2023,61,");
     build(dir.path()).unwrap();
     let csv = read(dir.path(), "output/data/figures/industry-scale.csv");
     assert!(csv.contains(",2023,61,约,stated,"), "{csv}");
@@ -59,7 +59,7 @@ fn changing_one_table_cell_changes_the_report_and_the_metrics() {
 #[test]
 fn changing_one_stated_value_changes_every_sentence_chart_and_check_that_uses_it() {
     let dir = real();
-    edit(dir.path(), "data/stated/ch1.csv", "app_cases_2023,450,", "app_cases_2023,460,");
+    edit(dir.path(), "data/stated/ch1.csv", "app_cases,2023,450,", "app_cases,2023,460,");
     let summary = build(dir.path()).unwrap();
     let report = read(dir.path(), "output/report.md");
     assert!(report.contains("新增区块链应用案例460个，同比增速34.3%"), "the sentence");
@@ -157,7 +157,25 @@ fn next_edition_builds_and_diff_reports_exactly_the_planted_changes() {
     assert_eq!(changes(0), ["2020", "2024", "caption"]);
     assert_eq!(changes(1), ["其他", "数字资产"]);
     assert_eq!(changes(2), ["row 国家数据局 / 《测试数据：2024 年新增政策》"]);
-    assert_eq!(changes(3), ["n.policies_2023", "n.scale_2024", "n.share_assets", "n.shares_other"]);
+    // The 2024 edition's numbers are its year's: the 2023-only primaries have no 2024 value,
+    // and the growth rates are computed from both years.
+    let numbers = [
+        "n.apps",
+        "n.apps_assets",
+        "n.apps_other",
+        "n.apps_previous",
+        "n.apps_yoy",
+        "n.parks_growth",
+        "n.parks_new",
+        "n.policies",
+        "n.scale",
+        "n.scale_growth",
+        "n.scale_previous",
+        "n.scale_yoy",
+        "n.share_assets",
+        "n.shares_other",
+    ];
+    assert_eq!(changes(3), numbers);
     let delta = json["items"][1]["changes"][1]["delta"].as_str().unwrap();
     assert_eq!(delta, "-4.44 pp", "percentages change in percentage points");
 }

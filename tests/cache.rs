@@ -42,7 +42,7 @@ fn a_data_change_rasterises_only_the_chart_that_draws_it() {
     let dir = mini();
     rasterised(dir.path());
     let shares = png(dir.path(), "shares");
-    edit(dir.path(), "data/stated/ch1.csv", "scale_2023,60,", "scale_2023,62,");
+    edit(dir.path(), "data/stated/ch1.csv", "scale,2023,60,", "scale,2023,62,");
     assert_eq!(rasterised(dir.path()), ["scale"]);
     assert_eq!(png(dir.path(), "shares"), shares, "the cached chart is the same image");
 }
@@ -158,7 +158,7 @@ fn the_pdf_is_typeset_again_exactly_when_its_source_changes() {
     assert!(!pdf_from_cache(dir.path()), "a chapter's text");
     edit(dir.path(), "templates/report.typ", "margin: (x: 2.5cm", "margin: (x: 2.4cm");
     assert!(!pdf_from_cache(dir.path()), "the page design");
-    edit(dir.path(), "data/stated/ch1.csv", "scale_2023,60,", "scale_2023,62,");
+    edit(dir.path(), "data/stated/ch1.csv", "scale,2023,60,", "scale,2023,62,");
     assert!(!pdf_from_cache(dir.path()), "a number in the text and a chart");
     edit(dir.path(), "report.yaml", "  published: 2024-05\n", "  published: 2024-05\nsettings:\n  png_scale: 1\n");
     assert!(pdf_from_cache(dir.path()), "the PNGs' scale is not in the PDF");

@@ -121,7 +121,11 @@ fn the_printed_chart_is_cut_between_its_title_and_its_source_line() {
         let meta = &session.catalog.figures.iter().find(|(_, m)| m.id == chart.id).unwrap().1;
         let (top, bottom) = chart.body;
         let body = chart.body_svg();
-        assert!(body.starts_with(&format!("<svg width=\"720\" height=\"{}\" viewBox=\"0 {top} 720 {}\"", bottom - top, bottom - top)), "{}", chart.id);
+        assert!(
+            body.starts_with(&format!("<svg width=\"720\" height=\"{}\" viewBox=\"0 {top} 720 {}\"", bottom - top, bottom - top)),
+            "{}",
+            chart.id
+        );
         for piece in chart.svg.split("<text").skip(1) {
             let y: f64 = piece.split("y=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().parse().unwrap();
             let said = piece.split_once('>').unwrap().1.split("</text>").next().unwrap().trim();

@@ -112,7 +112,12 @@ fn a_mistake_in_the_print_template_names_its_line() {
 #[test]
 fn a_styled_block_is_the_print_templates_function_of_that_name() {
     let dir = mini();
-    edit(dir.path(), "templates/chapters/01.md", "### （一）测试\n", "### （一）测试\n\n<div class=\"names\">\n\n甲单位\n\n乙单位\n\n丙单位\n\n</div>\n");
+    edit(
+        dir.path(),
+        "templates/chapters/01.md",
+        "### （一）测试\n",
+        "### （一）测试\n\n<div class=\"names\">\n\n甲单位\n\n乙单位\n\n丙单位\n\n</div>\n",
+    );
     let (_, print) = typeset(dir.path());
     // Two to a row: the first two names on one line of the page's text.
     assert!(squeeze(&print.text).contains("甲单位乙单位丙单位"), "{}", print.text);

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use blockchain_report::build::Project;
-use blockchain_report::data::records::{synthetic, Format};
+use blockchain_report::data::records::{Format, synthetic};
 
 /// One synthetic record: province, field, year, capital.
 type Record = (String, String, i64, f64);

@@ -78,7 +78,7 @@ fn data_edit_redraws_the_chart() {
     let dir = mini();
     let (_server, port) = start(dir.path());
     wait_for(port, "/charts/scale.svg", |b| b.contains("约60"));
-    edit(dir.path(), "data/stated/ch1.csv", "scale_2023,60,", "scale_2023,62,");
+    edit(dir.path(), "data/stated/ch1.csv", "scale,2023,60,", "scale,2023,62,");
     wait_for(port, "/charts/scale.svg", |b| b.contains("约62"));
     // The prose number is wrapped in its provenance element: 约 <span …>62亿元<span class="prov">…
     assert!(get(port, "/report.html").contains("\">62亿元<span class=\"prov\""));
@@ -93,9 +93,9 @@ fn a_data_edit_redraws_only_the_charts_that_use_it() {
     let dir = mini();
     let mut session = Session::open(Project::open(&dir.path().join("report.yaml")).unwrap()).unwrap();
     assert_eq!(session.reload_data().unwrap(), Vec::<String>::new(), "nothing changed, nothing redrawn");
-    edit(dir.path(), "data/stated/ch1.csv", "scale_2023,60,", "scale_2023,62,");
-    assert_eq!(session.reload_data().unwrap(), ["scale"], "the shares chart does not use scale_2023");
-    edit(dir.path(), "data/stated/ch1.csv", "share_assets,54.44,", "share_assets,50,");
+    edit(dir.path(), "data/stated/ch1.csv", "scale,2023,60,", "scale,2023,62,");
+    assert_eq!(session.reload_data().unwrap(), ["scale"], "the shares chart does not use scale");
+    edit(dir.path(), "data/stated/ch1.csv", "share_assets,2023,54.44,", "share_assets,2023,50,");
     assert_eq!(session.reload_data().unwrap(), ["shares"]);
 }
 
@@ -109,9 +109,12 @@ fn the_pdf_follows_each_edit_in_the_background() {
     let wait_for_pdf = |ok: &dyn Fn(&[u8]) -> bool| {
         for _ in 0..600 {
             if let Ok(bytes) = std::fs::read(&pdf)
-                && bytes.starts_with(b"%PDF-") && bytes.ends_with(b"%%EOF") && ok(&bytes) {
-                    return bytes;
-                }
+                && bytes.starts_with(b"%PDF-")
+                && bytes.ends_with(b"%%EOF")
+                && ok(&bytes)
+            {
+                return bytes;
+            }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
         panic!("output/report.pdf never became as expected");

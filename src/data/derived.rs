@@ -14,8 +14,8 @@ use polars::prelude::*;
 use serde::Deserialize;
 
 use super::formula::{self, Aggregate, Cmp, Column, Filter, Formula, Func, Literal, Op, TableQuery, YearRef};
-use super::{Frames, polars_error};
 use super::records;
+use super::{Frames, polars_error};
 use crate::catalog::{Catalog, ColumnSpec, ColumnType};
 use crate::error::{self, InputError, Result};
 use crate::model::{Number, NumberKind, Printed};
@@ -617,7 +617,12 @@ fn lookup_name(c: &Column) -> String {
 
 /// Computes every table aggregate: per table, the lookups it needs joined once, then one
 /// select of all its counts, sums and distinct counts; ranks group the same frame.
-fn aggregate_all(concrete: &[(TableQuery, usize, bool)], frames: &Frames, catalog: &Catalog, defs: &[Defined]) -> Result<Vec<AggregateValue>> {
+fn aggregate_all(
+    concrete: &[(TableQuery, usize, bool)],
+    frames: &Frames,
+    catalog: &Catalog,
+    defs: &[Defined],
+) -> Result<Vec<AggregateValue>> {
     let queries: Vec<&TableQuery> = concrete.iter().map(|(q, ..)| q).collect();
     let mut results: Vec<Option<AggregateValue>> = queries.iter().map(|_| None).collect();
     let tables: BTreeSet<&str> = queries.iter().map(|q| q.table.as_str()).collect();
@@ -682,7 +687,9 @@ fn aggregate_all(concrete: &[(TableQuery, usize, bool)], frames: &Frames, catalo
             };
             let own = concrete[i].2;
             let value = match &q.aggregate {
-                Aggregate::Rank(_, _) | Aggregate::Value(_) if !own && get(&format!("q{i}_n")).is_none_or(|n| n != 1.0) && matches!(q.aggregate, Aggregate::Value(_)) => {
+                Aggregate::Rank(_, _) | Aggregate::Value(_)
+                    if !own && get(&format!("q{i}_n")).is_none_or(|n| n != 1.0) && matches!(q.aggregate, Aggregate::Value(_)) =>
+                {
                     AggregateValue { value: f64::NAN, ties: Vec::new() }
                 }
                 Aggregate::Rank(key, item) if !own => match rank(&joined, key, item, &mask(&q.filters, columns), tallied, &path)? {
@@ -905,7 +912,13 @@ fn rank(df: &DataFrame, key: &Column, item: &str, mask: &Option<Expr>, tallied: 
 
 /// A figure's series: the aggregate for each group, the keys as text. Sorted by the keys,
 /// except a single key that is not a year: largest value first, then by key.
-pub fn series(s: &formula::Series, frames: &Frames, catalog: &Catalog, yaml: &Path, edition: i32) -> Result<Vec<(Vec<String>, Option<f64>)>> {
+pub fn series(
+    s: &formula::Series,
+    frames: &Frames,
+    catalog: &Catalog,
+    yaml: &Path,
+    edition: i32,
+) -> Result<Vec<(Vec<String>, Option<f64>)>> {
     let q = &s.query.in_year(edition);
     check_columns(q, &s.by, catalog).map_err(|(message, hint)| InputError::new(yaml, message).field("series").hint(hint))?;
     let mut cols: BTreeSet<Column> = q.filters.iter().map(|f| f.column.clone()).chain(s.by.iter().cloned()).collect();

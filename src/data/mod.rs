@@ -5,9 +5,9 @@
 mod csv_in;
 mod derived;
 mod figures;
-mod vintage;
 pub mod formula;
 pub mod records;
+mod vintage;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -160,7 +160,8 @@ fn primaries(df: &DataFrame, edition: i32) -> Vec<Number> {
         .map(|(name, rows)| {
             let year = |i: usize| years[i].unwrap_or_default() as i32;
             let by_year: BTreeMap<i32, f64> = rows.iter().map(|&i| (year(i), values[i].unwrap_or_default())).collect();
-            let i = rows.iter().copied().find(|&i| year(i) == edition).unwrap_or_else(|| *rows.iter().max_by_key(|&&i| year(i)).unwrap_or(&0));
+            let i =
+                rows.iter().copied().find(|&i| year(i) == edition).unwrap_or_else(|| *rows.iter().max_by_key(|&&i| year(i)).unwrap_or(&0));
             let value = by_year.get(&edition).copied().unwrap_or(f64::NAN);
             let shown = values[i].unwrap_or_default();
             Number {

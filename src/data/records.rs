@@ -141,7 +141,9 @@ impl Dataset {
         })?;
         let required = |name: &str| self.meta.columns.iter().any(|c| c.name == name && !c.nullable);
         let missing = keys.iter().filter(|k| required(k)).find(|k| tally.column(k).is_ok_and(|c| c.null_count() > 0)).or_else(|| {
-            sums.iter().filter(|c| required(c)).find(|c| super::floats(&tally, &format!("__nulls__{c}")).iter().flatten().sum::<f64>() > 0.0)
+            sums.iter()
+                .filter(|c| required(c))
+                .find(|c| super::floats(&tally, &format!("__nulls__{c}")).iter().flatten().sum::<f64>() > 0.0)
         });
         match missing {
             None => Ok(tally),

@@ -467,10 +467,11 @@ fn table(blocks: &[Block], id: &str, numbers: &BTreeMap<String, String>, anchor:
     let mut k = 3;
     let mut source = "none".to_string();
     if let Some(Block::Para { markup, plain, .. }) = blocks.get(3)
-        && (plain.starts_with("数据来源") || plain.starts_with("来源")) {
-            source = format!("[{markup}]");
-            k += 1;
-        }
+        && (plain.starts_with("数据来源") || plain.starts_with("来源"))
+    {
+        source = format!("[{markup}]");
+        k += 1;
+    }
     let rows: Vec<String> = rows.iter().map(|r| list(r)).collect();
     let call = format!(
         "#data-table(anchor: {}, caption: [{}], header: {}, rows: ({}{}), columns: {}, source: {source})\n\n",

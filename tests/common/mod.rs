@@ -59,9 +59,7 @@ pub fn outside_program(names: &[&str], env_var: &str, install: &str) -> Option<P
         return Some(PathBuf::from(path));
     }
     let search = std::env::var_os("PATH").unwrap_or_default();
-    let found = names
-        .iter()
-        .find_map(|name| std::env::split_paths(&search).map(|dir| dir.join(name)).find(|p| p.is_file()));
+    let found = names.iter().find_map(|name| std::env::split_paths(&search).map(|dir| dir.join(name)).find(|p| p.is_file()));
     if found.is_none() {
         let message = format!("needs {} (not on PATH, nor ${env_var}): install it with `{install}`", names[0]);
         assert!(std::env::var_os("CI").is_none(), "{message}; CI must have it (.ci/run installs it)");
