@@ -98,7 +98,7 @@ fn builds(scratch: &Path, runs: usize) {
     report("full build with the PDF, nothing changed", (0..runs).map(|_| build_to("md,html,pdf", &[])).collect());
 
     // A template edit: a new heading each run; no chart changes.
-    let chapter = scratch.join("templates/chapters/01.md");
+    let chapter = scratch.join("editions/2023/templates/chapters/01.md");
     let original = std::fs::read_to_string(&chapter).expect("chapter");
     let template_runs = (0..runs)
         .map(|i| {

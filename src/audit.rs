@@ -187,9 +187,9 @@ fn inputs_of(n: &Number, facts: &Facts) -> String {
     out
 }
 
-/// Reads `data/audit-acknowledged.yaml` (a project without it has reviewed nothing).
-pub fn acknowledgments(data_dir: &Path) -> Result<Vec<Acknowledged>> {
-    let path = data_dir.join("audit-acknowledged.yaml");
+/// Reads the edition's `audit-acknowledged.yaml` (an edition without it has reviewed nothing).
+pub fn acknowledgments(edition_dir: &Path) -> Result<Vec<Acknowledged>> {
+    let path = edition_dir.join("audit-acknowledged.yaml");
     if !path.exists() {
         return Ok(Vec::new());
     }
@@ -197,7 +197,7 @@ pub fn acknowledgments(data_dir: &Path) -> Result<Vec<Acknowledged>> {
 }
 
 pub fn run(catalog: &Catalog, facts: &Facts) -> Result<Audit> {
-    let acknowledged = acknowledgments(&catalog.root)?;
+    let acknowledged = acknowledgments(&catalog.edition_dir)?;
     let mut findings = Vec::new();
 
     for n in facts.numbers.iter().filter(|n| n.kind == NumberKind::Derived) {

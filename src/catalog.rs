@@ -217,6 +217,9 @@ fn default_source_label() -> String {
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub root: PathBuf,
+    /// The edition's directory: what it printed (`printed.yaml`, the audit's reference) and
+    /// its reviewed contradictions (`audit-acknowledged.yaml`).
+    pub edition_dir: PathBuf,
     pub tables: Vec<(PathBuf, TableMeta)>,
     pub figures: Vec<(PathBuf, FigureMeta)>,
     /// `records/*.yaml`, when the directory exists.
@@ -224,7 +227,7 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    pub fn load(data_dir: &Path) -> Result<Catalog> {
+    pub fn load(data_dir: &Path, edition_dir: &Path) -> Result<Catalog> {
         if !data_dir.is_dir() {
             return Err(InputError::new(data_dir, "data directory not found")
                 .hint("run from the project root, or set settings.data_dir in report.yaml")
@@ -251,7 +254,7 @@ impl Catalog {
                     .into());
             }
         }
-        Ok(Catalog { root: data_dir.to_path_buf(), tables, figures, records })
+        Ok(Catalog { root: data_dir.to_path_buf(), edition_dir: edition_dir.to_path_buf(), tables, figures, records })
     }
 
     /// Refuses a data file that is not under the data directory once symlinks are resolved.

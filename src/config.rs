@@ -1,4 +1,6 @@
-//! `report.yaml`: the edition (what is being published) and the build settings.
+//! The series and its editions. The project's `report.yaml` holds the build settings of the
+//! whole series; each edition's `editions/<year>/report.yaml` says what it publishes (year,
+//! title, publishers, date). [`Config`] is the two together, for one edition.
 //! Unknown keys and wrong types are errors with line and column.
 
 use std::path::{Path, PathBuf};
@@ -13,6 +15,21 @@ pub struct Config {
     pub edition: Edition,
     #[serde(default)]
     pub settings: Settings,
+}
+
+/// The project's `report.yaml`: the series' settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Series {
+    #[serde(default)]
+    pub settings: Settings,
+}
+
+/// An edition's `editions/<year>/report.yaml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditionFile {
+    pub edition: Edition,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -37,7 +54,11 @@ pub struct Settings {
     pub templates_dir: PathBuf,
     /// Stylesheet and font, copied to output/assets/ (the font also draws the charts).
     pub assets_dir: PathBuf,
-    /// Where the report is written, relative to report.yaml.
+    /// Where the editions are: `<editions_dir>/<year>/report.yaml`, with each edition's
+    /// wording, printed values and reviewed contradictions.
+    pub editions_dir: PathBuf,
+    /// Where the reports are written, relative to report.yaml: each edition into
+    /// `<output_dir>/<year>/`.
     pub output_dir: PathBuf,
     /// PNG pixels per SVG pixel.
     pub png_scale: f32,
@@ -49,20 +70,45 @@ impl Default for Settings {
             data_dir: "data".into(),
             templates_dir: "templates".into(),
             assets_dir: "assets".into(),
+            editions_dir: "editions".into(),
             output_dir: "output".into(),
             png_scale: 2.0,
         }
     }
 }
 
+impl Series {
+    pub fn load(path: &Path) -> Result<Series> {
+        let text = error::read_to_string(path)?;
+        if text.lines().any(|l| l.starts_with("edition:")) {
+            return Err(error::InputError::new(path, "report.yaml holds the series' settings; an edition has a report.yaml of its own")
+                .field("edition")
+                .hint("move the `edition:` block to editions/<year>/report.yaml (blockchain-report new-edition starts one)")
+                .into());
+        }
+        // A report.yaml of comments alone takes the default settings.
+        let empty = text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
+        let series: Series = if empty { Series { settings: Settings::default() } } else { error::parse_yaml(path, &text)? };
+        if !(series.settings.png_scale >= 1.0 && series.settings.png_scale <= 8.0) {
+            return Err(error::InputError::new(path, "settings.png_scale must be between 1 and 8")
+                .field("settings")
+                .hint("2 gives print-quality PNGs")
+                .into());
+        }
+        Ok(series)
+    }
+}
+
 impl Config {
-    pub fn load(path: &Path) -> Result<Config> {
-        Config::parse(path, &error::read_to_string(path)?)
+    /// An edition's report.yaml with the series' settings.
+    pub fn load(path: &Path, settings: Settings) -> Result<Config> {
+        Config::parse(path, &error::read_to_string(path)?, settings)
     }
 
-    /// Parses and validates report.yaml's text (`path` names it in errors).
-    pub fn parse(path: &Path, text: &str) -> Result<Config> {
-        let config: Config = error::parse_yaml(path, text)?;
+    /// Parses and validates an edition's report.yaml text (`path` names it in errors).
+    pub fn parse(path: &Path, text: &str, settings: Settings) -> Result<Config> {
+        let file: EditionFile = error::parse_yaml(path, text)?;
+        let config = Config { edition: file.edition, settings };
         config.validate(path)?;
         Ok(config)
     }
@@ -76,9 +122,6 @@ impl Config {
             && p[5..].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m));
         if !ok {
             return bad(&format!("edition.published is `{p}`, not a month"), "write it as YYYY-MM, e.g. 2024-05");
-        }
-        if !(self.settings.png_scale >= 1.0 && self.settings.png_scale <= 8.0) {
-            return bad("settings.png_scale must be between 1 and 8", "2 gives print-quality PNGs");
         }
         Ok(())
     }

@@ -43,9 +43,11 @@ impl Report {
     }
 }
 
-/// Loads the manifest behind a path or a git revision, building when needed.
+/// Loads the manifest behind a path, a git revision or an edition of the project's series
+/// (`2023`), building when needed.
 pub fn load(spec: &str, project_root: &Path, scratch: &Path) -> Result<Manifest> {
     let path = PathBuf::from(spec);
+    let edition = spec.parse::<i32>().ok().filter(|_| !path.exists() && spec.len() == 4);
     let manifest_of = |dir: &Path| -> Result<Manifest> {
         let file = dir.join("figures.json");
         let text = crate::error::read_to_string(&file)?;
@@ -56,8 +58,8 @@ pub fn load(spec: &str, project_root: &Path, scratch: &Path) -> Result<Manifest>
     if path.join("figures.json").exists() {
         return manifest_of(&path);
     }
-    let project = if path.join("report.yaml").exists() {
-        path.clone()
+    let project = if edition.is_some() || path.join("report.yaml").exists() {
+        if edition.is_some() { project_root.to_path_buf() } else { path.clone() }
     } else {
         let dir = scratch.join(spec.replace(['/', ':', '.'], "_"));
         export_revision(spec, project_root, &dir)?;
@@ -66,7 +68,7 @@ pub fn load(spec: &str, project_root: &Path, scratch: &Path) -> Result<Manifest>
     // Build into the scratch area so neither side's output/ is touched.
     let copy = scratch.join(format!("{}-project", spec.replace(['/', ':', '.'], "_")));
     copy_project(&project, &copy)?;
-    let p = crate::build::Project::open(&copy.join("report.yaml"))?;
+    let p = crate::build::Project::open_edition(&copy.join("report.yaml"), edition)?;
     crate::build::build(&p, Default::default())?;
     manifest_of(&p.output_dir())
 }
@@ -76,10 +78,10 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 }
 
 fn copy_project(from: &Path, to: &Path) -> Result<()> {
-    let config = crate::config::Config::load(&from.join("report.yaml"))?;
+    let settings = crate::config::Series::load(&from.join("report.yaml"))?.settings;
     std::fs::create_dir_all(to).map_err(io(to))?;
     std::fs::copy(from.join("report.yaml"), to.join("report.yaml")).map_err(io(from))?;
-    for dir in [&config.settings.data_dir, &config.settings.templates_dir, &config.settings.assets_dir] {
+    for dir in [&settings.data_dir, &settings.templates_dir, &settings.assets_dir, &settings.editions_dir] {
         let src = from.join(dir);
         if src.starts_with(from) && src.is_dir() && !to.join(dir).exists() {
             copy_dir(&src, &to.join(dir))?;

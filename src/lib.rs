@@ -19,4 +19,5 @@ pub mod numfmt;
 pub mod paths;
 pub mod pdf;
 pub mod render;
+pub mod series;
 pub mod serve;

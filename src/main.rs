@@ -10,9 +10,12 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(version, about = "Regenerates the 中国区块链年度发展报告 from data/ with one command")]
 struct Cli {
-    /// The edition's report.yaml.
+    /// The project's report.yaml (the series' settings).
     #[arg(long, short, global = true, default_value = "report.yaml")]
     config: PathBuf,
+    /// The edition to build, check, list or serve (default: the latest, editions/<year>/).
+    #[arg(long, global = true)]
+    edition: Option<i32>,
     #[command(subcommand)]
     command: Command,
 }
@@ -34,7 +37,7 @@ enum Command {
     },
     /// Recompute the numbers the text states and report every contradiction.
     Check {
-        /// Exit non-zero on any contradiction not acknowledged in data/audit-acknowledged.yaml.
+        /// Exit non-zero on any contradiction not acknowledged in the edition's audit-acknowledged.yaml.
         #[arg(long)]
         strict: bool,
     },
@@ -54,6 +57,12 @@ enum Command {
         /// Port on 127.0.0.1 (0 picks a free one).
         #[arg(long, default_value_t = 8000)]
         port: u16,
+    },
+    /// Start the next edition: its report.yaml and templates copied from the latest one, and
+    /// a checklist of what must be supplied or reworded.
+    NewEdition {
+        /// The year the new edition covers (the latest edition's year + 1).
+        year: i32,
     },
     /// List every value the templates can use: name, value, unit and provenance.
     Vars {
@@ -95,7 +104,12 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Serve { port } = cli.command {
         // serve keeps running when report.yaml is broken, to show the error.
-        return Ok(blockchain_report::serve::serve(&cli.config, port)?);
+        return Ok(blockchain_report::serve::serve(&cli.config, cli.edition, port)?);
+    }
+    if let Command::NewEdition { year } = cli.command {
+        let started = blockchain_report::series::new_edition(&cli.config, year)?;
+        say_raw!("{}", blockchain_report::series::checklist_text(&started));
+        return Ok(());
     }
     if let Command::Diff { old, new, format, fail_on } = &cli.command {
         // diff compares two builds; it needs no project of its own.
@@ -123,7 +137,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let project = build::Project::open(&cli.config)?;
+    let project = build::Project::open_edition(&cli.config, cli.edition)?;
     match cli.command {
         Command::Build { to, corrected, no_cache } => {
             let edition = if corrected { audit::Edition::Corrected } else { audit::Edition::Published };
@@ -161,10 +175,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             blockchain_report::paths::add_to_output(&project.output_dir(), &files)?;
             let open = audit.open_contradictions().count();
             if strict && open > 0 {
-                anyhow::bail!("{open} contradictions are not acknowledged in data/audit-acknowledged.yaml");
+                anyhow::bail!(
+                    "{open} contradictions are not acknowledged in {}",
+                    project.edition_dir.join("audit-acknowledged.yaml").display()
+                );
             }
         }
-        Command::Serve { .. } | Command::Diff { .. } => unreachable!("handled above"),
+        Command::Serve { .. } | Command::Diff { .. } | Command::NewEdition { .. } => unreachable!("handled above"),
         Command::Vars { filter, json } => {
             let (catalog, facts) = project.load()?;
             let audit = audit::run(&catalog, &facts)?;
@@ -188,7 +205,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     match &v.formula {
                         None => say!("{name} = {}{} {}\tprimary\t{}\t{}", v.qualifier, num(v.value), v.unit, v.defined, v.provenance),
                         Some(f) => {
-                            let printed = v.printed.as_deref().map(|p| format!("\tprinted in 2023: {p}")).unwrap_or_default();
+                            let printed = v
+                                .printed
+                                .as_deref()
+                                .map(|p| format!("\tprinted in {}: {p}", project.config.edition.year))
+                                .unwrap_or_default();
                             let kept = if v.as_published { " (printed as published)" } else { "" };
                             say!(
                                 "{name} = {} {}{kept}\tderived\t{}\t{f}\tinputs: {}{printed}",

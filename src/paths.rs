@@ -17,7 +17,7 @@ Do not keep anything else here. blockchain-report only replaces directories that
 
 /// Checks every path setting of report.yaml (`config_path`, whose text is `text`): inside
 /// the project, no symlink leaving it, and an output directory that cannot hold an input.
-pub fn check_settings(config_path: &Path, text: &str, settings: &Settings) -> Result<()> {
+pub fn check_settings(config_path: &Path, text: &str, settings: &Settings, edition: i32) -> Result<()> {
     let root = project_root(config_path);
     let real_root = std::fs::canonicalize(&root).map_err(|source| Error::Io { path: root.clone(), source })?;
     let located = |key: &str, message: String, hint: &str| -> Error {
@@ -33,6 +33,7 @@ pub fn check_settings(config_path: &Path, text: &str, settings: &Settings) -> Re
         ("data_dir", &settings.data_dir),
         ("templates_dir", &settings.templates_dir),
         ("assets_dir", &settings.assets_dir),
+        ("editions_dir", &settings.editions_dir),
         ("output_dir", &settings.output_dir),
     ];
     let mut resolved = Vec::new();
@@ -78,9 +79,13 @@ pub fn check_settings(config_path: &Path, text: &str, settings: &Settings) -> Re
             format!("settings.output_dir `{shown}` {relation} {what}: a build replaces its output directory, which would delete inputs");
         return Err(located("output_dir", message, own));
     }
+    // Each edition writes (and replaces) only its own `<output_dir>/<year>/`.
     let out = root.join(output);
-    if let Err(why) = replaceable(&out) {
-        return Err(located("output_dir", format!("settings.output_dir `{shown}` {why}"), &not_ours_hint()));
+    if out.exists() && !out.is_dir() {
+        return Err(located("output_dir", format!("settings.output_dir `{shown}` exists and is not a directory"), &not_ours_hint()));
+    }
+    if let Err(why) = replaceable(&out.join(edition.to_string())) {
+        return Err(located("output_dir", format!("the {edition} edition's output `{shown}/{edition}` {why}"), &not_ours_hint()));
     }
     Ok(())
 }

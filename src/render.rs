@@ -16,6 +16,27 @@ use crate::error::{Error, Result};
 use crate::model::{Cell, Facts, Table};
 use crate::numfmt;
 
+/// Where an edition's templates are: its own wording (`editions/<year>/templates/`: report.md,
+/// chapters) over the series' page designs and partials (`templates/`). A name is looked up in
+/// the wording first, so an edition may also override a design.
+#[derive(Debug, Clone)]
+pub struct TemplateDirs {
+    pub wording: std::path::PathBuf,
+    pub designs: std::path::PathBuf,
+}
+
+impl TemplateDirs {
+    /// One directory holding everything (the property tests' mutated templates).
+    pub fn single(dir: &Path) -> TemplateDirs {
+        TemplateDirs { wording: dir.to_path_buf(), designs: dir.to_path_buf() }
+    }
+    /// The file a template name stands for.
+    pub fn path(&self, name: &str) -> std::path::PathBuf {
+        let own = self.wording.join(name);
+        if own.exists() || !self.designs.join(name).exists() { own } else { self.designs.join(name) }
+    }
+}
+
 pub struct Rendered {
     pub markdown: String,
     pub html: String,
@@ -604,7 +625,7 @@ fn provenance_notes(meta: &FigureMeta, data: &crate::model::FigureData) -> Vec<S
 /// Loads every template under `dir` (except README.md), named by its path
 /// relative to it, with the filters and the placement functions registered first.
 fn load_templates(
-    dir: &Path,
+    dirs: &TemplateDirs,
     sources: &[(String, String)],
     facts: &Facts,
     tables: &BTreeMap<String, Block>,
@@ -634,9 +655,9 @@ fn load_templates(
             .ok_or_else(|| tera::Error::message(format!("`{id}` is referenced but never placed with table(id=…) or figure(id=…)")))
     });
     for (name, text) in sources {
-        check_numbers(&dir.join(name), text, facts)?;
+        check_numbers(&dirs.path(name), text, facts)?;
     }
-    tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str()))).map_err(|e| template_error(dir, &e))?;
+    tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str()))).map_err(|e| template_error(dirs, &e))?;
     Ok((tera, numbering))
 }
 
@@ -702,25 +723,29 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, std::path::PathBuf)>)
     Ok(())
 }
 
-fn template_error(dir: &Path, e: &tera::Error) -> Error {
+fn template_error(dirs: &TemplateDirs, e: &tera::Error) -> Error {
     let mut msg = format!("{e}");
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         msg.push_str(&format!("\n{s}"));
         source = s.source();
     }
-    Error::Template(locate_template_error(dir, &msg))
+    Error::Template(locate_template_error(dirs, &msg))
 }
 
 /// Tera's report, reshaped as every other input error: the message first, the template's
 /// path from the project (`--> templates/chapters/01.md:6:81`), tera's excerpt, then a hint.
-fn locate_template_error(dir: &Path, tera_report: &str) -> String {
+fn locate_template_error(dirs: &TemplateDirs, tera_report: &str) -> String {
     let mut headline = None;
     let mut body = Vec::new();
     for line in tera_report.lines() {
         match (line.strip_prefix("error: "), line.trim_start().strip_prefix("--> ")) {
             (Some(message), _) if headline.is_none() => headline = Some(message.to_string()),
-            (_, Some(place)) => body.push(format!("  --> {}", dir.join(place).display())),
+            (_, Some(place)) => {
+                let (name, at) = place.split_once(':').unwrap_or((place, ""));
+                let at = if at.is_empty() { String::new() } else { format!(":{at}") };
+                body.push(format!("  --> {}{at}", dirs.path(name).display()))
+            }
             _ if !line.trim().is_empty() => body.push(line.to_string()),
             _ => {}
         }
@@ -733,7 +758,7 @@ fn locate_template_error(dir: &Path, tera_report: &str) -> String {
         None => String::new(),
     };
     if !body.iter().any(|l| l.contains("-->")) {
-        body.insert(0, format!("  --> {}", dir.display()));
+        body.insert(0, format!("  --> {}", dirs.wording.display()));
     }
     let lower = headline.to_lowercase();
     let hint = if lower.contains("filter") {
@@ -902,25 +927,32 @@ fn listing(numbering: &Numbering, kind: Kind, blocks: &BTreeMap<String, Block>) 
 }
 
 pub fn render(
-    templates_dir: &Path,
+    dirs: &TemplateDirs,
     config: &Config,
     catalog: &Catalog,
     facts: &Facts,
     charts: &[Chart],
     shown: &BTreeMap<String, Shown>,
 ) -> Result<Rendered> {
+    // The wording's files, then the designs' that the wording does not replace.
     let mut files = Vec::new();
-    collect(templates_dir, templates_dir, &mut files)?;
+    collect(&dirs.wording, &dirs.wording, &mut files)?;
+    if dirs.designs != dirs.wording {
+        let mut designs = Vec::new();
+        collect(&dirs.designs, &dirs.designs, &mut designs)?;
+        designs.retain(|(name, _)| !files.iter().any(|(n, _)| n == name));
+        files.extend(designs);
+    }
     files.sort();
     let sources: Vec<(String, String)> =
         files.iter().map(|(name, path)| Ok((name.clone(), crate::error::read_to_string(path)?))).collect::<Result<_>>()?;
-    render_sources(templates_dir, &sources, config, catalog, facts, charts, shown)
+    render_sources(dirs, &sources, config, catalog, facts, charts, shown)
 }
 
 /// Renders templates given as (name relative to `templates_dir`, text): what `render` does
 /// after reading the files, and what the property tests feed with mutated templates.
 pub fn render_sources(
-    templates_dir: &Path,
+    dirs: &TemplateDirs,
     sources: &[(String, String)],
     config: &Config,
     catalog: &Catalog,
@@ -929,7 +961,7 @@ pub fn render_sources(
     shown: &BTreeMap<String, Shown>,
 ) -> Result<Rendered> {
     let (tables, figures) = blocks(catalog, facts, charts);
-    let (tera, numbering) = load_templates(templates_dir, sources, facts, &tables, &figures)?;
+    let (tera, numbering) = load_templates(dirs, sources, facts, &tables, &figures)?;
     let (year, month) = config.published();
     let mut ctx = Context::new();
     ctx.insert("edition", &config.edition);
@@ -976,7 +1008,7 @@ pub fn render_sources(
     ctx.insert("target", "md");
 
     // Pass 1 places every table and figure and finds the headings; pass 2 prints numbers.
-    let first = tera.render("report.md", &ctx).map_err(|e| template_error(templates_dir, &e))?;
+    let first = tera.render("report.md", &ctx).map_err(|e| template_error(dirs, &e))?;
     let (_, headings) = anchor_headings(&first, Anchors::Links);
     let numbers = {
         let mut numbering = numbering.lock().map_err(|_| Error::Template("numbering lock poisoned".into()))?;
@@ -986,14 +1018,14 @@ pub fn render_sources(
         ctx.insert("list_of_tables", &listing(&numbering, Kind::Table, &tables));
         numbering.numbers.clone()
     };
-    let second = tera.render("report.md", &ctx).map_err(|e| template_error(templates_dir, &e))?;
+    let second = tera.render("report.md", &ctx).map_err(|e| template_error(dirs, &e))?;
     let (marked_markdown, _) = anchor_headings(&second, Anchors::Links);
     let markdown = strip_marks(&marked_markdown);
 
     // Pass 3: the partials print tables and figures as HTML (`target`); the Markdown above
     // never depends on it.
     ctx.insert("target", "html");
-    let third = tera.render("report.md", &ctx).map_err(|e| template_error(templates_dir, &e))?;
+    let third = tera.render("report.md", &ctx).map_err(|e| template_error(dirs, &e))?;
     let (html_markdown, _) = anchor_headings(&third, Anchors::Ids);
     let body = inline_svgs(&body_html(&html_markdown), charts);
     let vars = variables(facts, shown);
@@ -1009,7 +1041,7 @@ pub fn render_sources(
     page.insert("edition", &config.edition);
     page.insert("toc", &toc(&headings));
     page.insert("body", &body);
-    let html = tera.render("page.html", &page).map_err(|e| template_error(templates_dir, &e))?;
+    let html = tera.render("page.html", &page).map_err(|e| template_error(dirs, &e))?;
     Ok(Rendered { markdown, html, numbers, used })
 }
 

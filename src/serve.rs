@@ -248,7 +248,7 @@ fn print_worker(served: Arc<Mutex<Served>>) -> std::sync::mpsc::Sender<Print> {
     send
 }
 
-pub fn serve(config_path: &Path, port: u16) -> Result<()> {
+pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> {
     let listener = TcpListener::bind(("127.0.0.1", port))
         .map_err(|source| crate::error::Error::Io { path: PathBuf::from(format!("127.0.0.1:{port}")), source })?;
     let address = listener.local_addr().map_err(|source| crate::error::Error::Io { path: PathBuf::from("listener"), source })?;
@@ -290,7 +290,7 @@ pub fn serve(config_path: &Path, port: u16) -> Result<()> {
         s.error = Some(error.to_string());
     }
 
-    let open = || Project::open(config_path).and_then(Session::open);
+    let open = || Project::open_edition(config_path, edition).and_then(Session::open);
     let started = Instant::now();
     let mut session = match open() {
         Ok(session) => Some(session),
@@ -304,11 +304,20 @@ pub fn serve(config_path: &Path, port: u16) -> Result<()> {
     }
     let root = config_path.parent().map(Path::to_path_buf).unwrap_or_default();
     let watched = |session: &Option<Session>| -> Vec<(Edit, PathBuf)> {
-        let (data, templates, assets) = match session {
-            Some(s) => (s.project.data_dir(), s.project.templates_dir(), s.project.assets_dir()),
-            None => (root.join("data"), root.join("templates"), root.join("assets")),
+        let (data, templates, assets, edition) = match session {
+            Some(s) => (s.project.data_dir(), s.project.designs_dir(), s.project.assets_dir(), s.project.edition_dir.clone()),
+            None => (root.join("data"), root.join("templates"), root.join("assets"), root.join("editions")),
         };
-        vec![(Edit::Config, config_path.to_path_buf()), (Edit::Data, data), (Edit::Templates, templates), (Edit::Templates, assets)]
+        // The edition's report.yaml, printed values and reviews need a full build; its
+        // wording only a render.
+        vec![
+            (Edit::Config, config_path.to_path_buf()),
+            (Edit::Data, data),
+            (Edit::Templates, templates),
+            (Edit::Templates, assets),
+            (Edit::Config, edition.clone()),
+            (Edit::Templates, edition.join("templates")),
+        ]
     };
     let mut seen: BTreeMap<PathBuf, SystemTime> = snapshot(&watched(&session).into_iter().map(|(_, p)| p).collect::<Vec<_>>());
     loop {
@@ -321,7 +330,9 @@ pub fn serve(config_path: &Path, port: u16) -> Result<()> {
         let changed: Vec<&PathBuf> = now.keys().chain(seen.keys()).filter(|p| now.get(*p) != seen.get(*p)).collect();
         let edit = changed
             .iter()
-            .filter_map(|p| paths.iter().filter(|(_, root)| p.starts_with(root)).map(|(e, _)| *e).max())
+            .filter_map(|p| {
+                paths.iter().filter(|(_, root)| p.starts_with(root)).max_by_key(|(_, root)| root.as_os_str().len()).map(|(e, _)| *e)
+            })
             .max()
             .unwrap_or(Edit::Config);
         seen = now;

@@ -38,17 +38,17 @@ fn planted(file: &str, from: &str, to: &str, id: &str) {
 
 #[test]
 fn planted_count() {
-    planted("data/derived/ch1.yaml", "printed: {value: 2, where", "printed: {value: 3, where", "policies");
+    planted("editions/2023/printed.yaml", "policies: {value: 2, where", "policies: {value: 3, where", "policies");
 }
 
 #[test]
 fn planted_total() {
-    planted("data/derived/ch1.yaml", "printed: {value: 450,", "printed: {value: 455,", "apps");
+    planted("editions/2023/printed.yaml", "apps: {value: 450,", "apps: {value: 455,", "apps");
 }
 
 #[test]
 fn planted_share() {
-    planted("data/derived/ch1.yaml", "printed: {value: 66.67,", "printed: {value: 70,", "parks_gov_share");
+    planted("editions/2023/printed.yaml", "parks_gov_share: {value: 66.67,", "parks_gov_share: {value: 70,", "parks_gov_share");
 }
 
 #[test]
@@ -58,7 +58,7 @@ fn planted_growth_without_a_whole_previous_value() {
 
 #[test]
 fn planted_growth_against_the_table() {
-    planted("data/derived/ch1.yaml", "printed: {value: 50,", "printed: {value: 40,", "parks_growth");
+    planted("editions/2023/printed.yaml", "parks_growth: {value: 50,", "parks_growth: {value: 40,", "parks_growth");
 }
 
 #[test]
@@ -74,7 +74,7 @@ fn planted_date() {
 #[test]
 fn qualifier_over_an_exact_value_is_minor() {
     let dir = mini();
-    edit(dir.path(), "data/derived/ch1.yaml", "{value: 2, qualifier: 超", "{value: 3, qualifier: 超");
+    edit(dir.path(), "editions/2023/printed.yaml", "{value: 2, qualifier: 超", "{value: 3, qualifier: 超");
     let a = audit(dir.path());
     let f = a.findings.iter().find(|f| f.id == "parks_over").unwrap();
     assert_eq!(f.severity, Severity::Minor, "超3 for exactly 3");
@@ -82,7 +82,7 @@ fn qualifier_over_an_exact_value_is_minor() {
 
 #[test]
 fn planted_qualifier() {
-    planted("data/derived/ch1.yaml", "{value: 2, qualifier: 超", "{value: 4, qualifier: 超", "parks_over");
+    planted("editions/2023/printed.yaml", "{value: 2, qualifier: 超", "{value: 4, qualifier: 超", "parks_over");
 }
 
 #[test]
@@ -103,7 +103,7 @@ fn planted_duplicate() {
 #[test]
 fn strict_check_fails_on_unacknowledged_and_passes_on_acknowledged() {
     let dir = mini();
-    edit(dir.path(), "data/derived/ch1.yaml", "printed: {value: 2, where", "printed: {value: 3, where");
+    edit(dir.path(), "editions/2023/printed.yaml", "policies: {value: 2, where", "policies: {value: 3, where");
     let bin = env!("CARGO_BIN_EXE_blockchain-report");
     let config = dir.path().join("report.yaml");
     let run = || std::process::Command::new(bin).args(["check", "--strict", "--config"]).arg(&config).output().unwrap();
@@ -111,8 +111,9 @@ fn strict_check_fails_on_unacknowledged_and_passes_on_acknowledged() {
     assert!(!out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("contradiction: policies") && stdout.contains("正文为 3，按数据重算为 2"), "{stdout}");
-    assert!(dir.path().join("output/audit.md").exists() && dir.path().join("output/audit.json").exists());
-    std::fs::write(dir.path().join("data/audit-acknowledged.yaml"), "- {claim: policies, reason: 已核实, computed: 2项}\n").unwrap();
+    assert!(dir.path().join("output/2023/audit.md").exists() && dir.path().join("output/2023/audit.json").exists());
+    std::fs::write(dir.path().join("editions/2023/audit-acknowledged.yaml"), "- {claim: policies, reason: 已核实, computed: 2项}\n")
+        .unwrap();
     assert!(run().status.success());
 }
 

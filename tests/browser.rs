@@ -288,7 +288,7 @@ fn the_web_edition_in_chromium() {
     };
     let dir = real();
     let summary = build(dir.path()).unwrap();
-    let out = dir.path().join("output");
+    let out = dir.path().join("output/2023");
     let url = file_url(&out.join("report.html"));
     let mut browser = cdp::Browser::launch(&chromium);
 

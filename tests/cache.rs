@@ -24,7 +24,7 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn png(dir: &Path, id: &str) -> Vec<u8> {
-    std::fs::read(dir.join(format!("output/charts/{id}.png"))).unwrap()
+    std::fs::read(dir.join(format!("output/2023/charts/{id}.png"))).unwrap()
 }
 
 const ALL: [&str; 2] = ["scale", "shares"];
@@ -51,16 +51,16 @@ fn a_data_change_rasterises_only_the_chart_that_draws_it() {
 fn a_template_change_rasterises_no_chart() {
     let dir = mini();
     rasterised(dir.path());
-    edit(dir.path(), "templates/chapters/01.md", "### （一）测试", "### （一）改过的标题");
+    edit(dir.path(), "editions/2023/templates/chapters/01.md", "### （一）测试", "### （一）改过的标题");
     assert_eq!(rasterised(dir.path()), Vec::<String>::new());
-    assert!(read(dir.path(), "output/report.md").contains("改过的标题"));
+    assert!(read(dir.path(), "output/2023/report.md").contains("改过的标题"));
 }
 
 #[test]
 fn a_scale_change_rasterises_every_chart() {
     let dir = mini();
     rasterised(dir.path());
-    edit(dir.path(), "report.yaml", "  published: 2024-05\n", "  published: 2024-05\nsettings:\n  png_scale: 1\n");
+    std::fs::write(dir.path().join("report.yaml"), "settings:\n  png_scale: 1\n").unwrap();
     assert_eq!(rasterised(dir.path()), ALL);
     let png = png(dir.path(), "scale");
     assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), blockchain_report::charts::WIDTH, "1× the SVG's width");
@@ -123,8 +123,8 @@ fn no_cache_writes_the_same_bytes_and_leaves_no_cache() {
     assert_eq!(summary.rasterised.len(), 2);
     assert!(!fresh.path().join(".cache").exists(), "--no-cache writes no cache");
     for rel in ["charts/scale.png", "charts/shares.png", "charts/scale.svg", "report.md", "report.html", "figures.json", "report.pdf"] {
-        let a = std::fs::read(cached.path().join("output").join(rel)).unwrap();
-        let b = std::fs::read(fresh.path().join("output").join(rel)).unwrap();
+        let a = std::fs::read(cached.path().join("output/2023").join(rel)).unwrap();
+        let b = std::fs::read(fresh.path().join("output/2023").join(rel)).unwrap();
         assert!(a == b, "{rel} differs between a cached and an uncached build");
     }
 }
@@ -151,16 +151,16 @@ fn pdf_from_cache(dir: &Path) -> bool {
 fn the_pdf_is_typeset_again_exactly_when_its_source_changes() {
     let dir = mini();
     assert!(!pdf_from_cache(dir.path()), "a first build typesets");
-    let first = std::fs::read(dir.path().join("output/report.pdf")).unwrap();
+    let first = std::fs::read(dir.path().join("output/2023/report.pdf")).unwrap();
     assert!(pdf_from_cache(dir.path()), "nothing changed");
-    assert_eq!(std::fs::read(dir.path().join("output/report.pdf")).unwrap(), first);
-    edit(dir.path(), "templates/chapters/01.md", "### （一）测试", "### （一）改过的标题");
+    assert_eq!(std::fs::read(dir.path().join("output/2023/report.pdf")).unwrap(), first);
+    edit(dir.path(), "editions/2023/templates/chapters/01.md", "### （一）测试", "### （一）改过的标题");
     assert!(!pdf_from_cache(dir.path()), "a chapter's text");
     edit(dir.path(), "templates/report.typ", "margin: (x: 2.5cm", "margin: (x: 2.4cm");
     assert!(!pdf_from_cache(dir.path()), "the page design");
     edit(dir.path(), "data/stated/ch1.csv", "scale,2023,60,", "scale,2023,62,");
     assert!(!pdf_from_cache(dir.path()), "a number in the text and a chart");
-    edit(dir.path(), "report.yaml", "  published: 2024-05\n", "  published: 2024-05\nsettings:\n  png_scale: 1\n");
+    std::fs::write(dir.path().join("report.yaml"), "settings:\n  png_scale: 1\n").unwrap();
     assert!(pdf_from_cache(dir.path()), "the PNGs' scale is not in the PDF");
     edit(dir.path(), "templates/page.html", "<main", "<main data-edited");
     assert!(pdf_from_cache(dir.path()), "the HTML page is not in the PDF");
@@ -170,13 +170,13 @@ fn the_pdf_is_typeset_again_exactly_when_its_source_changes() {
 fn a_corrupted_pdf_entry_is_typeset_again() {
     let dir = mini();
     pdf_from_cache(dir.path());
-    let good = std::fs::read(dir.path().join("output/report.pdf")).unwrap();
+    let good = std::fs::read(dir.path().join("output/2023/report.pdf")).unwrap();
     let entry = std::fs::read_dir(dir.path().join(".cache/report-pdf")).unwrap().next().unwrap().unwrap().path();
     let mut bytes = std::fs::read(&entry).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0xff;
     std::fs::write(&entry, bytes).unwrap();
     assert!(!pdf_from_cache(dir.path()), "a corrupted entry is not served");
-    assert_eq!(std::fs::read(dir.path().join("output/report.pdf")).unwrap(), good);
+    assert_eq!(std::fs::read(dir.path().join("output/2023/report.pdf")).unwrap(), good);
     assert!(pdf_from_cache(dir.path()), "and is stored again");
 }

@@ -16,9 +16,9 @@ fn every_real_figure_renders_svg_png_alt_and_csv() {
             continue;
         }
         let id = path.file_stem().unwrap().to_str().unwrap();
-        let svg = read(dir.path(), &format!("output/charts/{id}.svg"));
+        let svg = read(dir.path(), &format!("output/2023/charts/{id}.svg"));
         assert!(svg.starts_with("<svg") && svg.contains("Noto Sans CJK SC"), "{id}.svg");
-        let png = std::fs::read(dir.path().join(format!("output/charts/{id}.png"))).unwrap();
+        let png = std::fs::read(dir.path().join(format!("output/2023/charts/{id}.png"))).unwrap();
         assert_eq!(&png[1..4], b"PNG", "{id}.png");
         // 2× the SVG's width.
         assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 2 * blockchain_report::charts::WIDTH, "{id}.png width");
@@ -27,7 +27,7 @@ fn every_real_figure_renders_svg_png_alt_and_csv() {
             svg.split("font-size=\"").skip(1).filter_map(|rest| rest.split('"').next()?.parse::<f64>().ok()).fold(f64::MAX, f64::min);
         let points = smallest * 453.5 / blockchain_report::charts::WIDTH as f64;
         assert!(points >= 7.0, "{id}: text of {smallest} px prints at {points:.1} pt");
-        let csv = read(dir.path(), &format!("output/data/figures/{id}.csv"));
+        let csv = read(dir.path(), &format!("output/2023/data/figures/{id}.csv"));
         assert!(csv.starts_with("series,category,value,qualifier,status,provenance\n"), "{id}.csv");
     }
 }
@@ -38,7 +38,7 @@ fn every_real_figure_renders_svg_png_alt_and_csv() {
 fn count_axis_has_whole_ticks_and_labels_do_not_collide() {
     let dir = real();
     build(dir.path()).unwrap();
-    let svg = read(dir.path(), "output/charts/industry-funds-by-year.svg");
+    let svg = read(dir.path(), "output/2023/charts/industry-funds-by-year.svg");
     let texts = svg_texts(&svg);
     for tick in ["0", "2", "4", "6", "8", "10"] {
         assert!(texts.lines().any(|l| l == tick), "tick {tick}: {texts}");
@@ -77,8 +77,8 @@ fn svg_texts(svg: &str) -> String {
 fn chart_structure_snapshot() {
     let dir = mini();
     build(dir.path()).unwrap();
-    let scale = read(dir.path(), "output/charts/scale.svg");
-    let shares = read(dir.path(), "output/charts/shares.svg");
+    let scale = read(dir.path(), "output/2023/charts/scale.svg");
+    let shares = read(dir.path(), "output/2023/charts/shares.svg");
     let summary = format!(
         "scale.svg: {} rects\n{}\n\nshares.svg: {} polygons\n{}\n",
         scale.matches("<rect").count(),
@@ -103,9 +103,9 @@ fn missing_glyph_is_an_error_naming_the_chart_and_the_character() {
 fn a_missing_value_is_a_gap_never_a_zero() {
     let dir = mini();
     build(dir.path()).unwrap();
-    let svg = read(dir.path(), "output/charts/scale.svg");
+    let svg = read(dir.path(), "output/2023/charts/scale.svg");
     assert!(svg_texts(&svg).lines().any(|l| l == "未披露"), "the missing 2020 value is marked");
-    let csv = read(dir.path(), "output/data/figures/scale.csv");
+    let csv = read(dir.path(), "output/2023/data/figures/scale.csv");
     assert!(csv.contains(",2020,,,missing,"), "{csv}");
 }
 
@@ -138,7 +138,7 @@ fn the_printed_chart_is_cut_between_its_title_and_its_source_line() {
         }
     }
     build(dir.path()).unwrap();
-    let html = read(dir.path(), "output/report.html");
+    let html = read(dir.path(), "output/2023/report.html");
     for chart in session.charts() {
         let (top, bottom) = chart.body;
         assert!(html.contains(&format!("viewBox=\"0 {top} 720 {}\"", bottom - top)), "{} is inlined cut", chart.id);

@@ -40,7 +40,7 @@ fn leftovers(project: &Path) -> Vec<String> {
 fn six_simultaneous_builds_leave_one_complete_output() {
     let dir = mini();
     build(dir.path()).unwrap();
-    let complete = files(&dir.path().join("output"));
+    let complete = files(&dir.path().join("output/2023"));
     assert!(complete.contains_key(Path::new(blockchain_report::paths::MARKER)), "every output carries the marker");
 
     let children: Vec<_> = (0..6)
@@ -59,14 +59,14 @@ fn six_simultaneous_builds_leave_one_complete_output() {
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "a concurrent build failed: {}", String::from_utf8_lossy(&out.stderr));
     }
-    assert!(files(&dir.path().join("output")) == complete, "output/ is not exactly one complete build");
+    assert!(files(&dir.path().join("output/2023")) == complete, "output/2023/ is not exactly one complete build");
     assert_eq!(leftovers(dir.path()), Vec::<String>::new(), "scratch directories were left behind");
 }
 
 #[test]
 fn threads_writing_one_output_at_once_leave_one_complete_output() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("output");
+    let out = dir.path().join("output/2023");
     let writers: Vec<_> = (0..6u8)
         .map(|i| {
             let out = out.clone();
@@ -105,9 +105,9 @@ fn a_killed_builds_scratch_is_removed_and_nothing_else_is() {
 #[test]
 fn an_output_the_build_did_not_create_is_never_replaced() {
     let dir = mini();
-    std::fs::create_dir_all(dir.path().join("output")).unwrap();
-    std::fs::write(dir.path().join("output/mine.txt"), "mine").unwrap();
+    std::fs::create_dir_all(dir.path().join("output/2023")).unwrap();
+    std::fs::write(dir.path().join("output/2023/mine.txt"), "mine").unwrap();
     let err = build_error(dir.path());
     assert!(err.contains("is not a previous build's output") && err.contains(".blockchain-report-output"), "{err}");
-    assert_eq!(read(dir.path(), "output/mine.txt"), "mine");
+    assert_eq!(read(dir.path(), "output/2023/mine.txt"), "mine");
 }

@@ -79,8 +79,8 @@ fn the_report_reproduces_the_source_document() {
     build(dir.path()).unwrap();
     // What a reader sees: the report's text and the text drawn in its charts (图 1-1 is a
     // keyword graphic whose words the PDF extraction kept).
-    let mut seen = plain(&read(dir.path(), "output/report.md"));
-    let mut charts: Vec<_> = std::fs::read_dir(dir.path().join("output/charts"))
+    let mut seen = plain(&read(dir.path(), "output/2023/report.md"));
+    let mut charts: Vec<_> = std::fs::read_dir(dir.path().join("output/2023/charts"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "svg"))

@@ -63,7 +63,7 @@ fn removing_a_table_row_changes_its_count_everywhere_and_nothing_else() {
     std::fs::write(&csv, text.replace(&format!("{last}\n"), "")).unwrap();
     let summary = build(dir.path()).unwrap();
 
-    let (added, removed) = changed_lines(&read(&repo(), "output/report.md"), &read(dir.path(), "output/report.md"));
+    let (added, removed) = changed_lines(&read(&repo(), "output/2023/report.md"), &read(dir.path(), "output/2023/report.md"));
     assert_eq!(added.len(), 1, "only the sentence changes: {added:#?}");
     assert!(added[0].contains("其中 2023 年新增 78 项") && added[0].contains("政策数量为 17 项"), "{}", added[0]);
     assert_eq!(removed.len(), 2, "the sentence and the table row: {removed:#?}");
@@ -72,7 +72,7 @@ fn removing_a_table_row_changes_its_count_everywhere_and_nothing_else() {
     let f = finding(&summary, "national_policies");
     assert_eq!((f.severity, f.recomputed.as_str()), (Severity::Contradiction, "17项"));
     assert_eq!(finding(&summary, "policies_new").severity, Severity::Contradiction, "18 + 61 was the printed 79");
-    let files = changed_files(&repo().join("output"), &dir.path().join("output"));
+    let files = changed_files(&repo().join("output/2023"), &dir.path().join("output/2023"));
     assert_eq!(
         files,
         ["audit.json", "audit.md", "data/tables/national-policies.csv", "figures.json", "report.html", "report.md", "report.pdf"]
@@ -85,10 +85,10 @@ fn changing_a_table_value_changes_the_total_its_chart_and_its_check() {
     let dir = real();
     edit(dir.path(), "data/tables/industry-funds.csv", "苏州区块链引导基金,2017-12,10,", "苏州区块链引导基金,2017-12,20,");
     let summary = build(dir.path()).unwrap();
-    let (added, _) = changed_lines(&read(&repo(), "output/report.md"), &read(dir.path(), "output/report.md"));
+    let (added, _) = changed_lines(&read(&repo(), "output/2023/report.md"), &read(dir.path(), "output/2023/report.md"));
     assert!(added.iter().any(|l| l.contains("累计规模超 915亿元")), "{added:#?}");
     assert!(added.iter().all(|l| l.contains("915") || l.contains("苏州区块链引导基金")), "nothing else: {added:#?}");
-    let files = changed_files(&repo().join("output"), &dir.path().join("output"));
+    let files = changed_files(&repo().join("output/2023"), &dir.path().join("output/2023"));
     for f in ["charts/industry-funds-by-year.svg", "data/figures/industry-funds-by-year.csv"] {
         assert!(files.contains(&f.to_string()), "{f} changes: {files:?}");
     }
@@ -109,7 +109,7 @@ fn changing_a_table_changes_a_rank() {
     let f = finding(&summary, "parks_city_rank_beijing");
     assert_eq!((f.severity, f.recomputed.as_str()), (Severity::Contradiction, "2位"), "北京 moves up to second");
     assert!(f.message.contains("与广州并列"), "{}", f.message);
-    let (added, _) = changed_lines(&read(&repo(), "output/report.md"), &read(dir.path(), "output/report.md"));
+    let (added, _) = changed_lines(&read(&repo(), "output/2023/report.md"), &read(dir.path(), "output/2023/report.md"));
     assert!(added.iter().any(|l| l.contains("成立 58 家区块链产业园区")), "the park count follows: {added:#?}");
 }
 
@@ -119,12 +119,12 @@ fn changing_a_primary_changes_the_shares_computed_from_it() {
     let dir = real();
     edit(dir.path(), "data/stated/ch4.csv", "judicial_apps,2023,67,", "judicial_apps,2023,70,");
     let summary = build(dir.path()).unwrap();
-    let report = read(dir.path(), "output/report.md");
+    let report = read(dir.path(), "output/2023/report.md");
     assert!(report.contains("2023年落地70项，同比增长34.53%，占2023年区块链应用落地项目总数的15.56%"), "70 / 450");
     assert_eq!(finding(&summary, "judicial_apps_share").severity, Severity::Contradiction);
     // 图 4-4's remainder: 70 − 18 − 13 − 10 − 6; 图 1-17's: 450 − 245 − 70 − 44 − 41 − 34 − 14.
-    assert!(read(dir.path(), "output/data/figures/judicial-apps-by-region.csv").contains(",其他,23,"));
-    assert!(read(dir.path(), "output/data/figures/application-fields.csv").contains(",其他,2,"));
+    assert!(read(dir.path(), "output/2023/data/figures/judicial-apps-by-region.csv").contains(",其他,23,"));
+    assert!(read(dir.path(), "output/2023/data/figures/application-fields.csv").contains(",其他,2,"));
 }
 
 /// The corrected edition prints the computed value with the published one in a note, at
@@ -134,8 +134,8 @@ fn the_corrected_edition_differs_exactly_at_the_acknowledged_contradictions() {
     let dir = real();
     let project = Project::open(&dir.path().join("report.yaml")).unwrap();
     let summary = build::build(&project, Options { edition: Edition::Corrected, ..Default::default() }).unwrap();
-    let corrected = read(dir.path(), "output/report.md");
-    let published = read(&repo(), "output/report.md");
+    let corrected = read(dir.path(), "output/2023/report.md");
+    let published = read(&repo(), "output/2023/report.md");
     let notes = corrected.matches("（原文：").count();
     assert_eq!(notes, summary.numbers.corrected, "one note per corrected number");
     assert!(notes >= 8, "{notes}");

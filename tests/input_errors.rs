@@ -126,7 +126,7 @@ fn unknown_template_variable_names_the_template() {
 #[test]
 fn unknown_stated_key_in_a_template() {
     let dir = mini();
-    edit(dir.path(), "templates/chapters/01.md", "n.scale |", "n.scael |");
+    edit(dir.path(), "editions/2023/templates/chapters/01.md", "n.scale |", "n.scael |");
     let err = build_error(dir.path());
     assert!(err.contains("`n.scael` is not defined") && err.contains("chapters/01.md:6:"), "{err}");
     assert!(err.contains("did you mean `n.scale`?"), "{err}");
@@ -135,7 +135,7 @@ fn unknown_stated_key_in_a_template() {
 #[test]
 fn unknown_table_id_suggests_the_nearest() {
     let dir = mini();
-    edit(dir.path(), "templates/chapters/01.md", "table(id=\"policies\")", "table(id=\"policy\")");
+    edit(dir.path(), "editions/2023/templates/chapters/01.md", "table(id=\"policies\")", "table(id=\"policy\")");
     let err = build_error(dir.path());
     assert!(err.contains("unknown table `policy`") && err.contains("did you mean `policies`?"), "{err}");
     assert!(err.contains("chapters/01.md:8:"), "{err}");
@@ -144,7 +144,7 @@ fn unknown_table_id_suggests_the_nearest() {
 #[test]
 fn a_table_placed_twice_fails() {
     let dir = mini();
-    let path = dir.path().join("templates/chapters/01.md");
+    let path = dir.path().join("editions/2023/templates/chapters/01.md");
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, format!("{text}\n{{% set t = table(id=\"policies\") %}}\n")).unwrap();
     let err = build_error(dir.path());
@@ -154,7 +154,12 @@ fn a_table_placed_twice_fails() {
 #[test]
 fn a_reference_to_something_never_placed_fails() {
     let dir = mini();
-    edit(dir.path(), "templates/chapters/01.md", "{% set f = figure(id=\"scale\") %}{% include \"partials/figure.md\" %}", "");
+    edit(
+        dir.path(),
+        "editions/2023/templates/chapters/01.md",
+        "{% set f = figure(id=\"scale\") %}{% include \"partials/figure.md\" %}",
+        "",
+    );
     let err = build_error(dir.path());
     assert!(err.contains("`scale` is referenced but never placed"), "{err}");
 }
@@ -163,9 +168,9 @@ fn a_reference_to_something_never_placed_fails() {
 fn failed_build_leaves_previous_output_intact() {
     let dir = mini();
     build(dir.path()).unwrap();
-    let before = read(dir.path(), "output/report.md");
+    let before = read(dir.path(), "output/2023/report.md");
     edit(dir.path(), CSV, "2023-11", "2023-13");
     build_error(dir.path());
-    assert_eq!(read(dir.path(), "output/report.md"), before);
-    assert!(!dir.path().join(".output.new").exists() || dir.path().join("output/report.md").exists());
+    assert_eq!(read(dir.path(), "output/2023/report.md"), before);
+    assert!(!dir.path().join(".output.new").exists() || dir.path().join("output/2023/report.md").exists());
 }

@@ -77,14 +77,14 @@ fn the_real_report_typesets_with_every_heading_caption_and_chapter() {
 fn build_writes_the_pdf_and_to_chooses_the_outputs() {
     let dir = mini();
     build(dir.path()).unwrap();
-    let pdf = std::fs::read(dir.path().join("output/report.pdf")).unwrap();
+    let pdf = std::fs::read(dir.path().join("output/2023/report.pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
 
     let project = Project::open(&dir.path().join("report.yaml")).unwrap();
     let targets: Targets = "md,html".parse().unwrap();
     blockchain_report::build::build(&project, blockchain_report::build::Options { targets, ..Default::default() }).unwrap();
-    assert!(!dir.path().join("output/report.pdf").exists(), "--to md,html writes no PDF");
-    assert!(dir.path().join("output/report.html").exists());
+    assert!(!dir.path().join("output/2023/report.pdf").exists(), "--to md,html writes no PDF");
+    assert!(dir.path().join("output/2023/report.html").exists());
     assert_eq!("pdf".parse::<Targets>().unwrap(), Targets { md: false, html: false, pdf: true });
     assert!("md,docx".parse::<Targets>().unwrap_err().contains("choose from md, html, pdf"));
 }
@@ -93,7 +93,7 @@ fn build_writes_the_pdf_and_to_chooses_the_outputs() {
 fn a_character_the_font_lacks_fails_the_build_naming_the_place() {
     let dir = mini();
     // U+2A6A5 (CJK Extension B) is outside GB 2312 and not in the bundled subset.
-    edit(dir.path(), "templates/chapters/01.md", "年测试规模约", "年测试𪚥规模约");
+    edit(dir.path(), "editions/2023/templates/chapters/01.md", "年测试规模约", "年测试𪚥规模约");
     let err = build_error(dir.path());
     assert!(err.contains("'𪚥' (U+2A6A5) in 一、测试 › （一）测试 is not in the bundled font"), "{err}");
     assert!(err.contains("report.md:") && err.contains("年测试𪚥规模约"), "the line of the report: {err}");
@@ -114,7 +114,7 @@ fn a_styled_block_is_the_print_templates_function_of_that_name() {
     let dir = mini();
     edit(
         dir.path(),
-        "templates/chapters/01.md",
+        "editions/2023/templates/chapters/01.md",
         "### （一）测试\n",
         "### （一）测试\n\n<div class=\"names\">\n\n甲单位\n\n乙单位\n\n丙单位\n\n</div>\n",
     );
@@ -122,10 +122,10 @@ fn a_styled_block_is_the_print_templates_function_of_that_name() {
     // Two to a row: the first two names on one line of the page's text.
     assert!(squeeze(&print.text).contains("甲单位乙单位丙单位"), "{}", print.text);
     build(dir.path()).unwrap();
-    assert!(read(dir.path(), "output/report.html").contains("<div class=\"names\">\n<p>甲单位</p>"), "the web page's class");
+    assert!(read(dir.path(), "output/2023/report.html").contains("<div class=\"names\">\n<p>甲单位</p>"), "the web page's class");
 
     // A class report.typ does not define fails the PDF with the generated line.
-    edit(dir.path(), "templates/chapters/01.md", "<div class=\"names\">", "<div class=\"nmaes\">");
+    edit(dir.path(), "editions/2023/templates/chapters/01.md", "<div class=\"names\">", "<div class=\"nmaes\">");
     let err = build_error(dir.path());
     assert!(err.contains("nmaes"), "{err}");
 }

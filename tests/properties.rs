@@ -13,7 +13,7 @@
 mod common;
 use common::*;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -217,8 +217,8 @@ proptest! {
 }
 
 fn parse_config(bytes: Vec<u8>) -> Result<Config, Error> {
-    let path = Path::new("report.yaml");
-    Config::parse(path, &blockchain_report::error::decode(path, bytes)?)
+    let path = Path::new("editions/2023/report.yaml");
+    Config::parse(path, &blockchain_report::error::decode(path, bytes)?, Default::default())
 }
 
 fn parse_table(bytes: Vec<u8>) -> Result<catalog::TableMeta, Error> {
@@ -241,7 +241,7 @@ proptest! {
 
     #[test]
     fn config_loader_on_mutated_report_yaml(mutations in prop::collection::vec(mutation(), 1..8)) {
-        let bytes = mutate(&fixture_text("report.yaml"), &mutations);
+        let bytes = mutate(&fixture_text("editions/2023/report.yaml"), &mutations);
         let result = within(LIMIT, move || parse_config(bytes));
         assert_typed(&result, false)?;
     }
@@ -271,7 +271,7 @@ proptest! {
 struct Loaded {
     _dir: tempfile::TempDir,
     session: Session,
-    templates: PathBuf,
+    templates: blockchain_report::render::TemplateDirs,
     sources: Vec<(String, String)>,
 }
 
@@ -280,10 +280,10 @@ fn loaded() -> &'static Loaded {
     LOADED.get_or_init(|| {
         let dir = mini();
         let session = Session::open(Project::open(&dir.path().join("report.yaml")).unwrap()).unwrap();
-        let templates = dir.path().join("templates");
+        let templates = session.project.templates();
         let sources = ["report.md", "page.html", "chapters/01.md", "partials/table.md", "partials/figure.md"]
             .iter()
-            .map(|n| (n.to_string(), std::fs::read_to_string(templates.join(n)).unwrap()))
+            .map(|n| (n.to_string(), std::fs::read_to_string(templates.path(n)).unwrap()))
             .collect();
         Loaded { _dir: dir, session, templates, sources }
     })
@@ -293,7 +293,7 @@ fn render(which: usize, bytes: Vec<u8>) -> Result<(), Error> {
     let l = loaded();
     let mut sources = l.sources.clone();
     let name = sources[which].0.clone();
-    sources[which].1 = blockchain_report::error::decode(&l.templates.join(name), bytes)?;
+    sources[which].1 = blockchain_report::error::decode(&l.templates.path(&name), bytes)?;
     let s = &l.session;
     blockchain_report::render::render_sources(
         &l.templates,

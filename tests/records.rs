@@ -150,7 +150,7 @@ fn a_figure_series_counts_records_by_a_column() {
     );
     std::fs::remove_file(dir.path().join("data/figures/shares.csv")).unwrap();
     build(dir.path()).unwrap();
-    let drawn = read(dir.path(), "output/data/figures/shares.csv");
+    let drawn = read(dir.path(), "output/2023/data/figures/shares.csv");
     for (field, n) in &by_hand {
         assert!(drawn.lines().any(|l| l.contains(&format!(",{field},{n},"))), "{field} {n} not drawn:\n{drawn}");
     }

@@ -59,17 +59,17 @@ fn template_edit_is_served_and_a_broken_template_keeps_the_last_good_page() {
     let page = wait_for(port, "/report.html", |b| b.contains("测试政策一览表"));
     assert!(page.contains("/__live.js"), "the page reloads itself");
 
-    edit(dir.path(), "templates/chapters/01.md", "### （一）测试", "### （一）改过的标题");
+    edit(dir.path(), "editions/2023/templates/chapters/01.md", "### （一）测试", "### （一）改过的标题");
     wait_for(port, "/report.html", |b| b.contains("改过的标题"));
-    assert!(std::fs::read_to_string(dir.path().join("output/report.md")).unwrap().contains("改过的标题"), "output/ follows");
+    assert!(std::fs::read_to_string(dir.path().join("output/2023/report.md")).unwrap().contains("改过的标题"), "output/2023/ follows");
 
-    edit(dir.path(), "templates/chapters/01.md", "{{ year }} 年测试规模", "{{ year 年测试规模");
+    edit(dir.path(), "editions/2023/templates/chapters/01.md", "{{ year }} 年测试规模", "{{ year 年测试规模");
     let status = wait_for(port, "/__status", |b| b.contains("\"error\":\"") && !b.contains("\"error\":null"));
     assert!(status.contains("chapters/01.md:6:"), "the error names the template, line and column: {status}");
     let page = get(port, "/report.html");
     assert!(page.contains("改过的标题"), "the last good page stays served");
 
-    edit(dir.path(), "templates/chapters/01.md", "{{ year 年测试规模", "{{ year }} 年测试规模");
+    edit(dir.path(), "editions/2023/templates/chapters/01.md", "{{ year 年测试规模", "{{ year }} 年测试规模");
     wait_for(port, "/__status", |b| b.contains("\"error\":null"));
 }
 
@@ -82,7 +82,7 @@ fn data_edit_redraws_the_chart() {
     wait_for(port, "/charts/scale.svg", |b| b.contains("约62"));
     // The prose number is wrapped in its provenance element: 约 <span …>62亿元<span class="prov">…
     assert!(get(port, "/report.html").contains("\">62亿元<span class=\"prov\""));
-    assert!(std::fs::read_to_string(dir.path().join("output/report.md")).unwrap().contains("约 62亿元"));
+    assert!(std::fs::read_to_string(dir.path().join("output/2023/report.md")).unwrap().contains("约 62亿元"));
 }
 
 /// What serve does on a data edit: re-read the data, redraw only the charts whose inputs
@@ -103,7 +103,7 @@ fn a_data_edit_redraws_only_the_charts_that_use_it() {
 #[test]
 fn the_pdf_follows_each_edit_in_the_background() {
     let dir = mini();
-    let pdf = dir.path().join("output/report.pdf");
+    let pdf = dir.path().join("output/2023/report.pdf");
     let (_server, port) = start(dir.path());
     wait_for(port, "/report.html", |b| b.contains("测试政策一览表"));
     let wait_for_pdf = |ok: &dyn Fn(&[u8]) -> bool| {
@@ -117,10 +117,10 @@ fn the_pdf_follows_each_edit_in_the_background() {
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        panic!("output/report.pdf never became as expected");
+        panic!("output/2023/report.pdf never became as expected");
     };
     let first = wait_for_pdf(&|_| true);
-    edit(dir.path(), "templates/chapters/01.md", "### （一）测试", "### （一）改过的标题");
+    edit(dir.path(), "editions/2023/templates/chapters/01.md", "### （一）测试", "### （一）改过的标题");
     wait_for(port, "/report.html", |b| b.contains("改过的标题"));
     wait_for_pdf(&|bytes| bytes != first.as_slice());
 }

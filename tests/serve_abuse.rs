@@ -117,7 +117,7 @@ fn silent_slow_and_many_clients_stop_neither_rebuilds_nor_other_clients() {
     }
 
     // And a rebuild still goes through while the idle clients hang on.
-    edit(dir.path(), "templates/chapters/01.md", "### （一）测试", "### （一）仍在重建");
+    edit(dir.path(), "editions/2023/templates/chapters/01.md", "### （一）测试", "### （一）仍在重建");
     wait_for(&address, "/report.html", |b| b.contains("仍在重建"));
     drop((silent, slow, endless));
 }

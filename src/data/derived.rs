@@ -27,8 +27,6 @@ struct Definition {
     unit: String,
     #[serde(default)]
     explain: Option<String>,
-    #[serde(default)]
-    printed: Option<PrintedDef>,
     /// Decimals shown; by default those of the printed value, else 2.
     #[serde(default)]
     digits: Option<usize>,
@@ -53,6 +51,8 @@ struct PrintedDef {
 struct Defined {
     name: String,
     def: Definition,
+    /// What the edition printed for it (`editions/<year>/printed.yaml`).
+    printed: Option<PrintedDef>,
     formula: Formula,
     file: PathBuf,
     line: usize,
@@ -93,10 +93,19 @@ fn read_definitions(dir: &Path) -> Result<Vec<Defined>> {
                 InputError::new(&path, format!("`{name}`: {}", e.to_string().split(" at line ").next().unwrap_or_default()))
                     .at(line, 1)
                     .excerpt_from(&text)
-                    .hint("a derived number has formula, unit, and optionally explain, printed {value, qualifier, where, quote, sole}, digits, whole")
+                    .hint("a derived number has formula, unit, and optionally explain, digits, whole; what an edition printed goes into editions/<year>/printed.yaml")
             })?;
             let formula_at = formula_position(&text, line, &def.formula);
-            let defined = Defined { formula: Formula::Number(0.0), name, def, file: path.clone(), line, formula_at, text: text.clone() };
+            let defined = Defined {
+                formula: Formula::Number(0.0),
+                name,
+                def,
+                printed: None,
+                file: path.clone(),
+                line,
+                formula_at,
+                text: text.clone(),
+            };
             if !is_name(&defined.name) {
                 return Err(defined
                     .error(format!("`{}` is not a usable name", defined.name))
@@ -115,6 +124,34 @@ fn read_definitions(dir: &Path) -> Result<Vec<Defined>> {
         }
     }
     Ok(out)
+}
+
+/// The edition's `printed.yaml`: for each derived number the edition prints, the value as
+/// printed, the audit's reference. An edition that prints none has no file.
+fn read_printed(path: &Path, defs: &mut [Defined]) -> Result<()> {
+    if !path.is_file() {
+        return Ok(());
+    }
+    let text = error::read_to_string(path)?;
+    let printed: serde_yaml::Mapping = error::parse_yaml(path, &text)?;
+    for (key, value) in printed {
+        let name = key.as_str().unwrap_or_default().to_string();
+        let line = top_level_line(&text, &name);
+        let located = |message: String| InputError::new(path, message).at(line, 1).excerpt_from(&text);
+        let p: PrintedDef = serde_yaml::from_value(value).map_err(|e| {
+            located(format!("`{name}`: {}", e.to_string().split(" at line ").next().unwrap_or_default()))
+                .hint("a printed value is {value, qualifier, where, quote, sole}")
+        })?;
+        let Some(d) = defs.iter_mut().find(|d| d.name == name) else {
+            let hint = match super::nearest(&name, defs.iter().map(|d| d.name.as_str())) {
+                Some(n) => format!("did you mean `{n}`? printed values are given for derived numbers of data/derived/"),
+                None => "printed values are given for derived numbers of data/derived/ (a primary carries its own in data/stated/)".into(),
+            };
+            return Err(located(format!("`{name}` is not a derived number")).hint(hint).into());
+        };
+        d.printed = Some(p);
+    }
+    Ok(())
 }
 
 fn is_name(s: &str) -> bool {
@@ -144,9 +181,11 @@ fn formula_position(text: &str, line: usize, formula: &str) -> (usize, usize) {
 /// The numbers form one frame with a row per year (`years`, ascending and without gaps), so
 /// `name[y - 1]` is the previous row and a formula is one expression for all years. A table
 /// aggregate that compares with `y` is counted for each year its register was collected for,
-/// as known to `edition`; in other years it is missing (null), never zero.
-pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>, edition: i32) -> Result<Vec<Number>> {
-    let defs = read_definitions(&catalog.root.join("derived"))?;
+/// as known to `vintage` (the edition whose data is read: the edition itself, or a later one
+/// to see what it revised); in other years it is missing (null), never zero.
+pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>, edition: i32, vintage: i32) -> Result<Vec<Number>> {
+    let mut defs = read_definitions(&catalog.root.join("derived"))?;
+    read_printed(&catalog.edition_dir.join("printed.yaml"), &mut defs)?;
     let mut numbers: BTreeMap<String, Number> = BTreeMap::new();
     for p in primaries {
         numbers.insert(p.name.clone(), p);
@@ -179,7 +218,7 @@ pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>, edit
         units.insert(d.name.clone(), d.def.unit.clone());
     }
 
-    let years = series_years(catalog, &numbers, edition);
+    let years = series_years(catalog, &numbers, edition, vintage);
     // Table aggregates: each query, in each year it has a value, one select per table.
     let mut queries: Vec<&TableQuery> = Vec::new();
     let mut owners: Vec<usize> = Vec::new();
@@ -210,7 +249,7 @@ pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>, edit
             }
         };
         per_year.push(if q.uses_year() {
-            years.iter().map(|&y| catalog.collected(&q.table, y, edition).then(|| intern(q.in_year(y), y == edition))).collect()
+            years.iter().map(|&y| catalog.collected(&q.table, y, vintage).then(|| intern(q.in_year(y), y == edition))).collect()
         } else {
             let i = intern((*q).clone(), true);
             years.iter().map(|_| Some(i)).collect()
@@ -288,7 +327,7 @@ pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>, edit
                 inputs.push(t);
             }
         }
-        let printed = d.def.printed.as_ref().map(|p| Printed {
+        let printed = d.printed.as_ref().map(|p| Printed {
             value: p.value,
             qualifier: p.qualifier.clone(),
             location: p.location.clone(),
@@ -330,8 +369,8 @@ pub const ADDED: &str = "added";
 
 /// Every year a number can have a value in: from the earliest year a primary is stated for
 /// or a register was collected for, to the latest of those and the edition's year.
-fn series_years(catalog: &Catalog, numbers: &BTreeMap<String, Number>, edition: i32) -> Vec<i32> {
-    let known = numbers.values().flat_map(|n| n.years.keys().copied()).chain(catalog.collected_years(edition));
+fn series_years(catalog: &Catalog, numbers: &BTreeMap<String, Number>, edition: i32, vintage: i32) -> Vec<i32> {
+    let known = numbers.values().flat_map(|n| n.years.keys().copied()).chain(catalog.collected_years(vintage));
     let (lo, hi) = known.fold((edition, edition), |(lo, hi), y| (lo.min(y), hi.max(y)));
     (lo..=hi).collect()
 }

@@ -34,14 +34,20 @@ pub(crate) struct Frames {
 /// Reads every dataset as known to `edition` (the year of the edition being built) and
 /// computes every derived number and figure.
 pub fn load(catalog: &Catalog, edition: i32) -> Result<Facts> {
+    load_as_of(catalog, edition, edition)
+}
+
+/// The edition of `edition`'s year computed from the data as known to `vintage`: a later
+/// vintage shows what later editions added to or corrected in its numbers.
+pub fn load_as_of(catalog: &Catalog, edition: i32, vintage: i32) -> Result<Facts> {
     let root = &catalog.root;
     let mut tables = BTreeMap::new();
     for (yaml, meta) in &catalog.tables {
         let csv = yaml.with_extension("csv");
         catalog.check_inside(&csv)?;
-        tables.insert(meta.id.clone(), vintage::table(&csv, meta, edition)?);
+        tables.insert(meta.id.clone(), vintage::table(&csv, meta, vintage)?);
     }
-    let stated = vintage::stated(read_stated(catalog, &root.join("stated"))?, edition, &root.join("stated"))?;
+    let stated = vintage::stated(read_stated(catalog, &root.join("stated"))?, vintage, &root.join("stated"))?;
     catalog.check_inside(&root.join("lookups/places.csv"))?;
     let places = csv_in::read(&root.join("lookups/places.csv"), &place_columns(), &["place".to_string()])?;
     let records = catalog
@@ -52,7 +58,7 @@ pub fn load(catalog: &Catalog, edition: i32) -> Result<Facts> {
     let frames = Frames { tables, records, stated, places };
 
     let primaries = primaries(&frames.stated, edition);
-    let numbers = derived::evaluate(catalog, &frames, primaries, edition)?;
+    let numbers = derived::evaluate(catalog, &frames, primaries, edition, vintage)?;
     let figures = catalog
         .figures
         .iter()

@@ -41,12 +41,13 @@ pub fn add_designs(project: &Path) {
 /// The page designs every fixture takes from the repository.
 pub const DESIGNS: [&str; 2] = ["page.html", "report.typ"];
 
-/// A scratch copy of the real edition: report.yaml, data/, templates/ and assets/.
+/// A scratch copy of the real series: report.yaml, data/, templates/, editions/ and assets/.
 pub fn real() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("data"), &dir.path().join("data"));
     copy_dir(&repo().join("templates"), &dir.path().join("templates"));
     copy_dir(&repo().join("assets"), &dir.path().join("assets"));
+    copy_dir(&repo().join("editions"), &dir.path().join("editions"));
     std::fs::copy(repo().join("report.yaml"), dir.path().join("report.yaml")).unwrap();
     dir
 }
