@@ -26,13 +26,13 @@ fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
-/// Names beside output/ that a build may leave: only its lock file.
+/// Names beside output/2023/ that a build may leave: only its lock file.
 fn leftovers(project: &Path) -> Vec<String> {
-    std::fs::read_dir(project)
+    std::fs::read_dir(project.join("output"))
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().to_string())
-        .filter(|n| n.starts_with(".output") && n != ".output.lock")
+        .filter(|n| n.starts_with(".2023") && n != ".2023.lock")
         .collect()
 }
 
@@ -91,10 +91,10 @@ fn threads_writing_one_output_at_once_leave_one_complete_output() {
 #[test]
 fn a_killed_builds_scratch_is_removed_and_nothing_else_is() {
     let dir = mini();
-    let stale = dir.path().join(".output.new-999999-0");
+    let stale = dir.path().join("output/.2023.new-999999-0");
     std::fs::create_dir_all(stale.join("charts")).unwrap();
     std::fs::write(stale.join(blockchain_report::paths::MARKER), "").unwrap();
-    let users = dir.path().join(".output.new-mine");
+    let users = dir.path().join("output/.2023.new-mine");
     std::fs::create_dir_all(&users).unwrap();
     std::fs::write(users.join("notes.txt"), "not the build's").unwrap();
     build(dir.path()).unwrap();

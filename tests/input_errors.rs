@@ -50,7 +50,7 @@ fn duplicate_key_names_both_lines() {
     let first = text.lines().nth(1).unwrap().to_string();
     std::fs::write(dir.path().join(CSV), format!("{text}{first}\n")).unwrap();
     let err = build_error(dir.path());
-    assert!(err.contains("duplicate key (issuer, policy)") && err.contains("policies.csv:4"), "{err}");
+    assert!(err.contains("duplicate key (issuer, policy, edition)") && err.contains("policies.csv:4"), "{err}");
     assert!(err.contains("line 2 has the same key"), "{err}");
 }
 
@@ -77,7 +77,7 @@ fn row_with_an_unquoted_comma() {
     let dir = mini();
     edit(dir.path(), CSV, "\"财政部, 税务总局\"", "财政部, 税务总局");
     let err = build_error(dir.path());
-    assert!(err.contains("row has 5 fields, the header has 4") && err.contains("policies.csv:3"), "{err}");
+    assert!(err.contains("row has 6 fields, the header has 5") && err.contains("policies.csv:3"), "{err}");
     assert!(err.contains("must be quoted"), "{err}");
 }
 
@@ -100,9 +100,9 @@ fn unknown_yaml_key_with_location() {
 #[test]
 fn wrong_yaml_type_in_report_yaml() {
     let dir = mini();
-    edit(dir.path(), "report.yaml", "year: 2023", "year: 二〇二三");
+    edit(dir.path(), "editions/2023/report.yaml", "year: 2023", "year: 二〇二三");
     let err = build_error(dir.path());
-    assert!(err.contains("edition.year: invalid type") && err.contains("report.yaml:3:9"), "{err}");
+    assert!(err.contains("edition.year: invalid type") && err.contains("editions/2023/report.yaml:4:9"), "{err}");
 }
 
 #[test]
@@ -172,5 +172,5 @@ fn failed_build_leaves_previous_output_intact() {
     edit(dir.path(), CSV, "2023-11", "2023-13");
     build_error(dir.path());
     assert_eq!(read(dir.path(), "output/2023/report.md"), before);
-    assert!(!dir.path().join(".output.new").exists() || dir.path().join("output/2023/report.md").exists());
+    assert!(!dir.path().join("output/.2023.new").exists() || dir.path().join("output/2023/report.md").exists());
 }
