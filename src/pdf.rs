@@ -33,7 +33,7 @@ pub const TEMPLATE: &str = "report.typ";
 pub const PDF_KIND: &str = "report-pdf";
 
 /// The crates whose versions are part of the PDF's cache key.
-const TYPST_CRATES: [&str; 7] = ["typst", "typst-library", "typst-layout", "typst-pdf", "krilla", "krilla-svg", "usvg"];
+const TYPST_CRATES: [&str; 8] = ["typst", "typst-library", "typst-layout", "typst-pdf", "krilla", "krilla-svg", "usvg", "subsetter"];
 
 /// The fonts the PDF may use (the bundled ones, parsed once) and Typst's standard library.
 pub struct Typesetter {
@@ -205,11 +205,21 @@ impl Typesetter {
         let options = typst_pdf::PdfOptions {
             ident: Smart::Custom(title.clone()),
             timestamp: date.map(typst_pdf::Timestamp::new_utc),
+            standards: standards(),
             ..Default::default()
         };
         let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| world.error(&errors))?;
         Ok(Print { pdf, pages, text })
     }
+}
+
+/// The standards the print edition declares and Typst enforces while writing it: PDF/UA-1
+/// (tagged, every image with alt text, language and title shown) and PDF/A-2a (archival,
+/// fonts embedded, tagged). Typst allows one of each family at once; both fix PDF 1.7.
+pub const STANDARDS: [typst_pdf::PdfStandard; 2] = [typst_pdf::PdfStandard::Ua_1, typst_pdf::PdfStandard::A_2a];
+
+fn standards() -> typst_pdf::PdfStandards {
+    typst_pdf::PdfStandards::new(&STANDARDS).expect("PDF/UA-1 and PDF/A-2a are compatible (both PDF 1.7)")
 }
 
 /// Frees Typst's memoised results not used in the last `max_age` typesettings: Typst's

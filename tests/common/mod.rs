@@ -72,6 +72,48 @@ pub fn outside_program(names: &[&str], env_var: &str, install: &str) -> Option<P
     found
 }
 
+/// Every file under `dir` (symlinks as their target path) with its bytes.
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            let rel = path.strip_prefix(root).unwrap().to_path_buf();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.file_type().is_symlink() {
+                out.insert(rel, std::fs::read_link(&path).unwrap().to_string_lossy().as_bytes().to_vec());
+            } else if meta.is_dir() {
+                out.insert(rel.join(""), Vec::new());
+                walk(root, &path, out);
+            } else {
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// A Python interpreter that can import `module`, or `None` after printing one line that
+/// names the module and how to install it (failing under CI, as [`outside_program`]).
+pub fn outside_python_module(module: &str, install: &str) -> Option<PathBuf> {
+    let python = outside_program(&["python3", "python"], "PYTHON", "apt-get install python3")?;
+    let imports = std::process::Command::new(&python)
+        .args(["-c", &format!("import {module}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !imports {
+        let message = format!("needs the Python module `{module}` ({} cannot import it): install it with `{install}`", python.display());
+        assert!(std::env::var_os("CI").is_none(), "{message}; CI must have it (.ci/run installs it)");
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "skipped: {message}");
+        return None;
+    }
+    Some(python)
+}
+
 pub fn build(dir: &Path) -> Result<build::Summary, Error> {
     let project = Project::open(&dir.join("report.yaml"))?;
     build::build(&project, Default::default())
