@@ -419,7 +419,7 @@ impl NamedNumber {
         num.years.get(&year).is_none().then(|| {
             let known: Vec<String> = num.years.keys().map(i32::to_string).collect();
             format!(
-                "`{}` has no value for {year} (defined at {}; it has values for {}): a primary needs a row for {year} in data/stated/, a derived number the data its formula counts in {year}",
+                "`{}` has no value for {year} (defined at {}; it has values for {})",
                 num.name,
                 num.defined,
                 if known.is_empty() { "no year".to_string() } else { known.join(", ") }
@@ -772,6 +772,8 @@ fn locate_template_error(dirs: &TemplateDirs, tera_report: &str) -> String {
     } else if lower.contains("placed") || lower.contains("unknown table") || lower.contains("unknown figure") {
         "place each table or figure once with table(id=…) or figure(id=…), refer to it elsewhere with ref(id=…); \
          ids are the file names under data/tables/ and data/figures/"
+    } else if lower.contains("has no value for") {
+        "the number is defined but has no value in that year: add the year's row (data/stated/) or data, or print another year with at[YEAR].NAME"
     } else if lower.contains("not defined") {
         "check the spelling; `blockchain-report vars` lists every number, templates/README.md the fields of tables and figures"
     } else {

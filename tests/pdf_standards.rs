@@ -51,7 +51,8 @@ fn is_data_ending_in_cr(pdf: &[u8], object: usize) -> bool {
     let rest = &pdf[start + head.len()..];
     let Some(dict_end) = rest.windows(9).position(|w| w == b">>\nstream") else { return false };
     let dict = String::from_utf8_lossy(&rest[..dict_end]);
-    let Some(length) = dict.split("/Length ").nth(1).and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next()?.parse::<usize>().ok()) else {
+    let Some(length) = dict.split("/Length ").nth(1).and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next()?.parse::<usize>().ok())
+    else {
         return false;
     };
     let data = &rest[dict_end + b">>\nstream\n".len()..];
@@ -105,7 +106,8 @@ fn the_validator_reports_a_pdf_that_declares_nothing() {
 
 /// The smallest valid PDF: one empty page, no metadata, no tags.
 fn plain_pdf() -> Vec<u8> {
-    let objects = ["<</Type/Catalog/Pages 2 0 R>>", "<</Type/Pages/Kids[3 0 R]/Count 1>>", "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>"];
+    let objects =
+        ["<</Type/Catalog/Pages 2 0 R>>", "<</Type/Pages/Kids[3 0 R]/Count 1>>", "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>"];
     let mut pdf = String::from("%PDF-1.7\n");
     let mut offsets = Vec::new();
     for (n, object) in objects.iter().enumerate() {

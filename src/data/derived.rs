@@ -726,11 +726,9 @@ fn aggregate_all(
             };
             let own = concrete[i].2;
             let value = match &q.aggregate {
-                Aggregate::Rank(_, _) | Aggregate::Value(_)
-                    if !own && get(&format!("q{i}_n")).is_none_or(|n| n != 1.0) && matches!(q.aggregate, Aggregate::Value(_)) =>
-                {
-                    AggregateValue { value: f64::NAN, ties: Vec::new() }
-                }
+                // Outside the edition's own year, a row or an item that is not there is a
+                // missing value (an early year the item had no rows in), not an error.
+                Aggregate::Value(_) if !own && get(&format!("q{i}_n")) != Some(1.0) => AggregateValue { value: f64::NAN, ties: Vec::new() },
                 Aggregate::Rank(key, item) if !own => match rank(&joined, key, item, &mask(&q.filters, columns), tallied, &path)? {
                     Some((value, ties)) => AggregateValue { value, ties },
                     None => AggregateValue { value: f64::NAN, ties: Vec::new() },
