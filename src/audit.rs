@@ -75,6 +75,9 @@ pub struct Finding {
 pub struct Audit {
     pub findings: Vec<Finding>,
     pub unchecked: Vec<(String, String)>,
+    /// What this edition's data changed in earlier editions (修订说明; see src/revisions.rs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub revisions: Vec<crate::model::Revision>,
 }
 
 impl Audit {
@@ -282,7 +285,7 @@ pub fn run(catalog: &Catalog, facts: &Facts) -> Result<Audit> {
         .filter(|n| n.kind == NumberKind::Primary)
         .map(|n| (n.name.clone(), "主要数字：data/ 中没有可据以计算它的数据".to_string()))
         .collect();
-    Ok(Audit { findings, unchecked })
+    Ok(Audit { findings, unchecked, revisions: Vec::new() })
 }
 
 /// A count that must be whole. For a previous year implied by a printed growth rate, the
@@ -431,6 +434,12 @@ pub fn markdown(audit: &Audit) -> String {
     md.push_str("## 主要数字（按原文录入，无法由数据计算）\n\n| key | 原因 |\n| --- | --- |\n");
     for (k, why) in &audit.unchecked {
         md.push_str(&format!("| {} | {} |\n", md_cell(k), md_cell(why)));
+    }
+    if !audit.revisions.is_empty() {
+        md.push_str("\n## 修订说明\n\n往期报告按其出版时已知的数据计算；本版数据对其所印数值的修订如下。\n\n| 往期 | 数值或表 | 往期所印 | 现值 | 说明 |\n| --- | --- | --- | --- | --- |\n");
+        for r in &audit.revisions {
+            md.push_str(&format!("| {} 年版 | {} | {} | {} | {} |\n", r.edition, md_cell(&r.name), md_cell(&r.printed), md_cell(&r.now), md_cell(&r.because)));
+        }
     }
     md
 }

@@ -31,6 +31,8 @@ pub const CACHE_DIR: &str = ".cache";
 /// report.yaml and the edition's own.
 pub struct Project {
     pub root: PathBuf,
+    /// The series' report.yaml, to open the series' other editions.
+    pub config_path: PathBuf,
     pub config: Config,
     /// `editions/<year>/`: the edition's report.yaml, wording, printed values and reviews.
     pub edition_dir: PathBuf,
@@ -79,7 +81,7 @@ impl Project {
             .hint("an edition lives in editions/<its year>/: fix the year or move the directory")
             .into());
         }
-        Ok(Project { root, config, edition_dir, editions })
+        Ok(Project { root, config_path: config_path.to_path_buf(), config, edition_dir, editions })
     }
     pub fn data_dir(&self) -> PathBuf {
         self.root.join(&self.config.settings.data_dir)
@@ -104,9 +106,22 @@ impl Project {
         Cache::in_dir(&self.root.join(CACHE_DIR))
     }
 
+    /// The metadata of `data/` with the edition's views.
+    pub fn catalog(&self) -> Result<Catalog> {
+        Catalog::load(&self.data_dir(), &self.edition_dir, &self.edition_dir.join("report.yaml"), &self.config.tables)
+    }
+
+    /// The catalogs of the editions before this one, to read their numbers as later
+    /// editions revised them.
+    pub fn earlier_catalogs(&self) -> Result<Vec<(i32, Catalog)>> {
+        let year = self.config.edition.year;
+        let earlier = self.editions.iter().copied().filter(|&e| e < year);
+        earlier.map(|e| Ok((e, Project::open_edition(&self.config_path, Some(e))?.catalog()?))).collect()
+    }
+
     /// Reads and computes everything that does not depend on templates.
     pub fn load(&self) -> Result<(Catalog, Facts)> {
-        let catalog = Catalog::load(&self.data_dir(), &self.edition_dir)?;
+        let catalog = self.catalog()?;
         let facts = crate::data::load(&catalog, self.config.edition.year)?;
         Ok((catalog, facts))
     }
@@ -209,6 +224,8 @@ pub struct Session {
     pub project: Project,
     pub catalog: Catalog,
     pub facts: Facts,
+    /// What this edition's data revised in earlier editions (its audit's 修订说明).
+    pub revisions: Vec<crate::model::Revision>,
     font: ChartFont,
     cache: Cache,
     charts: Vec<charts::Chart>,
@@ -286,11 +303,13 @@ impl Session {
     /// the PDF meanwhile. [`Session::rasterise`] must run before [`Session::prepare`].
     pub fn load(project: Project, cache: Cache) -> Result<Session> {
         let (catalog, facts) = project.load()?;
+        let revisions = crate::revisions::by_edition(&project.earlier_catalogs()?, project.config.edition.year)?;
         let font = ChartFont::load(&project.assets_dir().join(FONT))?;
         let mut session = Session {
             project,
             catalog,
             facts,
+            revisions,
             font,
             cache,
             charts: Vec::new(),
@@ -311,6 +330,7 @@ impl Session {
     /// Returns the ids of the redrawn charts.
     pub fn reload_data(&mut self) -> Result<Vec<String>> {
         let (catalog, facts) = self.project.load()?;
+        self.revisions = crate::revisions::by_edition(&self.project.earlier_catalogs()?, self.project.config.edition.year)?;
         self.catalog = catalog;
         self.facts = facts;
         let redrawn = self.draw_changed_charts()?;
@@ -373,7 +393,8 @@ impl Session {
     /// The audit and the rendered templates, which need the charts' SVGs only.
     pub fn render_text(&self) -> Result<Text> {
         let (catalog, facts) = (&self.catalog, &self.facts);
-        let audit = crate::audit::run(catalog, facts)?;
+        let mut audit = crate::audit::run(catalog, facts)?;
+        audit.revisions = self.revisions.clone();
         let shown = crate::audit::shown(facts, &audit, self.edition);
         let rendered = render::render(&self.project.templates(), &self.project.config, catalog, facts, &self.charts, &shown)?;
         let mut counts = NumberCounts::default();
@@ -450,6 +471,7 @@ pub struct Text {
 pub fn build(project: &Project, options: Options) -> Result<Summary> {
     let project = Project {
         root: project.root.clone(),
+        config_path: project.config_path.clone(),
         config: project.config.clone(),
         edition_dir: project.edition_dir.clone(),
         editions: project.editions.clone(),

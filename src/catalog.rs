@@ -115,6 +115,52 @@ impl TableMeta {
     }
 }
 
+/// A table as an edition places it: the rows of a dataset that a condition keeps, in the
+/// edition's year (表 1-1 = the national policies dated in the edition's year; 表 2-4 = the
+/// funds of 附表 3 founded in it), declared under `tables:` in the edition's report.yaml.
+/// What it does not say (number, title, chapter…) it takes from the dataset.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct View {
+    /// The id the templates place (`table(id=…)`); it may be the dataset's own id.
+    pub id: String,
+    /// The dataset under `data/tables/`.
+    pub of: String,
+    /// The rows kept, in the filter syntax of formulas (`year(founded) = y`; `y` is the
+    /// edition's year); every row when absent.
+    #[serde(rename = "where", default)]
+    pub filter: Option<String>,
+    #[serde(default)]
+    pub printed_number: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub chapter: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub section: Option<String>,
+    #[serde(default)]
+    pub source_note: Option<String>,
+    /// Cells this edition printed otherwise than the dataset holds (the same fund's goal
+    /// printed two ways in two tables): the edition reproduces what it printed.
+    #[serde(default)]
+    pub printed: Vec<PrintedCell>,
+    #[serde(default)]
+    pub repairs: Vec<Repair>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+/// One cell of a view as the edition printed it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrintedCell {
+    /// The row: text columns and their values (`{name: 河南文旅数字科技私募股权投资基金}`).
+    pub row: BTreeMap<String, String>,
+    pub column: String,
+    pub text: String,
+    pub reason: String,
+}
+
 /// `data/records/<id>.yaml`: a record-level dataset (an enterprise register, a patent
 /// database), one row per record, up to tens of millions of rows, read by Polars' lazy
 /// scanners (`src/data/records.rs`). Derived numbers name it like a table.
@@ -220,22 +266,30 @@ pub struct Catalog {
     /// The edition's directory: what it printed (`printed.yaml`, the audit's reference) and
     /// its reviewed contradictions (`audit-acknowledged.yaml`).
     pub edition_dir: PathBuf,
+    /// `data/tables/*.yaml`: the registers and tables of every year, which formulas read.
+    pub datasets: Vec<(PathBuf, TableMeta)>,
+    /// The tables the edition places, by id: its views (with the edition's report.yaml as
+    /// their path) and every dataset that no view is made from, placed whole.
     pub tables: Vec<(PathBuf, TableMeta)>,
+    /// The edition's views, in the order of `tables`' view entries.
+    pub views: Vec<View>,
     pub figures: Vec<(PathBuf, FigureMeta)>,
     /// `records/*.yaml`, when the directory exists.
     pub records: Vec<(PathBuf, RecordMeta)>,
 }
 
 impl Catalog {
-    pub fn load(data_dir: &Path, edition_dir: &Path) -> Result<Catalog> {
+    /// Reads `data/`'s metadata and resolves the edition's views (`views`, declared in
+    /// `edition_file`) against it.
+    pub fn load(data_dir: &Path, edition_dir: &Path, edition_file: &Path, views: &[View]) -> Result<Catalog> {
         if !data_dir.is_dir() {
             return Err(InputError::new(data_dir, "data directory not found")
                 .hint("run from the project root, or set settings.data_dir in report.yaml")
                 .into());
         }
-        let tables = load_dir::<TableMeta>(data_dir, &data_dir.join("tables"))?;
+        let datasets = load_dir::<TableMeta>(data_dir, &data_dir.join("tables"))?;
         let figures = load_dir::<FigureMeta>(data_dir, &data_dir.join("figures"))?;
-        for (path, meta) in &tables {
+        for (path, meta) in &datasets {
             check_id(path, &meta.id)?;
             check_table(path, meta)?;
         }
@@ -247,14 +301,23 @@ impl Catalog {
         let records = if records_dir.is_dir() { load_dir::<RecordMeta>(data_dir, &records_dir)? } else { Vec::new() };
         for (path, meta) in &records {
             check_id(path, &meta.id)?;
-            if tables.iter().any(|(_, t)| t.id == meta.id) {
+            if datasets.iter().any(|(_, t)| t.id == meta.id) {
                 return Err(InputError::new(path, format!("`{}` is both a table and a record dataset", meta.id))
                     .field("id")
                     .hint("a formula names either; give the record dataset another id")
                     .into());
             }
         }
-        Ok(Catalog { root: data_dir.to_path_buf(), edition_dir: edition_dir.to_path_buf(), tables, figures, records })
+        let tables = placed(&datasets, edition_file, views)?;
+        Ok(Catalog {
+            root: data_dir.to_path_buf(),
+            edition_dir: edition_dir.to_path_buf(),
+            datasets,
+            tables,
+            views: views.to_vec(),
+            figures,
+            records,
+        })
     }
 
     /// Refuses a data file that is not under the data directory once symlinks are resolved.
@@ -262,8 +325,19 @@ impl Catalog {
         check_inside(&self.root, file)
     }
 
+    /// A table the edition places (a view, or a dataset placed whole).
     pub fn table(&self, id: &str) -> Option<&TableMeta> {
         self.tables.iter().map(|(_, m)| m).find(|m| m.id == id)
+    }
+
+    /// A dataset of `data/tables/`, as formulas name it.
+    pub fn dataset(&self, id: &str) -> Option<&TableMeta> {
+        self.datasets.iter().map(|(_, m)| m).find(|m| m.id == id)
+    }
+
+    /// The view that places `id`, if the edition declares one.
+    pub fn view(&self, id: &str) -> Option<&View> {
+        self.views.iter().find(|v| v.id == id)
     }
 
     pub fn record(&self, id: &str) -> Option<&RecordMeta> {
@@ -273,18 +347,75 @@ impl Catalog {
     /// Whether a dataset has values for `year` as known to `edition`. A record dataset is
     /// a register's export: every year it holds.
     pub fn collected(&self, id: &str, year: i32, edition: i32) -> bool {
-        self.table(id).is_none_or(|t| t.collected_years(edition).any(|y| y == year))
+        self.dataset(id).is_none_or(|t| t.collected_years(edition).any(|y| y == year))
     }
 
     /// Every year any register was collected for, as known to `edition`.
     pub fn collected_years(&self, edition: i32) -> impl Iterator<Item = i32> + '_ {
-        self.tables.iter().flat_map(move |(_, t)| t.collected_years(edition))
+        self.datasets.iter().flat_map(move |(_, t)| t.collected_years(edition))
     }
 
     /// The columns of what a formula names: a table or a record dataset.
     pub fn columns_of(&self, id: &str) -> Option<&[ColumnSpec]> {
-        self.table(id).map(|t| t.columns.as_slice()).or_else(|| self.record(id).map(|r| r.columns.as_slice()))
+        self.dataset(id).map(|t| t.columns.as_slice()).or_else(|| self.record(id).map(|r| r.columns.as_slice()))
     }
+}
+
+/// The edition's placed tables, sorted by id: each view as its dataset's metadata with the
+/// view's own number, title, chapter, notes…; then each dataset that no view is made from.
+fn placed(datasets: &[(PathBuf, TableMeta)], edition_file: &Path, views: &[View]) -> Result<Vec<(PathBuf, TableMeta)>> {
+    let mut out: Vec<(PathBuf, TableMeta)> = Vec::new();
+    for v in views {
+        let Some((_, base)) = datasets.iter().find(|(_, t)| t.id == v.of) else {
+            let known: Vec<&str> = datasets.iter().map(|(_, t)| t.id.as_str()).collect();
+            let mut err = InputError::new(edition_file, format!("table `{}` is a view of `{}`, which is not a dataset", v.id, v.of))
+                .field("tables")
+                .hint(match error::nearest(&v.of, known.iter().copied()) {
+                    Some(near) => format!("did you mean `{near}`? datasets are data/tables/*.yaml"),
+                    None => "`of:` names a dataset of data/tables/ by its id".to_string(),
+                });
+            if let Some(line) = line_of(edition_file, &format!("of: {}", v.of)) {
+                err = err.line(line);
+            }
+            return Err(err.into());
+        };
+        if out.iter().any(|(_, t)| t.id == v.id) {
+            return Err(InputError::new(edition_file, format!("table `{}` is declared twice", v.id))
+                .field("tables")
+                .hint("an edition places each table once; give the second view another id")
+                .into());
+        }
+        let mut meta = base.clone();
+        meta.id = v.id.clone();
+        meta.printed_number = v.printed_number.clone().unwrap_or(meta.printed_number);
+        meta.title = v.title.clone().unwrap_or(meta.title);
+        meta.chapter = v.chapter.clone().unwrap_or(meta.chapter);
+        meta.section = v.section.clone().unwrap_or(meta.section);
+        if v.source_note.is_some() {
+            meta.source_note = v.source_note.clone();
+        }
+        meta.repairs.extend(v.repairs.iter().cloned());
+        meta.notes.extend(v.notes.iter().cloned());
+        for p in &v.printed {
+            let text_column = |c: &str| meta.columns.iter().any(|s| s.name == c && s.kind == ColumnType::String);
+            if let Some(bad) = p.row.keys().map(String::as_str).chain([p.column.as_str()]).find(|c| !text_column(c)) {
+                return Err(InputError::new(edition_file, format!("table `{}`: `{bad}` is not a text column of `{}`", v.id, v.of))
+                    .field("printed")
+                    .hint("a printed cell names its row and column by text columns of the dataset")
+                    .into());
+            }
+        }
+        out.push((edition_file.to_path_buf(), meta));
+    }
+    out.extend(datasets.iter().filter(|(_, t)| !views.iter().any(|v| v.id == t.id || v.of == t.id)).cloned());
+    out.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+    Ok(out)
+}
+
+/// The 1-based line of a file's first line containing `needle`, for errors found after parsing.
+fn line_of(path: &Path, needle: &str) -> Option<usize> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
 }
 
 /// Reads every `*.yaml` in a directory, sorted by file name so the order never depends on

@@ -13,6 +13,9 @@ use crate::error::{self, Result};
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub edition: Edition,
+    /// The tables the edition places, as views of the datasets (see [`crate::catalog::View`]).
+    #[serde(default)]
+    pub tables: Vec<crate::catalog::View>,
     #[serde(default)]
     pub settings: Settings,
 }
@@ -30,6 +33,8 @@ pub struct Series {
 #[serde(deny_unknown_fields)]
 pub struct EditionFile {
     pub edition: Edition,
+    #[serde(default)]
+    pub tables: Vec<crate::catalog::View>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -108,7 +113,7 @@ impl Config {
     /// Parses and validates an edition's report.yaml text (`path` names it in errors).
     pub fn parse(path: &Path, text: &str, settings: Settings) -> Result<Config> {
         let file: EditionFile = error::parse_yaml(path, text)?;
-        let config = Config { edition: file.edition, settings };
+        let config = Config { edition: file.edition, tables: file.tables, settings };
         config.validate(path)?;
         Ok(config)
     }

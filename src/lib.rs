@@ -19,5 +19,6 @@ pub mod numfmt;
 pub mod paths;
 pub mod pdf;
 pub mod render;
+pub mod revisions;
 pub mod series;
 pub mod serve;

@@ -166,8 +166,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Check { strict } => {
             let (catalog, facts) = project.load()?;
-            let audit = audit::run(&catalog, &facts)?;
+            let mut audit = audit::run(&catalog, &facts)?;
+            audit.revisions = blockchain_report::revisions::by_edition(&project.earlier_catalogs()?, project.config.edition.year)?;
             say_raw!("{}", audit::terminal(&audit));
+            let year = project.config.edition.year;
+            let later: Vec<i32> = project.editions.iter().copied().filter(|&e| e > year).collect();
+            say_raw!("{}", blockchain_report::revisions::terminal(&blockchain_report::revisions::of_edition(&catalog, year, &later)?));
             let files = [
                 ("audit.md".into(), audit::markdown(&audit).into_bytes()),
                 ("audit.json".into(), serde_json::to_string_pretty(&audit)?.into_bytes()),

@@ -18,7 +18,7 @@ pub enum Cell {
 }
 
 /// A printed table after ingestion.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Table {
     pub id: String,
     pub columns: Vec<String>,
@@ -154,4 +154,29 @@ impl Facts {
     pub fn number(&self, name: &str) -> Option<&Number> {
         self.numbers.binary_search_by(|n| n.name.as_str().cmp(name)).ok().map(|i| &self.numbers[i])
     }
+}
+
+/// One value of an edition that a later edition changed.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Revision {
+    /// The edition revised, and the year of the value (the edition's own year).
+    pub edition: i32,
+    /// What changed: a number's name or a table's id.
+    pub name: String,
+    pub kind: Revised,
+    /// The value as the edition printed it (a number as its text shows it; a table's rows).
+    pub printed: String,
+    pub now: String,
+    /// The edition whose data changed it.
+    pub by: i32,
+    /// Why, in a few words: the inputs that changed, the rows added or removed.
+    pub because: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Revised {
+    Primary,
+    Derived,
+    Table,
 }

@@ -63,6 +63,7 @@ pub fn new_edition(config_path: &Path, year: i32) -> Result<Started> {
     let scratch = editions_dir.join(format!(".new-{year}-{}", std::process::id()));
     let written = (|| -> Result<()> {
         crate::diff::copy_dir(&from.join("templates"), &scratch.join("templates"))?;
+        rename_tables(&scratch.join("templates"), &renamed_tables(&text, latest, year))?;
         write(&scratch.join("report.yaml"), &next_report_yaml(&text, latest, year))?;
         std::fs::rename(&scratch, &dir).map_err(|source| Error::Io { path: dir.clone(), source })
     })();
@@ -74,21 +75,53 @@ pub fn new_edition(config_path: &Path, year: i32) -> Result<Started> {
     Ok(Started { year, from: latest, dir, checklist })
 }
 
+/// The tables whose ids name the latest edition's year: (old id, new id).
+fn renamed_tables(text: &str, latest: i32, year: i32) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("- id:"))
+        .map(str::trim)
+        .filter(|id| id.contains(&latest.to_string()))
+        .map(|id| (id.to_string(), id.replace(&latest.to_string(), &year.to_string())))
+        .collect()
+}
+
+/// The copied templates place the renamed tables by their new ids.
+fn rename_tables(dir: &Path, renamed: &[(String, String)]) -> Result<()> {
+    for (file, text) in template_files(dir)? {
+        let mut new = text.clone();
+        for (old, id) in renamed {
+            new = new.replace(&format!("\"{old}\""), &format!("\"{id}\""));
+        }
+        if new != text {
+            write(&dir.join(file.trim_start_matches("templates/")), &new)?;
+        }
+    }
+    Ok(())
+}
+
 fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(|source| Error::Io { path: path.to_path_buf(), source })
 }
 
 /// The latest edition's report.yaml for the next year: the year, the title's years
-/// (`2023-2024` → `2024-2025`) and the publication month's year move on by one.
+/// (`2023-2024` → `2024-2025`) and the publication month's year move on by one, and so do
+/// the years in its tables' ids and titles (`local-standards-2023`, `2023 年新增…`).
 fn next_report_yaml(text: &str, latest: i32, year: i32) -> String {
-    let header =
-        format!("# The {year} edition, started from the {latest} edition by `new-edition {year}`: check the title and the date.\n");
+    let header = format!(
+        "# The {year} edition, started from the {latest} edition by `new-edition {year}`: check the title, the date and the tables.\n"
+    );
+    let mut in_tables = false;
     let body: String = text
         .lines()
         .filter(|l| !l.starts_with('#'))
         .map(|line| {
             let t = line.trim_start();
+            if !line.starts_with(' ') && !line.starts_with('-') && !t.is_empty() {
+                in_tables = t.starts_with("tables:");
+            }
             let moved = if t.starts_with("year:") {
+                line.replace(&latest.to_string(), &year.to_string())
+            } else if in_tables && (t.starts_with("- id:") || t.starts_with("title:")) {
                 line.replace(&latest.to_string(), &year.to_string())
             } else if t.starts_with("title:") {
                 line.replace(&format!("{latest}-{}", latest + 1), &format!("{year}-{}", year + 1))
@@ -110,8 +143,8 @@ pub fn checklist(config_path: &Path, year: i32) -> Result<Checklist> {
     let mut list = Checklist::default();
     let templates = template_files(&project.edition_dir.join("templates"))?;
     let used: BTreeSet<String> = templates.iter().flat_map(|(_, text)| numbers_used(text)).collect();
-    let catalog = crate::catalog::Catalog::load(&project.data_dir(), &project.edition_dir)?;
-    for t in catalog.tables.iter().map(|(_, t)| t) {
+    let catalog = project.catalog()?;
+    for t in catalog.datasets.iter().map(|(_, t)| t) {
         if !t.collected_years(year).any(|y| y == year) {
             list.registers.push((t.id.clone(), format!("data/tables/{}.yaml", t.id)));
         }
@@ -260,6 +293,10 @@ mod tests {
         let text = "# the 2023 edition\nedition:\n  year: 2023\n  title: 2023-2024 中国区块链年度发展报告\n  published: 2024-05\n";
         let next = next_report_yaml(text, 2023, 2024);
         assert!(next.contains("year: 2024\n") && next.contains("2024-2025 中国") && next.contains("published: 2025-05"), "{next}");
+        let views = "edition:\n  year: 2023\ntables:\n  - id: new-funds-2023\n    of: industry-funds\n    title: 2023 年新增基金\n";
+        let next = next_report_yaml(views, 2023, 2024);
+        assert!(next.contains("- id: new-funds-2024\n") && next.contains("title: 2024 年新增基金"), "{next}");
+        assert_eq!(renamed_tables(views, 2023, 2024), [("new-funds-2023".to_string(), "new-funds-2024".to_string())]);
     }
 
     #[test]

@@ -125,7 +125,7 @@ fn match_header(path: &Path, header: &csv::StringRecord, columns: &[ColumnSpec])
                 .into());
         }
         if !columns.iter().any(|c| c.name == *name) {
-            let nearest = nearest(name, columns.iter().map(|c| c.name.as_str()));
+            let nearest = crate::error::nearest(name, columns.iter().map(|c| c.name.as_str()));
             let hint = match nearest {
                 Some(n) => format!("did you mean `{n}`? Declared columns: {}", names(columns)),
                 None => format!("declare it in the YAML, or remove it; declared columns: {}", names(columns)),
@@ -263,20 +263,3 @@ fn to_column(spec: &ColumnSpec, values: Vec<Option<String>>) -> Column {
     }
 }
 
-/// The closest name by edit distance, if it is close enough to be a typo.
-pub fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates.map(|c| (levenshtein(name, c), c)).filter(|(d, c)| *d <= (c.chars().count() / 2).max(2)).min().map(|(_, c)| c)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}

@@ -397,7 +397,7 @@ fn check_inputs(d: &Defined, by_name: &BTreeMap<&str, &Defined>, numbers: &BTree
         }
         let all = by_name.keys().copied().chain(numbers.keys().map(String::as_str));
         let offset = d.def.formula.find(n.as_str()).map_or(0, |b| d.def.formula[..b].chars().count());
-        let hint = if catalog.table(&n).is_some() {
+        let hint = if catalog.dataset(&n).is_some() {
             format!("`{n}` is a table: count its rows with count({n})")
         } else {
             match super::nearest(&n, all) {
@@ -427,7 +427,7 @@ pub(super) fn check_query(q: &TableQuery, catalog: &Catalog) -> std::result::Res
 
 fn check_columns(q: &TableQuery, extra: &[Column], catalog: &Catalog) -> std::result::Result<(), (String, String)> {
     let Some(columns) = catalog.columns_of(&q.table) else {
-        let names = catalog.tables.iter().map(|(_, m)| m.id.as_str()).chain(catalog.records.iter().map(|(_, m)| m.id.as_str()));
+        let names = catalog.datasets.iter().map(|(_, m)| m.id.as_str()).chain(catalog.records.iter().map(|(_, m)| m.id.as_str()));
         let hint = match super::nearest(&q.table, names) {
             Some(near) => format!("did you mean `{near}`?"),
             None => "tables are data/tables/<id>.yaml, record datasets data/records/<id>.yaml".into(),
@@ -764,7 +764,7 @@ fn aggregate_all(
 /// A table with the columns its queries compute from others: `year(c)`, and a place's
 /// `province(c)` and `area(c)` joined from `lookups/places.csv` (every place must be there:
 /// a missing one would silently count as nowhere).
-fn prepared(
+pub(super) fn prepared(
     table: &str,
     df: &DataFrame,
     columns: &[ColumnSpec],
@@ -807,7 +807,7 @@ fn prepared(
 }
 
 /// The rows a query's filters keep (None: all of them).
-fn mask(filters: &[Filter], columns: &[ColumnSpec]) -> Option<Expr> {
+pub(super) fn mask(filters: &[Filter], columns: &[ColumnSpec]) -> Option<Expr> {
     let mut out: Option<Expr> = None;
     for f in filters {
         let c = col(lookup_name(&f.column).as_str());
@@ -881,7 +881,7 @@ fn source<'a>(
     frames: &Frames,
     catalog: &'a Catalog,
 ) -> Result<Option<Source<'a>>> {
-    if let (Some(df), Some(meta)) = (frames.tables.get(name), catalog.table(name)) {
+    if let (Some(df), Some(meta)) = (frames.tables.get(name), catalog.dataset(name)) {
         let path = PathBuf::from(format!("data/tables/{name}.csv"));
         return Ok(Some(Source { df: df.clone(), columns: &meta.columns, path, tallied: false }));
     }

@@ -7,6 +7,7 @@ mod derived;
 mod figures;
 pub mod formula;
 pub mod records;
+mod views;
 mod vintage;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,7 +19,7 @@ use crate::catalog::{Catalog, ColumnSpec, ColumnType};
 use crate::error::{InputError, Result};
 use crate::model::{Cell, Facts, Number, NumberKind, Printed, Table};
 
-pub use csv_in::nearest;
+pub use crate::error::nearest;
 pub use derived::decimals;
 pub use figures::yoy;
 
@@ -42,7 +43,7 @@ pub fn load(catalog: &Catalog, edition: i32) -> Result<Facts> {
 pub fn load_as_of(catalog: &Catalog, edition: i32, vintage: i32) -> Result<Facts> {
     let root = &catalog.root;
     let mut tables = BTreeMap::new();
-    for (yaml, meta) in &catalog.tables {
+    for (yaml, meta) in &catalog.datasets {
         let csv = yaml.with_extension("csv");
         catalog.check_inside(&csv)?;
         tables.insert(meta.id.clone(), vintage::table(&csv, meta, vintage)?);
@@ -64,7 +65,17 @@ pub fn load_as_of(catalog: &Catalog, edition: i32, vintage: i32) -> Result<Facts
         .iter()
         .map(|(path, meta)| figures::resolve(path, meta, &frames, catalog, &numbers, edition))
         .collect::<Result<Vec<_>>>()?;
-    let tables = catalog.tables.iter().map(|(_, meta)| to_table(&meta.id, &frames.tables[&meta.id], &meta.columns)).collect();
+    let tables = catalog
+        .tables
+        .iter()
+        .map(|(_, meta)| {
+            let Some(view) = catalog.view(&meta.id) else { return Ok(to_table(&meta.id, &frames.tables[&meta.id], &meta.columns)) };
+            let rows = views::rows(view, catalog, &frames.tables[&view.of], &frames.places, edition)?;
+            let mut table = to_table(&meta.id, &rows, &meta.columns);
+            views::as_printed(view, &mut table);
+            Ok(table)
+        })
+        .collect::<Result<_>>()?;
     Ok(Facts { tables, figures, numbers })
 }
 

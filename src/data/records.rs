@@ -168,7 +168,7 @@ impl Dataset {
     }
 
     fn missing_column(&self, name: &str, found: &[String]) -> Error {
-        let hint = match csv_in::nearest(name, found.iter().map(String::as_str)) {
+        let hint = match crate::error::nearest(name, found.iter().map(String::as_str)) {
             Some(near) => format!("the file has `{near}`; rename the column in the file or in the YAML"),
             None => format!("the file's columns are: {}", found.join(", ")),
         };
