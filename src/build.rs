@@ -121,8 +121,14 @@ impl Project {
 
     /// Reads and computes everything that does not depend on templates.
     pub fn load(&self) -> Result<(Catalog, Facts)> {
-        let catalog = self.catalog()?;
-        let facts = crate::data::load(&catalog, self.config.edition.year)?;
+        let mut catalog = self.catalog()?;
+        let year = self.config.edition.year;
+        let facts = crate::data::load(&catalog, year)?;
+        for (_, meta) in &mut catalog.figures {
+            if let Some(data) = facts.figure(&meta.id) {
+                meta.caption = crate::data::caption(&meta.caption, data, year);
+            }
+        }
         Ok((catalog, facts))
     }
 }

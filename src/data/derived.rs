@@ -349,7 +349,7 @@ pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>, edit
                 formula: Some(d.formula.to_string()),
                 worked: Some(worked),
                 inputs,
-                explain: d.def.explain.clone(),
+                explain: d.def.explain.as_deref().map(|e| in_year(e, edition)),
                 digits,
                 whole: d.def.whole,
                 ties,
@@ -376,6 +376,12 @@ fn series_years(catalog: &Catalog, numbers: &BTreeMap<String, Number>, edition: 
 }
 
 /// `data/derived/ch1.yaml` rather than a full path, for readers.
+/// An explanation in the edition's year: `{y}` is the edition's year, `{y-1}` the one before,
+/// so the words of a number defined once for the series name the right years.
+fn in_year(text: &str, edition: i32) -> String {
+    text.replace("{y-1}", &(edition - 1).to_string()).replace("{y}", &edition.to_string())
+}
+
 pub(super) fn display_path(file: &Path, data_dir: &Path) -> String {
     let rel = file.strip_prefix(data_dir).unwrap_or(file);
     format!("data/{}", rel.display())

@@ -304,3 +304,16 @@ pub fn yoy(years: &[(i64, Option<f64>)]) -> Result<Vec<(i64, Option<f64>)>> {
     let rates = super::floats(&out, "yoy");
     Ok(years.into_iter().zip(rates).map(|(y, r)| (y.unwrap_or(0), r.filter(|v| v.is_finite()))).collect())
 }
+
+/// A figure's caption for the edition: `{y}` is the edition's year, `{first}` and `{last}`
+/// the first and last years the figure draws, so "{first}-{last} 年…" runs 2017-2024 in the
+/// 2024 edition from the same definition.
+pub fn caption(text: &str, data: &FigureData, edition: i32) -> String {
+    let years: Vec<i32> = data.points.iter().filter_map(|p| p.category.parse().ok()).filter(|y| (1900..2200).contains(y)).collect();
+    let (first, last) = (years.iter().min(), years.iter().max());
+    let mut out = text.replace("{y}", &edition.to_string());
+    if let (Some(first), Some(last)) = (first, last) {
+        out = out.replace("{first}", &first.to_string()).replace("{last}", &last.to_string());
+    }
+    out
+}

@@ -21,7 +21,7 @@ use crate::model::{Cell, Facts, Number, NumberKind, Printed, Table};
 
 pub use crate::error::nearest;
 pub use derived::decimals;
-pub use figures::yoy;
+pub use figures::{caption, yoy};
 
 /// The loaded DataFrames, by dataset id.
 pub(crate) struct Frames {
