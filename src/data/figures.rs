@@ -30,14 +30,14 @@ pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, catalog: &Catalo
             crate::catalog::check_inside(data_dir, &csv)?;
         }
         let df = csv_in::read(&csv, &point_columns(), &["series".to_string(), "category".to_string()])?;
-        listed_points(&csv, meta, &df, numbers)?
+        listed_points(&csv, meta, &df, numbers, edition)?
     } else {
         // The layer diagram: each layer's share, where the text states one.
         let mut points = Vec::new();
         for layer in &meta.layers {
             if let Some(key) = &layer.share {
-                let n = lookup(yaml, 0, numbers, key)?;
-                points.push(Point { series: String::new(), category: layer.name.clone(), ..number_point(&n) });
+                let n = lookup(yaml, 0, numbers, key, edition)?;
+                points.push(Point { series: String::new(), category: layer.name.clone(), ..number_point(&n, edition) });
             }
         }
         points
@@ -96,7 +96,7 @@ fn series_points(yaml: &Path, meta: &FigureMeta, frames: &Frames, catalog: &Cata
 }
 
 /// The number a point names: `name` in the edition's year, or `name[2020]` in another.
-fn lookup(csv: &Path, line: usize, numbers: &[Number], key: &str) -> Result<Number> {
+fn lookup(csv: &Path, line: usize, numbers: &[Number], key: &str, edition: i32) -> Result<Number> {
     let (name, year) = match key.strip_suffix(']').and_then(|k| k.split_once('[')) {
         Some((name, year)) => (name, year.parse::<i32>().ok()),
         None => (key, None),
@@ -110,19 +110,31 @@ fn lookup(csv: &Path, line: usize, numbers: &[Number], key: &str) -> Result<Numb
         }
         err
     })?;
-    let Some(year) = year else { return Ok(n.clone()) };
+    let Some(year) = year.filter(|&y| y != edition) else { return Ok(n.clone()) };
     let value = n.years.get(&year).copied().ok_or_else(|| {
         InputError::new(csv, format!("`{name}` has no value for {year}"))
             .line(line)
             .field("ref")
             .hint(format!("it is defined at {}; give it a value for {year}, or leave the point missing", n.defined))
     })?;
-    Ok(Number { value, ..n.clone() })
+    // A primary's sentence is that of the edition's year, or of its latest year without one.
+    let printed_year = if n.years.contains_key(&edition) { Some(edition) } else { n.years.keys().max().copied() };
+    if n.kind == NumberKind::Primary && printed_year == Some(year) {
+        return Ok(Number { value, ..n.clone() });
+    }
+    // A derived number's formula and worked inputs, a primary's sentence, are those of
+    // another year: a value of this year says only what it is.
+    let said = format!("{name}[{year}] = {}（{year} 年的值，定义见 {}）", crate::numfmt::number(value, 4), n.defined);
+    Ok(Number { value, printed: None, formula: None, worked: Some(said), explain: None, ..n.clone() })
 }
 
 /// A point drawn from a number: stated when the document prints it and the data agrees at
 /// the printed precision; otherwise derived (the chart marks it as computed).
-fn number_point(n: &Number) -> Point {
+fn number_point(n: &Number, edition: i32) -> Point {
+    if !n.value.is_finite() {
+        let provenance = format!("{} 在 {edition} 年没有值", n.name);
+        return Point { series: String::new(), category: String::new(), value: None, status: Status::Missing, qualifier: None, unit: None, provenance };
+    }
     let agrees =
         n.printed.as_ref().is_some_and(|p| (crate::numfmt::round_half_away(n.value, super::decimals(p.value)) - p.value).abs() < 1e-9);
     let status = if n.kind == NumberKind::Primary || agrees { Status::Stated } else { Status::Derived };
@@ -134,7 +146,7 @@ fn number_point(n: &Number) -> Point {
             let shown = printed.as_ref().map(|p| format!("；报告原文（{}）：{}", p.location, p.quote)).unwrap_or_default();
             format!("派生值：{worked} = {}{what}{shown}", crate::numfmt::number(n.value, 4))
         }
-        (None, None) => String::new(),
+        (None, None) => n.worked.clone().unwrap_or_default(),
     };
     Point {
         series: String::new(),
@@ -147,7 +159,7 @@ fn number_point(n: &Number) -> Point {
     }
 }
 
-fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, numbers: &[Number]) -> Result<Vec<Point>> {
+fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, numbers: &[Number], edition: i32) -> Result<Vec<Point>> {
     let series = super::strings(df, "series");
     let categories = super::strings(df, "category");
     let values = super::floats(df, "value");
@@ -178,14 +190,14 @@ fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, numbers: &[Numbe
         }
         let mut p = match status {
             Status::Stated | Status::Derived => {
-                let n = lookup(csv, line, numbers, &reference)?;
+                let n = lookup(csv, line, numbers, &reference, edition)?;
                 if status == Status::Derived && n.kind != NumberKind::Derived {
                     return Err(located(format!("`{reference}` is a stated primary, not a derived number"))
                         .field("status")
                         .hint("write status `stated` for it")
                         .into());
                 }
-                number_point(&n)
+                number_point(&n, edition)
             }
             Status::External => {
                 let v = values[i].ok_or_else(|| {
