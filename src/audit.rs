@@ -205,7 +205,8 @@ pub fn run(catalog: &Catalog, facts: &Facts) -> Result<Audit> {
 
     for n in facts.numbers.iter().filter(|n| n.kind == NumberKind::Derived) {
         let inputs = inputs_of(n, facts);
-        if n.whole {
+        // A number without a value in the edition's year is the template's error, not a finding.
+        if n.whole && n.value.is_finite() {
             let (ok, message) = whole(n, facts);
             findings.push(Finding {
                 id: n.name.clone(),

@@ -144,6 +144,9 @@ pub struct View {
     /// printed two ways in two tables): the edition reproduces what it printed.
     #[serde(default)]
     pub printed: Vec<PrintedCell>,
+    /// Subtotals the edition printed in the table, which the audit checks against its rows.
+    #[serde(default)]
+    pub group_totals: Option<GroupTotals>,
     #[serde(default)]
     pub repairs: Vec<Repair>,
     #[serde(default)]
@@ -393,6 +396,9 @@ fn placed(datasets: &[(PathBuf, TableMeta)], edition_file: &Path, views: &[View]
         meta.section = v.section.clone().unwrap_or(meta.section);
         if v.source_note.is_some() {
             meta.source_note = v.source_note.clone();
+        }
+        if v.group_totals.is_some() {
+            meta.group_totals = v.group_totals.clone();
         }
         meta.repairs.extend(v.repairs.iter().cloned());
         meta.notes.extend(v.notes.iter().cloned());

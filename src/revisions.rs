@@ -53,16 +53,20 @@ fn compare(edition: i32, by: i32, before: &Facts, after: &Facts) -> Vec<Revision
                 format!("{} 修订：{}", new.defined, p.quote)
             }
             crate::model::NumberKind::Derived => {
-                let changed: Vec<&str> = new
+                let mut changed: Vec<String> = new
                     .inputs
                     .iter()
-                    .filter(|i| match (before.number(i), after.number(i)) {
-                        (Some(a), Some(b)) => !same(a.value, b.value),
-                        _ => before.table(i) != after.table(i),
-                    })
-                    .map(String::as_str)
+                    .filter(|i| matches!((before.number(i), after.number(i)), (Some(a), Some(b)) if !same(a.value, b.value)))
+                    .cloned()
                     .collect();
-                format!("输入有变：{}", if changed.is_empty() { "见数据".to_string() } else { changed.join("、") })
+                // The datasets it counts or sums: their rows as known to each edition.
+                if let Some(Ok(f)) = new.formula.as_deref().map(crate::data::formula::parse) {
+                    let mut queries = Vec::new();
+                    f.tables(&mut queries);
+                    changed.extend(queries.into_iter().map(|q| format!("data/tables/{}.csv", q.table)));
+                }
+                changed.dedup();
+                format!("随输入而变：{}", changed.join("、"))
             }
         };
         out.push(Revision {

@@ -30,14 +30,17 @@ pub fn table(csv: &Path, meta: &TableMeta, edition: i32) -> Result<DataFrame> {
             name: EDITION.into(),
             title: EDITION.into(),
             kind: ColumnType::Integer,
-            nullable: false,
+            // An empty cell: the row came with the register's first collection.
+            nullable: true,
             unit: None,
             format: None,
             min: Some(1900.0),
             max: Some(2200.0),
         });
         let key: Vec<String> = meta.key.iter().cloned().chain([EDITION.to_string()]).collect();
-        csv_in::read(csv, &columns, &key)?
+        let first = lit(i64::from(meta.first_edition()));
+        let df = csv_in::read(csv, &columns, &key)?;
+        df.lazy().with_column(col(EDITION).cast(DataType::Int64).fill_null(first)).collect().map_err(|e| polars_error("editions", csv, e))?
     } else {
         let mut df = csv_in::read(csv, &meta.columns, &meta.key)?;
         let first = vec![i64::from(meta.first_edition()); df.height()];

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use blockchain_report::build::{self, Project};
 use blockchain_report::error::Error;
 
+pub mod series;
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
