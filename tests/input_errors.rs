@@ -67,6 +67,7 @@ fn build_whose_writes_fail_leaves_previous_output_intact_and_no_scratch() {
     assert_eq!(out.status.code(), Some(1), "the build should fail with one error:\n{stderr}");
     assert_eq!(stderr.lines().filter(|l| l.starts_with("error:")).count(), 1, "{stderr}");
     assert!(stderr.contains(".2023.new-"), "the error names the file it could not write:\n{stderr}");
+    assert_eq!(stderr.matches("File too large").count(), 1, "the reason once:\n{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_only_the_output_and_its_lock(dir.path());
     assert!(tree(&dir.path().join("output")) == before, "the failed build changed output/");
