@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
 use crate::error::{self, Result};
-use crate::model::{Cell, Facts, Number, NumberKind};
+use crate::model::{Cell, Claim, Facts, Number, NumberKind};
 use crate::numfmt;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -114,8 +114,8 @@ fn compare(s: &Printed, actual: f64) -> (Severity, String) {
     let q = s.qualifier.as_deref().unwrap_or("");
     let close = (rounded - s.value).abs() < 1e-9;
     let rel = if s.value != 0.0 { (actual - s.value).abs() / s.value.abs() } else { actual.abs() };
-    let over = q.contains('超') || q.contains('余') || q.contains("以上") || q.contains('多');
-    if over {
+    let claim = s.claim();
+    if claim == Claim::MoreThan {
         if actual > s.value {
             return (Severity::Agrees, "数据高于所述数值，与“超/余”相符".into());
         }
@@ -127,14 +127,14 @@ fn compare(s: &Printed, actual: f64) -> (Severity, String) {
         }
         return (Severity::Contradiction, format!("正文称“{q}{}”，数据只有 {}", numfmt::number(s.value, 4), numfmt::number(actual, d + 2)));
     }
-    if q.contains('近') {
+    if claim == Claim::Nearly {
         return if actual <= s.value && rel <= 0.1 {
             (Severity::Agrees, "数据略低于所述数值，与“近”相符".into())
         } else {
             (Severity::Contradiction, format!("“近{}”与数据 {} 不符", numfmt::number(s.value, 4), numfmt::number(actual, d + 2)))
         };
     }
-    if q.contains('约') || q.contains("左右") {
+    if claim == Claim::About {
         return if rel <= 0.05 || close {
             (Severity::Agrees, "相差在 5% 以内，与“约”相符".into())
         } else {
@@ -526,17 +526,17 @@ pub fn shown(facts: &Facts, audit: &Audit, edition: Edition) -> BTreeMap<String,
         .collect()
 }
 
-/// Rounds the way the printed qualifier reads: 超/余/多/以上 (more than) floor, 近 (nearly)
-/// ceils; otherwise the filters round half away from zero when showing.
+/// Rounds the way the printed qualifier reads: more than (超, 余, 多, 以上, 突破, +) floors,
+/// 近 (nearly) ceils; otherwise the filters round half away from zero when showing.
 fn toward_qualifier(v: f64, digits: usize, p: &Printed) -> f64 {
-    let q = p.qualifier.as_deref().unwrap_or("");
     let scale = 10f64.powi(digits as i32);
     let snapped = numfmt::round_half_away(v * scale, 6);
-    if q.contains('超') || q.contains('余') || q.contains('多') || q.contains("以上") {
-        snapped.floor() / scale
-    } else if q.contains('近') {
-        snapped.ceil() / scale
-    } else {
-        v
+    match p.claim() {
+        Claim::MoreThan => snapped.floor() / scale,
+        Claim::Nearly => snapped.ceil() / scale,
+        Claim::Exact | Claim::About => v,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -82,6 +82,47 @@ pub struct Printed {
     pub sole: bool,
 }
 
+/// What a printed qualifier claims about the value beside it: how the audit compares it
+/// with the data, and which way the edition rounds the computed value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// No qualifier: the value as rounded (四舍五入) at its printed precision.
+    Exact,
+    /// 超, 超过, 余, 多, 以上, 突破, +: more than the value.
+    MoreThan,
+    /// 近: nearly, at most the value.
+    Nearly,
+    /// 约, 左右: about the value.
+    About,
+}
+
+impl Claim {
+    /// The qualifiers the report prints, by what they claim ("超…余" is more than); `None`
+    /// for a qualifier the audit does not know, which must not be read as exact.
+    pub fn of(qualifier: Option<&str>) -> Option<Claim> {
+        let q = qualifier.unwrap_or("").trim();
+        let has = |words: &[&str]| words.iter().any(|w| q.contains(w));
+        Some(if q.is_empty() {
+            Claim::Exact
+        } else if has(&["超", "余", "多", "以上", "突破", "+"]) {
+            Claim::MoreThan
+        } else if has(&["近"]) {
+            Claim::Nearly
+        } else if has(&["约", "左右"]) {
+            Claim::About
+        } else {
+            return None;
+        })
+    }
+}
+
+impl Printed {
+    /// What the printed qualifier claims (an unknown one is refused when printed.yaml is read).
+    pub fn claim(&self) -> Claim {
+        Claim::of(self.qualifier.as_deref()).unwrap_or(Claim::Exact)
+    }
+}
+
 /// What kind of number, for readers and for `vars`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]

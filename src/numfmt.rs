@@ -56,4 +56,42 @@ mod tests {
         assert_eq!(fixed(82.142857, 0), "82");
         assert_eq!(number(-0.04, 1), "0");
     }
+
+    /// `chinese_number` (the `cn` filter) lives in src/render.rs, beside the filters; its
+    /// cases are here, with the other ways the report shows numbers. The report's: 十三批
+    /// (filing_batches), 零 (parks_enterprise_led_share_sw_nw_ne).
+    #[test]
+    fn chinese_numerals() {
+        use crate::render::chinese_number as cn;
+        let cases = [
+            (0, "零"),
+            (1, "一"),
+            (9, "九"),
+            (10, "十"),
+            (13, "十三"),
+            (19, "十九"),
+            (20, "二十"),
+            (21, "二十一"),
+            (99, "九十九"),
+            (100, "一百"),
+            (101, "一百零一"),
+            (110, "一百一十"),
+            (111, "一百一十一"),
+            (205, "二百零五"),
+            (1000, "一千"),
+            (1001, "一千零一"),
+            (1010, "一千零一十"),
+            (1100, "一千一百"),
+            (2023, "二千零二十三"),
+            (9999, "九千九百九十九"),
+            (-3, "负三"),
+            (-13, "负十三"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(cn(n), text, "{n}");
+        }
+        // From 一万 on the text writes digits.
+        assert_eq!(cn(10000), "10000");
+        assert_eq!(cn(123456), "123456");
+    }
 }

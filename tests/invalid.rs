@@ -8,8 +8,9 @@
 //! panic, prints ONE error with a location (`-->`) and a hint, and leaves the project
 //! (previous `output/` included) byte for byte as it was. Cases with `expect: ok` are inputs
 //! a user expects to be read as they are (a BOM, CRLF line ends): they must build.
-//! After reviewing a change, accept it with `UPDATE_SNAPSHOTS=1 cargo test --test invalid`;
-//! `INVALID_CASE=name` runs one case.
+//! Each case is its own test, named by its folder (`cargo test --test invalid -- csv-bom`
+//! runs the cases whose name contains `csv-bom`). After reviewing a change, accept it with
+//! `UPDATE_SNAPSHOTS=1 cargo test --test invalid`.
 
 mod common;
 use common::*;
@@ -17,6 +18,7 @@ use common::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -200,22 +202,42 @@ fn normalise(text: &str, project: &Path, outside: &Path) -> String {
     text
 }
 
-/// The base fixtures, each built once: every case starts from a project with an output/.
-fn built_base(name: &str, cache: &mut BTreeMap<String, tempfile::TempDir>) -> PathBuf {
-    cache
-        .entry(name.to_string())
-        .or_insert_with(|| {
-            let dir = fixture(name);
-            build(dir.path()).unwrap_or_else(|e| panic!("the base fixture {name} must build: {e}"));
-            dir
-        })
-        .path()
-        .to_path_buf()
+/// The base fixtures, each built at most once, when the first case that starts from it runs
+/// (two threads asking for the same base wait for one build). A base that fails to build, or
+/// panics while building, fails every case that starts from it with the same message; the
+/// cases on other bases go on.
+#[derive(Default)]
+struct Bases {
+    built: Mutex<BTreeMap<String, Arc<OnceLock<Result<tempfile::TempDir, String>>>>>,
 }
 
-fn check_case(name: &str, case_dir: &Path, base: &Path) -> Result<(), String> {
-    let case: Case = serde_yaml::from_str(&std::fs::read_to_string(case_dir.join("case.yaml")).map_err(|e| e.to_string())?)
-        .map_err(|e| format!("case.yaml: {e}"))?;
+impl Bases {
+    fn get(&self, name: &str) -> Result<PathBuf, String> {
+        let slot = Arc::clone(self.built.lock().unwrap_or_else(|e| e.into_inner()).entry(name.to_string()).or_default());
+        let built = slot.get_or_init(|| {
+            let prepared = std::panic::catch_unwind(|| {
+                let dir = fixture(name);
+                build(dir.path()).map(|_| dir).map_err(|e| e.to_string())
+            });
+            match prepared {
+                Ok(Ok(dir)) => Ok(dir),
+                Ok(Err(e)) => Err(format!("the base fixture {name} must build: {e}")),
+                Err(panic) => Err(format!("preparing the base fixture {name} panicked: {}", panic_message(&*panic))),
+            }
+        });
+        built.as_ref().map(|dir| dir.path().to_path_buf()).map_err(Clone::clone)
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+}
+
+fn check_case(case_dir: &Path, bases: &Bases) -> Result<(), String> {
+    let text = std::fs::read_to_string(case_dir.join("case.yaml")).map_err(|e| format!("case.yaml: {e}"))?;
+    let case: Case = serde_yaml::from_str(&text).map_err(|e| format!("case.yaml: {e}"))?;
+    let base = bases.get(&case.base)?;
+    let base = base.as_path();
     let scratch = tempfile::tempdir().unwrap();
     let (project, outside, logs) = (scratch.path().join("project"), scratch.path().join("outside"), scratch.path().join("logs"));
     copy_dir(base, &project);
@@ -286,54 +308,52 @@ fn check_case(name: &str, case_dir: &Path, base: &Path) -> Result<(), String> {
         }
     }
     if problems.is_empty() {
-        eprintln!("ok   {name} ({} ms)", outcome.elapsed.as_millis());
         Ok(())
     } else {
-        Err(format!("case {name}:\n  - {}\n  stderr:\n{}", problems.join("\n  - "), outcome.stderr))
+        Err(format!("after {} ms:\n  - {}\n  stderr:\n{}", outcome.elapsed.as_millis(), problems.join("\n  - "), outcome.stderr))
     }
 }
 
-#[test]
-fn every_invalid_case_gives_one_located_error_and_leaves_the_project_as_it_was() {
-    let root = repo().join("tests/invalid");
-    let only = std::env::var("INVALID_CASE").ok();
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("case.yaml").is_file())
-        .filter(|p| only.as_deref().is_none_or(|o| p.file_name().is_some_and(|n| n == o)))
-        .collect();
-    cases.sort();
-    if only.is_none() {
-        assert!(cases.len() >= 40, "the corpus has {} cases; it should cover at least 40", cases.len());
+/// Case folders in name order.
+fn case_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> =
+        std::fs::read_dir(repo().join("tests/invalid")).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    dirs
+}
+
+/// The harness itself: every folder is a case with a reviewed message (a new case is
+/// reviewed), and the corpus keeps its breadth.
+fn corpus_is_complete() -> Result<(), String> {
+    let dirs = case_dirs();
+    let mut problems = Vec::new();
+    if dirs.len() < 40 {
+        problems.push(format!("the corpus has {} cases; it should cover at least 40", dirs.len()));
     }
-    let mut bases = BTreeMap::new();
-    let mut failures = Vec::new();
-    for dir in &cases {
+    for dir in &dirs {
+        if !dir.join("case.yaml").is_file() {
+            problems.push(format!("{} has no case.yaml", dir.display()));
+        }
+        if !dir.join("expected.txt").is_file() && std::env::var_os("UPDATE_SNAPSHOTS").is_none() {
+            problems.push(format!("{} has no expected.txt: run UPDATE_SNAPSHOTS=1 cargo test --test invalid and review it", dir.display()));
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+}
+
+/// One test per case folder, named by it, run in parallel: `cargo test --test invalid --
+/// csv-` runs the CSV cases, `-- --list` lists them all.
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
+    let bases = Arc::new(Bases::default());
+    let mut trials = vec![libtest_mimic::Trial::test("corpus_is_complete", || corpus_is_complete().map_err(Into::into))];
+    for dir in case_dirs().into_iter().filter(|d| d.join("case.yaml").is_file()) {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let text = std::fs::read_to_string(dir.join("case.yaml")).unwrap();
-        let base_name = serde_yaml::from_str::<Case>(&text).map(|c| c.base).unwrap_or_else(|_| mini_name());
-        let base = built_base(&base_name, &mut bases);
-        if let Err(e) = check_case(&name, dir, &base) {
-            failures.push(e);
-        }
+        let bases = Arc::clone(&bases);
+        trials.push(libtest_mimic::Trial::test(name, move || check_case(&dir, &bases).map_err(Into::into)));
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n\n{}", failures.len(), cases.len(), failures.join("\n\n"));
-}
-
-/// The harness itself: a case folder with no expected.txt fails (a new case is reviewed).
-#[test]
-fn every_case_folder_has_a_case_file_and_a_reviewed_message() {
-    for entry in std::fs::read_dir(repo().join("tests/invalid")).unwrap().flatten() {
-        let dir = entry.path();
-        if dir.is_dir() {
-            assert!(dir.join("case.yaml").is_file(), "{} has no case.yaml", dir.display());
-            assert!(
-                dir.join("expected.txt").is_file() || std::env::var_os("UPDATE_SNAPSHOTS").is_some(),
-                "{} has no expected.txt: run UPDATE_SNAPSHOTS=1 cargo test --test invalid and review it",
-                dir.display()
-            );
-        }
-    }
+    let conclusion = libtest_mimic::run(&args, trials);
+    // The trials are done: the last reference removes the bases' scratch directories.
+    drop(bases);
+    conclusion.exit();
 }

@@ -18,7 +18,7 @@ use super::records;
 use super::{Frames, polars_error};
 use crate::catalog::{Catalog, ColumnSpec, ColumnType};
 use crate::error::{self, InputError, Result};
-use crate::model::{Number, NumberKind, Printed};
+use crate::model::{Claim, Number, NumberKind, Printed};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -142,6 +142,11 @@ fn read_printed(path: &Path, defs: &mut [Defined]) -> Result<()> {
             located(format!("`{name}`: {}", e.to_string().split(" at line ").next().unwrap_or_default()))
                 .hint("a printed value is {value, qualifier, where, quote, sole}")
         })?;
+        if Claim::of(p.qualifier.as_deref()).is_none() {
+            return Err(located(format!("`{name}`: the audit does not know the qualifier `{}`", p.qualifier.unwrap_or_default()))
+                .hint("write one of 超, 超过, 余, 多, 以上, 突破, + (more than), 近 (nearly), 约, 左右 (about), or none for a value as rounded")
+                .into());
+        }
         let Some(d) = defs.iter_mut().find(|d| d.name == name) else {
             let hint = match super::nearest(&name, defs.iter().map(|d| d.name.as_str())) {
                 Some(n) => format!("did you mean `{n}`? printed values are given for derived numbers of data/derived/"),
@@ -1005,3 +1010,6 @@ pub fn series(
     }
     Ok(rows)
 }
+
+#[cfg(test)]
+mod tests;
