@@ -11,8 +11,11 @@
 //!    child process loads that project's data.
 //!
 //! 3. Typesetting the PDF alone, in-process.
+//! 4. A two-edition series: the real series with the test 2024 edition added (TEST DATA,
+//!    tests/series/2024), its 2023 and its 2024 edition built cold beside the single-edition
+//!    project's cold web build; the 2024 one also reads the 2023 edition's numbers as revised.
 //!
-//! `cargo bench -- builds`, `-- typesetting` or `-- records` runs one part; `RUNS=n` sets the
+//! `cargo bench -- builds`, `-- typesetting`, `-- records` or `-- series` runs one part; `RUNS=n` sets the
 //! number of runs per build figure (default 15).
 
 use std::path::{Path, PathBuf};
@@ -20,6 +23,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use blockchain_report::data::records::{Format, synthetic};
+
+#[allow(dead_code)]
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 const CLI: &str = env!("CARGO_BIN_EXE_blockchain-report");
 
@@ -62,7 +69,7 @@ fn median<T: Copy + PartialOrd>(mut v: Vec<T>) -> T {
 
 fn copy_edition(to: &Path) {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for dir in ["data", "templates", "assets"] {
+    for dir in ["data", "templates", "assets", "editions"] {
         blockchain_report::diff::copy_dir(&repo.join(dir), &to.join(dir)).expect("copy");
     }
     std::fs::copy(repo.join("report.yaml"), to.join("report.yaml")).expect("copy report.yaml");
@@ -165,6 +172,33 @@ fn records_series(scratch: &Path) {
     }
 }
 
+/// Cold web builds of one edition alone and of each edition of a two-edition series.
+fn series(scratch: &Path, runs: usize) {
+    let single = scratch.join("single");
+    let two = scratch.join("two");
+    copy_edition(&single);
+    copy_edition(&two);
+    common::series::add_2024(&two);
+    let cold = |project: &Path, edition: &str| {
+        let mut cmd = Command::new(CLI);
+        cmd.args(["build", "--to", "md,html", "--no-cache", "--edition", edition]).arg("--config").arg(project.join("report.yaml"));
+        run(&mut cmd)
+    };
+    let median_ms = |rs: Vec<Run>| median(rs.iter().map(|r| r.time).collect()).as_secs_f64() * 1000.0;
+    cold(&single, "2023"); // warm the page cache
+    // Interleaved, so a change in the machine's load falls on all three alike.
+    let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        a.push(cold(&single, "2023"));
+        b.push(cold(&two, "2023"));
+        c.push(cold(&two, "2024"));
+    }
+    let (a, b, c) = (median_ms(a), median_ms(b), median_ms(c));
+    println!("{:<44} median {a:>6.0} ms", "one edition alone: 2023, cold web build");
+    println!("{:<44} median {b:>6.0} ms   ({:+.1} %)", "two-edition series: its 2023 edition", (b / a - 1.0) * 100.0);
+    println!("{:<44} median {c:>6.0} ms   ({:+.1} %, with its 修订说明)", "two-edition series: its 2024 edition", (c / a - 1.0) * 100.0);
+}
+
 /// In-process: typesetting the PDF alone, from the rendered Markdown and the drawn charts
 /// (each build process starts with an empty Typst cache, so it is emptied before each run).
 fn typesetting(scratch: &Path, runs: usize) {
@@ -203,6 +237,9 @@ fn main() {
     }
     if wanted("records") {
         records_series(&scratch.join("records"));
+    }
+    if wanted("series") {
+        series(&scratch.join("series"), runs);
     }
     std::fs::remove_dir_all(&scratch).ok();
 }
