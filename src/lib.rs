@@ -12,6 +12,7 @@ pub mod charts;
 pub mod config;
 pub mod data;
 pub mod diff;
+pub mod document;
 pub mod error;
 pub mod manifest;
 pub mod model;
