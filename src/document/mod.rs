@@ -31,6 +31,8 @@ pub struct Document {
     /// Each number's provenance, by [`NumberSpan::id`]: the sentence a reader sees beside
     /// the number (HTML popover, Word comment).
     pub provenance: BTreeMap<String, Provenance>,
+    /// The whitespace after the last block (Markdown layout, as [`Spaced::gap`]).
+    pub end: String,
 }
 
 /// The edition's metadata, from its report.yaml (for PDF and Word document properties; the
@@ -48,12 +50,13 @@ pub struct FrontMatter {
     pub language: &'static str,
 }
 
-/// A block with the layout the wording gave it in Markdown: how many line breaks stood
-/// between the previous block and this one (2 = one blank line). Only the Markdown writer
-/// uses it, to keep the editors' spacing byte for byte; other writers ignore it.
+/// A block with the layout the wording gave it in Markdown: the whitespace between the end
+/// of the previous block's text and this block ("\n\n" for one blank line). Only the
+/// Markdown writer uses it, to keep the editors' spacing byte for byte; other writers
+/// ignore it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Spaced {
-    pub breaks: usize,
+    pub gap: String,
     pub block: Block,
 }
 
@@ -298,8 +301,10 @@ pub struct NumberSpan {
     /// `at[YEAR].NAME`.
     pub year: i32,
     /// The edition that brought the value: for a primary, the edition whose data stated
-    /// it; for a derived number, the edition being built (it is computed now).
-    pub edition: i32,
+    /// it; for a derived number, the edition being built (it is computed now). None for a
+    /// primary in another year (`at[YEAR].NAME`): the data records the edition of the
+    /// edition's own year only.
+    pub edition: Option<i32>,
     /// The key of its provenance in [`Document::provenance`]: the name for `n.NAME`,
     /// `NAME[YEAR]` for `at[YEAR].NAME`.
     pub id: String,
