@@ -302,7 +302,7 @@ pub fn markdown(r: &Report) -> String {
         return md;
     }
     for item in &r.items {
-        let name = [item.number.as_str(), &crate::render::md_escape(&item.title)]
+        let name = [item.number.as_str(), &crate::text::md_escape(&item.title)]
             .iter()
             .filter(|s| !s.is_empty())
             .copied()
@@ -312,7 +312,7 @@ pub fn markdown(r: &Report) -> String {
         if !item.changes.is_empty() {
             md.push_str("| 项 | 旧 | 新 | 变化 |\n| --- | --- | --- | --- |\n");
             for c in &item.changes {
-                let cell = |s: Option<&str>| crate::render::md_escape(s.unwrap_or("—"));
+                let cell = |s: Option<&str>| crate::text::md_escape(s.unwrap_or("—"));
                 md.push_str(&format!(
                     "| {} | {} | {} | {} |\n",
                     cell(Some(&c.what)),

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use blockchain_report::{audit, build, diff, render};
+use blockchain_report::{audit, build, diff};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -140,7 +140,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let project = build::Project::open_edition(&cli.config, cli.edition)?;
     match cli.command {
         Command::Build { to, corrected, no_cache } => {
-            let edition = if corrected { audit::Edition::Corrected } else { audit::Edition::Published };
+            let edition = if corrected { blockchain_report::edition::Edition::Corrected } else { blockchain_report::edition::Edition::Published };
             let summary = build::build(&project, build::Options { targets: to, edition, no_cache })
                 .context("build failed; the previous output/ is unchanged")?;
             say!(
@@ -189,7 +189,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Vars { filter, json } => {
             let (catalog, facts) = project.load()?;
             let audit = audit::run(&catalog, &facts)?;
-            let vars = render::variables(&facts, &audit::shown(&facts, &audit, audit::Edition::Published));
+            let vars = blockchain_report::edition::variables(&facts, &blockchain_report::edition::shown(&facts, &audit, blockchain_report::edition::Edition::Published), project.config.edition.year);
             let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
             let vars: Vec<_> = vars.iter().map(|(k, v)| (format!("n.{k}"), v)).filter(|(n, _)| wanted(n)).collect();
             // External values are drawn in figures only; they are listed for completeness.

@@ -375,3 +375,4 @@ pub fn plain(inlines: &[Inline]) -> String {
     }
     out
 }
+pub mod build;
