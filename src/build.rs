@@ -476,6 +476,13 @@ pub struct Text {
     counts: NumberCounts,
 }
 
+impl Text {
+    /// The document every edition is written from.
+    pub fn document(&self) -> &crate::document::Document {
+        &self.rendered.document
+    }
+}
+
 pub fn build(project: &Project, options: Options) -> Result<Summary> {
     let project = Project {
         root: project.root.clone(),

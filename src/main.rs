@@ -20,6 +20,25 @@ struct Cli {
     command: Command,
 }
 
+/// How `diff` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DiffFormat {
+    /// For a person at a terminal.
+    Terminal,
+    /// For a pull-request comment.
+    Markdown,
+    Json,
+}
+
+/// When `diff` exits with status 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FailOn {
+    /// When anything changed.
+    Changed,
+    /// Never.
+    None,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Build output/: report.md, report.html, report.pdf, charts and the data behind them.
@@ -45,12 +64,11 @@ enum Command {
     Diff {
         old: String,
         new: String,
-        /// terminal, markdown or json.
-        #[arg(long, default_value = "terminal")]
-        format: String,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Terminal)]
+        format: DiffFormat,
         /// Exit with status 1 when anything changed (`changed`), or never (`none`).
-        #[arg(long, default_value = "none")]
-        fail_on: String,
+        #[arg(long, value_enum, default_value_t = FailOn::None)]
+        fail_on: FailOn,
     },
     /// Live preview: serve output/ on localhost, rebuild on every save, reload the page.
     Serve {
@@ -124,16 +142,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         })();
         let _ = std::fs::remove_dir_all(&scratch);
         let report = result?;
-        match format.as_str() {
-            "markdown" => say_raw!("{}", diff::markdown(&report)),
-            "json" => say!("{}", serde_json::to_string_pretty(&report)?),
-            "terminal" => say_raw!("{}", diff::terminal(&report)),
-            other => anyhow::bail!("unknown format `{other}`: use terminal, markdown or json"),
+        match format {
+            DiffFormat::Markdown => say_raw!("{}", diff::markdown(&report)),
+            DiffFormat::Json => say!("{}", serde_json::to_string_pretty(&report)?),
+            DiffFormat::Terminal => say_raw!("{}", diff::terminal(&report)),
         }
-        match fail_on.as_str() {
-            "changed" if !report.is_empty() => std::process::exit(1),
-            "changed" | "none" => {}
-            other => anyhow::bail!("unknown --fail-on `{other}`: use changed or none"),
+        if *fail_on == FailOn::Changed && !report.is_empty() {
+            std::process::exit(1);
         }
         return Ok(());
     }

@@ -141,7 +141,7 @@ pub fn parse(rendered: &str, placed: &Placed, sources: &Sources) -> Result<(Vec<
             let b = &placed.blocks[i];
             let what = if matches!(b, PlacedBlock::Figure(_)) { "figure" } else { "table" };
             return Err(p.sources.error_at(
-                &format!("id=\"{}\"", b.id()),
+                &format!("{what}(id=\"{}\")", b.id()),
                 format!("{what} `{}` is placed here but nothing prints it: its partial no longer prints `{{{{ {}.node }}}}`", b.id(), &what[..1]),
                 "a figure's partial (partials/figure.md) prints {{ f.node }}, a table's (partials/table.md) {{ t.node }}, each on a line of its own",
             ));
@@ -493,9 +493,10 @@ impl<'a> Builder<'a, '_> {
                     out.push(Inline::CrossRef(CrossRef { target: target.clone(), anchor: b.anchor().to_string(), label: b.label() }));
                 }
                 Some(Token::Place(i)) if i < self.placed.blocks.len() => {
-                    let id = self.placed.blocks[i].id().to_string();
+                    let b = &self.placed.blocks[i];
+                    let (id, what) = (b.id().to_string(), if matches!(b, PlacedBlock::Figure(_)) { "figure" } else { "table" });
                     return Err(self.sources.error_at(
-                        &format!("id=\"{id}\""),
+                        &format!("{what}(id=\"{id}\")"),
                         format!("`{id}` is placed inside a paragraph or heading: a figure or table stands in a paragraph of its own"),
                         "put {% set f = figure(id=…) %}{% include \"partials/figure.md\" %} on a line of its own, with blank lines around it",
                     ));

@@ -8,19 +8,19 @@ use std::collections::BTreeMap;
 use tera::{Kwargs, State, Tera};
 
 use super::Shared;
-use crate::catalog::{Catalog, ColumnSpec, ColumnType, FigureMeta, TableMeta};
+use crate::catalog::{Catalog, ColumnSpec, ColumnType, DateFormat, FigureMeta, TableMeta};
 use crate::charts::Chart;
 use crate::document::build::{Placed, PlacedBlock, Token, next_label};
 use crate::document::{Chapter, Figure, LabelKind, SourceNote, Table};
 use crate::model::{Cell, Facts, Table as DataTable};
 use crate::numfmt;
 
-fn month_text(y: i32, m: u32, format: Option<&str>) -> String {
-    match format.unwrap_or("dot") {
-        "dot2" => format!("{y}.{m:02}"),
-        "cjk" => format!("{y}年{m}月"),
-        "cjk_spaced" => format!("{y} 年 {m} 月"),
-        _ => format!("{y}.{m}"),
+fn month_text(y: i32, m: u32, format: DateFormat) -> String {
+    match format {
+        DateFormat::Dot2 => format!("{y}.{m:02}"),
+        DateFormat::Cjk => format!("{y}年{m}月"),
+        DateFormat::CjkSpaced => format!("{y} 年 {m} 月"),
+        DateFormat::Dot => format!("{y}.{m}"),
     }
 }
 
@@ -33,9 +33,9 @@ pub fn cell_text(cell: &Cell, spec: &ColumnSpec) -> String {
             Some(u) if spec.kind == ColumnType::Number => format!("{} {u}", numfmt::number(*v, 4)),
             _ => numfmt::number(*v, 4),
         },
-        Cell::Month(y, m) => month_text(*y, *m, spec.format.as_deref()),
-        Cell::Date(y, m, d) => match spec.format.as_deref() {
-            Some("dot2") => format!("{y}.{m:02}.{d:02}"),
+        Cell::Month(y, m) => month_text(*y, *m, spec.format.unwrap_or_default()),
+        Cell::Date(y, m, d) => match spec.format.unwrap_or_default() {
+            DateFormat::Dot2 => format!("{y}.{m:02}.{d:02}"),
             _ => format!("{y}.{m}.{d}"),
         },
     }
