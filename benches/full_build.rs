@@ -165,7 +165,7 @@ fn records_series(scratch: &Path) {
     }
 }
 
-/// In-process: typesetting the PDF alone, from the rendered Markdown and the drawn charts
+/// In-process: typesetting the PDF alone, from the document and the drawn charts
 /// (each build process starts with an empty Typst cache, so it is emptied before each run).
 fn typesetting(scratch: &Path, runs: usize) {
     copy_edition(scratch);

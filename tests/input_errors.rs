@@ -117,10 +117,10 @@ fn figure_reference_to_an_unknown_stated_key() {
 #[test]
 fn unknown_template_variable_names_the_template() {
     let dir = mini();
-    edit(dir.path(), "templates/partials/table.md", "{{ t.title }}", "{{ t.titel }}");
+    edit(dir.path(), "templates/partials/table.md", "{{ t.node }}", "{{ t.nod }}");
     let err = build_error(dir.path());
-    assert!(err.contains("partials/table.md:15:"), "{err}");
-    assert!(err.contains("`titel` is not defined") && err.contains("Available fields"), "{err}");
+    assert!(err.contains("partials/table.md:2:"), "{err}");
+    assert!(err.contains("`nod` is not defined") && err.contains("Available fields"), "{err}");
 }
 
 #[test]

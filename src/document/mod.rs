@@ -376,3 +376,4 @@ pub fn plain(inlines: &[Inline]) -> String {
     out
 }
 pub mod build;
+pub mod resolve;

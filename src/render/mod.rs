@@ -139,7 +139,7 @@ fn document(
     let placed = std::mem::take(&mut *lock()?);
     let paths: Vec<(std::path::PathBuf, &str)> = sources.iter().map(|(name, text)| (dirs.path(name), text.as_str())).collect();
     let (mut blocks, end) = crate::document::build::parse(&text, &placed, &Sources { files: paths })?;
-    crate::document::build::resolve(&mut blocks, &placed);
+    crate::document::resolve::resolve(&mut blocks, &placed);
 
     let as_published = |name: &str| shown.get(name).is_some_and(|s| s.as_published);
     let provenance = placed
