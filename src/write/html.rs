@@ -202,10 +202,13 @@ impl Writer<'_> {
     }
 }
 
-/// What a reader sees of a number's provenance, by its kind.
-fn kind_label(kind: NumberKind) -> &'static str {
+/// What a reader sees of a number's provenance, by its kind: a primary of the edition's
+/// year is quoted from the report; of another year (`at[YEAR].NAME`) it is a value the data
+/// records.
+fn kind_label(kind: NumberKind, own_year: bool) -> &'static str {
     match kind {
-        NumberKind::Primary => "报告原文",
+        NumberKind::Primary if own_year => "报告原文",
+        NumberKind::Primary => "录入值",
         NumberKind::Derived => "计算值",
     }
 }
@@ -221,7 +224,7 @@ fn number(index: usize, n: &NumberSpan, doc: &Document) -> String {
          <code class=\"prov-name\">{name}</code></span></span>",
         kind = p.kind.as_str(),
         name = html_escape(&n.id),
-        label = kind_label(p.kind),
+        label = kind_label(p.kind, n.year == doc.edition),
         provenance = html_escape(&p.sentence),
     )
 }
