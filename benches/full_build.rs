@@ -199,7 +199,7 @@ fn series(scratch: &Path, runs: usize) {
     println!("{:<44} median {c:>6.0} ms   ({:+.1} %, with its 修订说明)", "two-edition series: its 2024 edition", (c / a - 1.0) * 100.0);
 }
 
-/// In-process: typesetting the PDF alone, from the rendered Markdown and the drawn charts
+/// In-process: typesetting the PDF alone, from the document and the drawn charts
 /// (each build process starts with an empty Typst cache, so it is emptied before each run).
 fn typesetting(scratch: &Path, runs: usize) {
     copy_edition(scratch);

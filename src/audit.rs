@@ -394,7 +394,7 @@ fn automatic(catalog: &Catalog, facts: &Facts) -> Vec<Finding> {
 }
 
 fn md_cell(s: &str) -> String {
-    crate::render::md_escape(s)
+    crate::text::md_escape(s)
 }
 
 /// The audit as Markdown, for editors and pull requests.
@@ -469,73 +469,6 @@ pub fn terminal(audit: &Audit) -> String {
         audit.unchecked.len()
     ));
     out
-}
-
-/// Which edition a build prints.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Edition {
-    /// The reproduction: reviewed contradictions print as the editor chose (for 2023, as
-    /// published).
-    #[default]
-    Published,
-    /// The errata edition: every number prints its computed value, and each reviewed
-    /// contradiction carries the published value in a note.
-    Corrected,
-}
-
-/// What an edition prints for one number.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Shown {
-    pub value: f64,
-    pub digits: usize,
-    /// Printed as published although the data computes something else.
-    pub as_published: bool,
-    /// The corrected edition prints the computed value; this is what was published.
-    pub correction: Option<Printed>,
-}
-
-/// What the edition prints for every number: a primary its stated value; a derived number
-/// its computed value, rounded at the printed precision in the direction of the printed
-/// qualifier (超 905 floors, 近 ceils), unless the edition keeps a reviewed contradiction as
-/// published.
-pub fn shown(facts: &Facts, audit: &Audit, edition: Edition) -> BTreeMap<String, Shown> {
-    facts
-        .numbers
-        .iter()
-        .map(|n| {
-            let reviewed =
-                audit.findings.iter().find(|f| f.id == n.name && f.severity == Severity::Contradiction && f.acknowledged.is_some());
-            let printed = n.printed.as_ref().filter(|_| n.kind == NumberKind::Derived);
-            let shown = match (reviewed, printed) {
-                (Some(f), Some(p)) if edition == Edition::Published && f.print == Some(Print::AsPublished) => {
-                    Shown { value: p.value, digits: decimals(p.value), as_published: true, correction: None }
-                }
-                (Some(_), Some(p)) if edition == Edition::Corrected => Shown {
-                    value: toward_qualifier(n.value, n.digits, p),
-                    digits: n.digits,
-                    as_published: false,
-                    correction: Some(p.clone()),
-                },
-                (_, Some(p)) => {
-                    Shown { value: toward_qualifier(n.value, n.digits, p), digits: n.digits, as_published: false, correction: None }
-                }
-                _ => Shown { value: n.value, digits: n.digits, as_published: false, correction: None },
-            };
-            (n.name.clone(), shown)
-        })
-        .collect()
-}
-
-/// Rounds the way the printed qualifier reads: more than (超, 余, 多, 以上, 突破, +) floors,
-/// 近 (nearly) ceils; otherwise the filters round half away from zero when showing.
-fn toward_qualifier(v: f64, digits: usize, p: &Printed) -> f64 {
-    let scale = 10f64.powi(digits as i32);
-    let snapped = numfmt::round_half_away(v * scale, 6);
-    match p.claim() {
-        Claim::MoreThan => snapped.floor() / scale,
-        Claim::Nearly => snapped.ceil() / scale,
-        Claim::Exact | Claim::About => v,
-    }
 }
 
 #[cfg(test)]

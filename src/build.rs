@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::audit::Edition;
+use crate::edition::Edition;
 use crate::cache::Cache;
 use crate::catalog::Catalog;
 use crate::charts::{self, ChartFont};
@@ -250,8 +250,8 @@ pub struct PrintJob {
     cache: Cache,
     templates_dir: PathBuf,
     config: Config,
+    document: Arc<crate::document::Document>,
     markdown: String,
-    numbers: BTreeMap<String, String>,
     charts: Vec<charts::Chart>,
 }
 
@@ -268,7 +268,7 @@ impl PrintJob {
     }
 
     fn source(&self) -> Result<crate::pdf::TypstSource> {
-        self.typesetter.source(&self.templates_dir, &self.config, &self.markdown, &self.numbers, &self.charts)
+        self.typesetter.source(&self.templates_dir, &self.config, &self.document, &self.markdown)
     }
 
     /// The PDF: from the cache when the same source was typeset before, else typeset now
@@ -401,14 +401,16 @@ impl Session {
         let (catalog, facts) = (&self.catalog, &self.facts);
         let mut audit = crate::audit::run(catalog, facts)?;
         audit.revisions = self.revisions.clone();
-        let shown = crate::audit::shown(facts, &audit, self.edition);
-        let rendered = render::render(&self.project.templates(), &self.project.config, catalog, facts, &self.charts, &shown)?;
+        let shown = crate::edition::shown(facts, &audit, self.edition);
+        let rendered = render::render(&self.project.templates(), &self.project.config, catalog, facts, &self.charts, &shown, self.edition)?;
         let mut counts = NumberCounts::default();
-        for name in &rendered.used {
-            match (facts.number(name).map(|n| n.kind), shown.get(name)) {
-                (Some(NumberKind::Primary), _) => counts.primary += 1,
-                (_, Some(s)) if s.as_published => counts.as_published += 1,
-                (_, Some(s)) if s.correction.is_some() => {
+        let year = self.project.config.edition.year;
+        for span in &rendered.used {
+            let own = span.year == year;
+            match (span.kind, shown.get(&span.name)) {
+                (NumberKind::Primary, _) => counts.primary += 1,
+                (_, Some(s)) if own && s.as_published => counts.as_published += 1,
+                (_, Some(s)) if own && s.correction.is_some() => {
                     counts.computed += 1;
                     counts.corrected += 1;
                 }
@@ -425,8 +427,8 @@ impl Session {
             cache: self.cache.clone(),
             templates_dir: self.project.templates().path(crate::pdf::TEMPLATE).parent().map(Path::to_path_buf).unwrap_or_default(),
             config: self.project.config.clone(),
+            document: Arc::new(text.rendered.document.clone()),
             markdown: text.rendered.markdown.clone(),
-            numbers: text.rendered.numbers.clone(),
             charts: self.charts.clone(),
         })
     }
@@ -470,8 +472,15 @@ impl Session {
 pub struct Text {
     rendered: render::Rendered,
     audit: crate::audit::Audit,
-    shown: BTreeMap<String, crate::audit::Shown>,
+    shown: BTreeMap<String, crate::edition::Shown>,
     counts: NumberCounts,
+}
+
+impl Text {
+    /// The document every edition is written from.
+    pub fn document(&self) -> &crate::document::Document {
+        &self.rendered.document
+    }
 }
 
 pub fn build(project: &Project, options: Options) -> Result<Summary> {

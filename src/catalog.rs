@@ -18,6 +18,18 @@ pub enum ColumnType {
     Date,
 }
 
+/// How a month or date column is printed: `dot` 2023.5 (2023.5.1), `dot2` 2023.05
+/// (2023.05.01), `cjk` 2023年5月, `cjk_spaced` 2023 年 5 月 (a date prints as `dot`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateFormat {
+    #[default]
+    Dot,
+    Dot2,
+    Cjk,
+    CjkSpaced,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnSpec {
@@ -29,9 +41,9 @@ pub struct ColumnSpec {
     pub nullable: bool,
     #[serde(default)]
     pub unit: Option<String>,
-    /// How the document prints a month or date: dot, dot2, cjk, cjk_spaced.
+    /// How the document prints a month or date.
     #[serde(default)]
-    pub format: Option<String>,
+    pub format: Option<DateFormat>,
     /// The valid range of a number or integer column (a count is never negative, a share
     /// never over 100): a value outside it is an input error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -531,13 +543,51 @@ fn check_table(path: &Path, meta: &TableMeta) -> Result<()> {
     Ok(())
 }
 
-const CHART_KINDS: &[&str] = &["bar", "bar_line", "hbar", "grouped_bar", "stacked_bar", "pie", "donut", "cards", "keywords", "structure"];
+/// The kinds of chart a figure can be drawn as (`chart:` in its YAML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartKind {
+    Bar,
+    BarLine,
+    Hbar,
+    GroupedBar,
+    StackedBar,
+    Pie,
+    Donut,
+    Cards,
+    Keywords,
+    Structure,
+}
+
+impl ChartKind {
+    pub const ALL: [(&str, ChartKind); 10] = [
+        ("bar", ChartKind::Bar),
+        ("bar_line", ChartKind::BarLine),
+        ("hbar", ChartKind::Hbar),
+        ("grouped_bar", ChartKind::GroupedBar),
+        ("stacked_bar", ChartKind::StackedBar),
+        ("pie", ChartKind::Pie),
+        ("donut", ChartKind::Donut),
+        ("cards", ChartKind::Cards),
+        ("keywords", ChartKind::Keywords),
+        ("structure", ChartKind::Structure),
+    ];
+    pub fn from_name(name: &str) -> Option<ChartKind> {
+        ChartKind::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+    }
+}
+
+impl FigureMeta {
+    /// The chart kind (checked when the catalog is read, so every loaded figure has one).
+    pub fn kind(&self) -> ChartKind {
+        ChartKind::from_name(&self.chart).unwrap_or(ChartKind::Bar)
+    }
+}
 
 fn check_figure(path: &Path, meta: &FigureMeta) -> Result<()> {
-    if !CHART_KINDS.contains(&meta.chart.as_str()) {
+    if ChartKind::from_name(&meta.chart).is_none() {
         return Err(InputError::new(path, format!("unknown chart kind `{}`", meta.chart))
             .field("chart")
-            .hint(format!("one of: {}", CHART_KINDS.join(", ")))
+            .hint(format!("one of: {}", ChartKind::ALL.map(|(n, _)| n).join(", ")))
             .into());
     }
     if let Some(file) = &meta.data {

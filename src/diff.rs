@@ -124,6 +124,21 @@ fn export_revision(rev: &str, repo: &Path, to: &Path) -> Result<()> {
     if !to.join("report.yaml").exists() {
         return Err(InputError::new(Path::new(rev), "that revision has no report.yaml").into());
     }
+    upgrade_partials(to)
+}
+
+/// A revision from before the document model printed its tables and figures in the partials
+/// (`{% if target == "html" %}` …); the current pipeline places them as nodes, so such a
+/// revision is built with partials that print the nodes (its wording is unchanged).
+fn upgrade_partials(project: &Path) -> Result<()> {
+    let settings = crate::config::Series::load(&project.join("report.yaml"))?.settings;
+    for (name, node) in [("figure.md", "{{ f.node }}"), ("table.md", "{{ t.node }}")] {
+        let path = project.join(&settings.templates_dir).join("partials").join(name);
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        if text.contains("target ==") && !text.contains(node) {
+            std::fs::write(&path, format!("{node}\n")).map_err(io(&path))?;
+        }
+    }
     Ok(())
 }
 
@@ -302,7 +317,7 @@ pub fn markdown(r: &Report) -> String {
         return md;
     }
     for item in &r.items {
-        let name = [item.number.as_str(), &crate::render::md_escape(&item.title)]
+        let name = [item.number.as_str(), &crate::text::md_escape(&item.title)]
             .iter()
             .filter(|s| !s.is_empty())
             .copied()
@@ -312,7 +327,7 @@ pub fn markdown(r: &Report) -> String {
         if !item.changes.is_empty() {
             md.push_str("| 项 | 旧 | 新 | 变化 |\n| --- | --- | --- | --- |\n");
             for c in &item.changes {
-                let cell = |s: Option<&str>| crate::render::md_escape(s.unwrap_or("—"));
+                let cell = |s: Option<&str>| crate::text::md_escape(s.unwrap_or("—"));
                 md.push_str(&format!(
                     "| {} | {} | {} | {} |\n",
                     cell(Some(&c.what)),

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use blockchain_report::{audit, build, diff, render};
+use blockchain_report::{audit, build, diff};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -18,6 +18,25 @@ struct Cli {
     edition: Option<i32>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How `diff` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DiffFormat {
+    /// For a person at a terminal.
+    Terminal,
+    /// For a pull-request comment.
+    Markdown,
+    Json,
+}
+
+/// When `diff` exits with status 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FailOn {
+    /// When anything changed.
+    Changed,
+    /// Never.
+    None,
 }
 
 #[derive(Subcommand)]
@@ -45,12 +64,11 @@ enum Command {
     Diff {
         old: String,
         new: String,
-        /// terminal, markdown or json.
-        #[arg(long, default_value = "terminal")]
-        format: String,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Terminal)]
+        format: DiffFormat,
         /// Exit with status 1 when anything changed (`changed`), or never (`none`).
-        #[arg(long, default_value = "none")]
-        fail_on: String,
+        #[arg(long, value_enum, default_value_t = FailOn::None)]
+        fail_on: FailOn,
     },
     /// Live preview: serve output/ on localhost, rebuild on every save, reload the page.
     Serve {
@@ -141,23 +159,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         })();
         let _ = std::fs::remove_dir_all(&scratch);
         let report = result?;
-        match format.as_str() {
-            "markdown" => say_raw!("{}", diff::markdown(&report)),
-            "json" => say!("{}", serde_json::to_string_pretty(&report)?),
-            "terminal" => say_raw!("{}", diff::terminal(&report)),
-            other => anyhow::bail!("unknown format `{other}`: use terminal, markdown or json"),
+        match format {
+            DiffFormat::Markdown => say_raw!("{}", diff::markdown(&report)),
+            DiffFormat::Json => say!("{}", serde_json::to_string_pretty(&report)?),
+            DiffFormat::Terminal => say_raw!("{}", diff::terminal(&report)),
         }
-        match fail_on.as_str() {
-            "changed" if !report.is_empty() => std::process::exit(1),
-            "changed" | "none" => {}
-            other => anyhow::bail!("unknown --fail-on `{other}`: use changed or none"),
+        if *fail_on == FailOn::Changed && !report.is_empty() {
+            std::process::exit(1);
         }
         return Ok(());
     }
     let project = build::Project::open_edition(&cli.config, cli.edition)?;
     match cli.command {
         Command::Build { to, corrected, no_cache } => {
-            let edition = if corrected { audit::Edition::Corrected } else { audit::Edition::Published };
+            let edition = if corrected { blockchain_report::edition::Edition::Corrected } else { blockchain_report::edition::Edition::Published };
             let summary = build::build(&project, build::Options { targets: to, edition, no_cache })
                 .context("build failed; the previous output/ is unchanged")?;
             say!(
@@ -206,7 +221,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Vars { filter, json } => {
             let (catalog, facts) = project.load()?;
             let audit = audit::run(&catalog, &facts)?;
-            let vars = render::variables(&facts, &audit::shown(&facts, &audit, audit::Edition::Published));
+            let vars = blockchain_report::edition::variables(&facts, &blockchain_report::edition::shown(&facts, &audit, blockchain_report::edition::Edition::Published), project.config.edition.year);
             let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
             let vars: Vec<_> = vars.iter().map(|(k, v)| (format!("n.{k}"), v)).filter(|(n, _)| wanted(n)).collect();
             // External values are drawn in figures only; they are listed for completeness.

@@ -67,7 +67,7 @@ pub fn build(
     facts: &Facts,
     charts: &[Chart],
     numbers: &BTreeMap<String, String>,
-    shown: &BTreeMap<String, crate::audit::Shown>,
+    shown: &BTreeMap<String, crate::edition::Shown>,
 ) -> Manifest {
     let figures = catalog
         .figures
@@ -116,7 +116,7 @@ pub fn build(
         })
         .collect();
     // A number without a value in the edition's year is no number of this edition.
-    let numbers = render::variables(facts, shown)
+    let numbers = crate::edition::variables(facts, shown, year)
         .into_iter()
         .filter(|(_, v)| v.value.is_finite())
         .map(|(k, v)| (format!("n.{k}"), NumberEntry { value: v.value, unit: v.unit, provenance: v.provenance }))

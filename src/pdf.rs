@@ -1,13 +1,13 @@
-//! The print edition: the rendered Markdown typeset as an A4 PDF by Typst, used as a library.
-//! The page design lives in `templates/report.typ`; [`markup`] writes the report as calls of
-//! its functions, and a small in-memory [`typst::World`] gives Typst that file, the chart
+//! The print edition: the document typeset as an A4 PDF by Typst, used as a library.
+//! The page design lives in `templates/report.typ`; [`crate::write::typst`] writes the report
+//! as calls of its functions, and a small in-memory [`typst::World`] gives Typst that file, the chart
 //! SVGs (embedded as vectors) and the bundled fonts, nothing else: no system fonts, no
 //! network, no clock (the date is report.yaml's `edition.published`), so the bytes are the
 //! same on every build.
 
-pub mod markup;
+use crate::write::typst as markup;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use typst::diag::{FileError, FileResult, Severity, SourceDiagnostic};
@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 use crate::cache::Key;
 use crate::charts::Chart;
 use crate::config::Config;
+use crate::document::Document;
 use crate::error::{Error, InputError, Result};
 
 /// The page design, under the templates directory.
@@ -95,29 +96,20 @@ impl Typesetter {
 
     /// What Typst will compile: the report as markup calling the design's functions, every
     /// character checked against the fonts first (Typst would draw a missing one as an empty
-    /// box without a word). `markdown` is the rendered report (as report.md), `numbers` the
-    /// printed number of each table and figure by id, `charts` the drawn figures.
-    pub fn source(
-        &self,
-        templates_dir: &Path,
-        config: &Config,
-        markdown: &str,
-        numbers: &BTreeMap<String, String>,
-        charts: &[Chart],
-    ) -> Result<TypstSource> {
+    /// box without a word). `markdown` is the Markdown edition, where an error points.
+    pub fn source(&self, templates_dir: &Path, config: &Config, document: &Document, markdown: &str) -> Result<TypstSource> {
         let template_path = templates_dir.join(TEMPLATE);
         let template = crate::error::read_to_string(&template_path)?;
-        let ids: Vec<&str> = charts.iter().map(|c| c.id.as_str()).collect();
-        let (body, runs) = markup::to_typst(markdown, numbers, &ids);
+        let (body, runs) = markup::write(document);
 
         let all: String = runs.iter().map(|(text, _)| text.as_str()).collect();
         let missing = self.missing_glyphs(&all);
-        for (text, place) in runs.iter().filter(|_| !missing.is_empty()) {
+        for (text, section) in runs.iter().filter(|_| !missing.is_empty()) {
             if let Some(c) = text.chars().find(|c| missing.contains(c)) {
-                let offset = place.offset + text.find(c).unwrap_or(0);
+                let offset = markdown.find(c).unwrap_or(0);
                 let line = markdown[..offset].matches('\n').count() + 1;
                 let column = markdown[..offset].rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-                let section = if place.section.is_empty() { "the cover".to_string() } else { place.section.clone() };
+                let section = if section.is_empty() { "the cover".to_string() } else { section.clone() };
                 return Err(InputError::new(
                     Path::new("report.md"),
                     format!("character {c:?} (U+{:04X}) in {section} is not in the bundled font, so the PDF cannot print it", c as u32),

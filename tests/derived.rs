@@ -8,7 +8,8 @@ use common::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use blockchain_report::audit::{Edition, Severity};
+use blockchain_report::audit::Severity;
+use blockchain_report::edition::Edition;
 use blockchain_report::build::{self, Options, Project};
 
 /// Lines of `new` not in `old`, and of `old` not in `new` (as multisets).

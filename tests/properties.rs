@@ -303,6 +303,7 @@ fn render(which: usize, bytes: Vec<u8>) -> Result<(), Error> {
         &s.facts,
         s.charts(),
         &Default::default(),
+        Default::default(),
     )
     .map(|_| ())
 }

@@ -177,7 +177,7 @@ pub fn rows_above_source(wanted: &[bool]) -> (Vec<Option<i32>>, i32) {
 fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Result<(), String> {
     let w = WIDTH as i32;
     let all_series = ordered(data.points.iter().map(|p| p.series.as_str()));
-    let line_series = (meta.chart == "bar_line" && all_series.len() > 1).then(|| *all_series.last().expect("two series"));
+    let line_series = (meta.kind() == crate::catalog::ChartKind::BarLine && all_series.len() > 1).then(|| *all_series.last().expect("two series"));
     let bar_series: Vec<&str> = all_series.iter().copied().filter(|s| Some(*s) != line_series).collect();
     let bars: Vec<&Point> = data.points.iter().filter(|p| Some(p.series.as_str()) != line_series).collect();
     let categories = ordered(bars.iter().map(|p| p.category.as_str()));
@@ -192,7 +192,7 @@ fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont) 
     // the provenance keys, the series legend, the category labels.
     let n_cat = categories.len().max(1) as i32;
     let group = (right - left) / n_cat;
-    let stacked = meta.chart == "stacked_bar";
+    let stacked = meta.kind() == crate::catalog::ChartKind::StackedBar;
     let slots = if stacked { 1 } else { bar_series.len().max(1) };
     let bar_w = ((group as f64 * 0.72) / slots as f64).min(80.0) as i32;
     let narrow_missing = bars.iter().any(|p| p.value.is_none()) && font.width("未披露", SMALL as f32) > (bar_w + 4) as f32;

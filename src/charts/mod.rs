@@ -11,7 +11,7 @@ mod text;
 use rayon::prelude::*;
 
 use crate::cache::Cache;
-use crate::catalog::FigureMeta;
+use crate::catalog::{ChartKind, FigureMeta};
 use crate::error::{Error, Result};
 use crate::model::{FigureData, Status};
 use crate::numfmt;
@@ -62,9 +62,9 @@ impl Chart {
 /// (the title is centred on y = 30, 28 px a line), above the source line (centred 16 px
 /// above the bottom) when there is one.
 fn body(meta: &FigureMeta, font: &ChartFont) -> (u32, u32) {
-    let title_lines = match meta.chart.as_str() {
+    let title_lines = match meta.kind() {
         // The text charts set the title on one line.
-        "keywords" | "cards" | "structure" => 1,
+        ChartKind::Keywords | ChartKind::Cards | ChartKind::Structure => 1,
         _ => bars::wrap(font, &meta.caption, (WIDTH - 60) as f32, bars::TITLE as f32, 2).len().max(1) as u32,
     };
     let top = 30 + (title_lines - 1) * 28 + 16;
@@ -83,14 +83,14 @@ pub fn draw(meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Result<Ch
     let chart_error = |message: String| Error::Chart { figure: format!("{} ({})", meta.id, meta.printed_number), message };
     font.check_text(&labels(meta, data))
         .map_err(|c| chart_error(format!("character {c:?} (U+{:04X}) is not in the chart font", c as u32)))?;
-    let svg = match meta.chart.as_str() {
-        "keywords" => text::keywords(meta, font),
-        "cards" => text::cards(meta, data, font),
-        "structure" => text::structure(meta, data, font),
-        "pie" => pie::draw(meta, data, font, false),
-        "donut" => pie::draw(meta, data, font, true),
-        "hbar" => hbar::draw(meta, data, font),
-        _ => bars::draw(meta, data, font),
+    let svg = match meta.kind() {
+        ChartKind::Keywords => text::keywords(meta, font),
+        ChartKind::Cards => text::cards(meta, data, font),
+        ChartKind::Structure => text::structure(meta, data, font),
+        ChartKind::Pie => pie::draw(meta, data, font, false),
+        ChartKind::Donut => pie::draw(meta, data, font, true),
+        ChartKind::Hbar => hbar::draw(meta, data, font),
+        ChartKind::Bar | ChartKind::BarLine | ChartKind::GroupedBar | ChartKind::StackedBar => bars::draw(meta, data, font),
     }
     .map_err(chart_error)?;
     Ok(Chart {
