@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::styles::ParaStyle;
+use crate::document::{Chapter, Label, LabelKind};
 use super::xml::{RunFormat, escape, internal_link, paragraph, run};
 
 /// A complex field: instruction, then its result (runs), then the end mark.
@@ -23,26 +24,14 @@ pub fn field(instruction: &str, result: &str) -> String {
     )
 }
 
-/// What a caption numbers. The label stays literal text (SEQ identifiers are Latin).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CaptionKind {
-    Figure,
-    Table,
-}
-
-impl CaptionKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            CaptionKind::Figure => "图",
-            CaptionKind::Table => "表",
-        }
-    }
-    /// The SEQ identifier, as Word's own captions name them (插入表目录 lists by it).
-    pub fn sequence(self) -> &'static str {
-        match self {
-            CaptionKind::Figure => "Figure",
-            CaptionKind::Table => "Table",
-        }
+/// The SEQ identifier of a label's sequence, as Word's own captions name them (插入表目录
+/// lists by it); identifiers are Latin, so 图 and 表 stay literal text.
+pub fn sequence(label: &Label) -> &'static str {
+    match (label.kind, label.chapter) {
+        (LabelKind::Figure, Chapter::Numbered(_)) => "Figure",
+        (LabelKind::Table, Chapter::Numbered(_)) => "Table",
+        (LabelKind::Figure, Chapter::Appendix) => "AppendixFigure",
+        (LabelKind::Table, Chapter::Appendix) => "AppendixTable",
     }
 }
 
@@ -87,11 +76,15 @@ impl Bookmarks {
 
 /// A caption paragraph: `图 1-{SEQ Figure \s 1}` in a bookmark for cross-references, then
 /// the title runs. `\s 1` restarts the count at each chapter heading; the chapter's Arabic
-/// number is the model's, as the headings are numbered 一、二、.
-pub fn caption(bookmarks: &mut Bookmarks, anchor: &str, kind: CaptionKind, chapter: u32, number: u32, title: &str) -> String {
-    let instruction = format!(r"SEQ {} \* ARABIC \s 1", kind.sequence());
-    let label = format!("{}{}", run(&format!("{} {chapter}-", kind.label()), RunFormat::PLAIN), field(&instruction, &run(&number.to_string(), RunFormat::PLAIN)));
-    let numbered = bookmarks.wrap(anchor, &label);
+/// number is the model's, as the headings are numbered 一、二、. The appendix counts on
+/// through the document (附表 {SEQ AppendixTable}).
+pub fn caption(bookmarks: &mut Bookmarks, anchor: &str, label: &Label, title: &str) -> String {
+    let (prefix, instruction) = match label.chapter {
+        Chapter::Numbered(c) => (format!("{} {c}-", label.kind.word()), format!(r"SEQ {} \* ARABIC \s 1", sequence(label))),
+        Chapter::Appendix => (format!("附{} ", label.kind.word()), format!(r"SEQ {} \* ARABIC", sequence(label))),
+    };
+    let number = field(&instruction, &run(&label.n.to_string(), RunFormat::PLAIN));
+    let numbered = bookmarks.wrap(anchor, &format!("{}{number}", run(&prefix, RunFormat::PLAIN)));
     let space = if title.is_empty() { String::new() } else { run(" ", RunFormat::PLAIN) };
     paragraph(ParaStyle::Caption, &format!("{numbered}{space}{title}"))
 }
@@ -111,14 +104,18 @@ pub struct ContentsLine {
     pub anchor: String,
 }
 
-/// 目录 as a TOC field over heading levels 1-3, its result the headings as linked lines with
-/// a PAGEREF each (page numbers come from the reader's layout: Word fills them when it
-/// updates fields on opening, LibreOffice at layout).
-pub fn contents(bookmarks: &mut Bookmarks, lines: &[ContentsLine]) -> String {
-    let begin = concat!(
-        r#"<w:r><w:fldChar w:fldCharType="begin"/></w:r>"#,
-        r#"<w:r><w:instrText xml:space="preserve"> TOC \o "1-3" \h \z \u </w:instrText></w:r>"#,
-        r#"<w:r><w:fldChar w:fldCharType="separate"/></w:r>"#
+/// A contents list as a TOC field, its result the lines linked to their targets with a
+/// PAGEREF each (page numbers come from the reader's layout: Word fills them when it updates
+/// fields on opening, LibreOffice at layout). `instruction`: `TOC \o "1-3" …` for 目录,
+/// `TOC \c "Figure" …` for a list of figures.
+pub fn contents(bookmarks: &mut Bookmarks, instruction: &str, lines: &[ContentsLine]) -> String {
+    let begin = format!(
+        concat!(
+            r#"<w:r><w:fldChar w:fldCharType="begin"/></w:r>"#,
+            r#"<w:r><w:instrText xml:space="preserve"> {} </w:instrText></w:r>"#,
+            r#"<w:r><w:fldChar w:fldCharType="separate"/></w:r>"#
+        ),
+        escape(instruction)
     );
     let end = r#"<w:r><w:fldChar w:fldCharType="end"/></w:r>"#;
     if lines.is_empty() {
@@ -134,7 +131,7 @@ pub fn contents(bookmarks: &mut Bookmarks, lines: &[ContentsLine]) -> String {
             2 => ParaStyle::Toc2,
             _ => ParaStyle::Toc3,
         };
-        let first = if i == 0 { begin } else { "" };
+        let first = if i == 0 { begin.as_str() } else { "" };
         let last = if i + 1 == lines.len() { end } else { "" };
         out.push_str(&paragraph(style, &format!("{first}{entry}{last}")));
     }
@@ -159,14 +156,17 @@ mod tests {
     #[test]
     fn a_caption_numbers_by_seq_with_the_result_filled_in_and_a_bookmark_around_the_number() {
         let mut b = Bookmarks::default();
-        let p = caption(&mut b, "fig-industry-scale", CaptionKind::Figure, 1, 2, &run("产业规模", RunFormat::PLAIN));
+        let label = Label { kind: LabelKind::Figure, chapter: Chapter::Numbered(1), n: 2 };
+        let p = caption(&mut b, "fig-industry-scale", &label, &run("产业规模", RunFormat::PLAIN));
         assert!(p.starts_with(r#"<w:p><w:pPr><w:pStyle w:val="Caption"/></w:pPr><w:bookmarkStart w:id="0" w:name="_Ref_fig_industry_scale"/>"#), "{p}");
         assert!(p.contains(r#"<w:instrText xml:space="preserve"> SEQ Figure \* ARABIC \s 1 </w:instrText>"#), "{p}");
         assert!(p.contains(r#">图 1-</w:t>"#), "{p}");
         let (seq, number, end) = (p.find("SEQ").unwrap(), p.find(">2</w:t>").unwrap(), p.find("<w:bookmarkEnd").unwrap());
         assert!(seq < number && number < end && end < p.find("产业规模").unwrap(), "{p}");
-        let t = caption(&mut b, "tab-x", CaptionKind::Table, 3, 1, "");
+        let t = caption(&mut b, "tab-x", &Label { kind: LabelKind::Table, chapter: Chapter::Numbered(3), n: 1 }, "");
         assert!(t.contains("SEQ Table") && t.contains(">表 3-</w:t>") && t.contains(r#"w:id="1""#), "{t}");
+        let a = caption(&mut b, "tab-y", &Label { kind: LabelKind::Table, chapter: Chapter::Appendix, n: 4 }, "");
+        assert!(a.contains(r" SEQ AppendixTable \* ARABIC </w:instrText>") && a.contains(">附表 </w:t>") && a.contains(">4</w:t>"), "{a}");
     }
 
     #[test]
@@ -176,7 +176,7 @@ mod tests {
         assert!(r.contains(r#" REF _Ref_fig_industry_scale \h "#), "{r}");
         assert!(r.contains(">图 1-2</w:t>"), "{r}");
         // The caption placed later uses the same name.
-        let p = caption(&mut b, "fig-industry-scale", CaptionKind::Figure, 1, 2, "");
+        let p = caption(&mut b, "fig-industry-scale", &Label { kind: LabelKind::Figure, chapter: Chapter::Numbered(1), n: 2 }, "");
         assert!(p.contains(r#"w:name="_Ref_fig_industry_scale""#));
     }
 
@@ -198,12 +198,12 @@ mod tests {
             ContentsLine { level: 1, text: "一、总体现状".into(), anchor: "sec-4".into() },
             ContentsLine { level: 2, text: "（一）政策环境".into(), anchor: "sec-4-1".into() },
         ];
-        let toc = contents(&mut b, &lines);
+        let toc = contents(&mut b, r#"TOC \o "1-3" \h \z \u"#, &lines);
         assert_eq!(toc.matches(r#"w:fldCharType="begin""#).count(), 3, "TOC and two PAGEREF: {toc}");
-        assert_eq!(toc.matches(r#"TOC \o "1-3""#).count(), 1);
+        assert_eq!(toc.matches(r#"TOC \o &quot;1-3&quot;"#).count(), 1);
         assert!(toc.contains(r#"<w:pStyle w:val="TOC2"/>"#) && toc.contains(r#"w:anchor="_Ref_sec_4_1""#), "{toc}");
         assert!(toc.trim_end_matches("</w:p>").ends_with(r#"<w:r><w:fldChar w:fldCharType="end"/></w:r>"#), "{toc}");
-        assert!(contents(&mut b, &[]).contains("TOC"));
+        assert!(contents(&mut b, r#"TOC \h \z \c "Figure""#, &[]).contains("TOC"));
     }
 
     #[test]
