@@ -1,6 +1,7 @@
 //! The writers: each walks the [`Document`](crate::document::Document) and writes one
 //! format; none reads another's output.
 
+pub mod docx;
 pub mod html;
 pub mod markdown;
 pub mod typst;

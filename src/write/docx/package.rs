@@ -197,7 +197,7 @@ pub struct Parts<'a> {
     /// The start of each ordered list, in the order their numbering ids were given (2, 3, …).
     pub ordered_lists: Vec<u64>,
     pub comments: Vec<String>,
-    pub fonts: Vec<Embedded>,
+    pub fonts: &'a [Embedded],
 }
 
 fn relationships(items: &[(String, String, String, bool)]) -> String {
@@ -283,7 +283,7 @@ pub fn package(parts: Parts) -> Vec<u8> {
     xml(&mut zip, "word/_rels/document.xml.rels", &relationships(&document_rels));
     xml(&mut zip, "word/styles.xml", parts.styles);
     xml(&mut zip, "word/settings.xml", &settings());
-    xml(&mut zip, "word/fontTable.xml", &font_table(&parts.fonts));
+    xml(&mut zip, "word/fontTable.xml", &font_table(parts.fonts));
     xml(&mut zip, "word/_rels/fontTable.xml.rels", &relationships(&font_rels));
     xml(&mut zip, "word/numbering.xml", &numbering(&parts.ordered_lists));
     xml(&mut zip, "word/header1.xml", &header(parts.properties.title));
