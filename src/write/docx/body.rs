@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 
 use super::fields::{self, Bookmarks, ContentsLine};
 use super::media;
-use super::package::{Media, section};
+use super::package::{Media, Section, section};
 use super::styles::{CharStyle, ParaStyle};
 use super::xml::{RunFormat, external_link, internal_link, paragraph, paragraph_with, run};
 
@@ -22,6 +22,8 @@ pub struct Body {
     pub links: Vec<(String, String)>,
     pub ordered_lists: Vec<u64>,
     pub comments: Vec<String>,
+    /// Each chapter's title, one section each (the running header).
+    pub chapters: Vec<String>,
 }
 
 struct Walk<'a, 'i> {
@@ -42,7 +44,7 @@ pub fn walk(doc: &Document, images: Images, png_scale: f32, comments: bool) -> R
         png_scale,
         comments_on: comments,
         bookmarks: Bookmarks::default(),
-        out: Body { xml: String::new(), media: Vec::new(), links: Vec::new(), ordered_lists: Vec::new(), comments: Vec::new() },
+        out: Body { xml: String::new(), media: Vec::new(), links: Vec::new(), ordered_lists: Vec::new(), comments: Vec::new(), chapters: Vec::new() },
     };
     let first_chapter = doc.blocks.iter().position(|s| matches!(&s.block, Block::Heading(h) if h.level >= 2)).unwrap_or(0);
     let (cover, rest) = doc.blocks.split_at(first_chapter);
@@ -51,11 +53,20 @@ pub fn walk(doc: &Document, images: Images, png_scale: f32, comments: bool) -> R
             w.cover_block(&s.block);
         }
         // The section break ends the cover: an empty paragraph carrying the cover's section.
-        w.out.xml.push_str(&paragraph_with(ParaStyle::Plain, &section(false), ""));
+        w.out.xml.push_str(&section_break(Section::Cover));
     }
     w.blocks(rest, ParaStyle::Body)?;
-    w.out.xml.push_str(&section(true));
+    if w.out.chapters.is_empty() {
+        w.out.chapters.push(String::new());
+    }
+    w.out.xml.push_str(&section(Section::Chapter(w.out.chapters.len() - 1)));
     Ok(w.out)
+}
+
+/// An empty paragraph, as small as Word allows, ending a section.
+fn section_break(which: Section) -> String {
+    let tiny = r#"<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/><w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr>"#;
+    format!(r#"<w:p><w:pPr><w:pStyle w:val="{}"/>{tiny}{}</w:pPr></w:p>"#, ParaStyle::Plain.id(), section(which))
 }
 
 impl Walk<'_, '_> {
@@ -108,6 +119,7 @@ impl Walk<'_, '_> {
 
     /// A heading: chapters (level 2) are Word's Heading 1, so TOC, STYLEREF and the SEQ
     /// restarts see them; the heading of a contents list is TOC Heading, outside the TOC.
+    /// Each chapter-level heading opens a section (a new page) whose header names it.
     fn heading(&mut self, h: &Heading, heads_contents: bool) {
         let style = if heads_contents { ParaStyle::TocHeading } else { ParaStyle::heading(h.level.saturating_sub(1)) };
         let runs = self.inlines(&h.inlines, RunFormat::PLAIN);
@@ -115,7 +127,16 @@ impl Walk<'_, '_> {
             Some(anchor) => self.bookmarks.wrap(anchor, &runs),
             None => runs,
         };
-        self.out.xml.push_str(&paragraph(style, &content));
+        if h.level == 2 {
+            if let Some(previous) = self.out.chapters.len().checked_sub(1) {
+                self.out.xml.push_str(&section_break(Section::Chapter(previous)));
+            }
+            self.out.chapters.push(crate::document::plain(&h.inlines));
+            // The section break already starts the page.
+            self.out.xml.push_str(&paragraph_with(style, r#"<w:pageBreakBefore w:val="0"/>"#, &content));
+        } else {
+            self.out.xml.push_str(&paragraph(style, &content));
+        }
     }
 
     fn list(&mut self, list: &List, depth: usize) -> Result<()> {

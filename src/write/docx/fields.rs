@@ -104,9 +104,9 @@ pub struct ContentsLine {
     pub anchor: String,
 }
 
-/// A contents list as a TOC field, its result the lines linked to their targets with a
-/// PAGEREF each (page numbers come from the reader's layout: Word fills them when it updates
-/// fields on opening, LibreOffice at layout). `instruction`: `TOC \o "1-3" …` for 目录,
+/// A contents list as a TOC field, its result the lines linked to their targets. The page
+/// numbers come from the reader's layout: Word adds them when it updates the fields on
+/// opening; a reader that does not (LibreOffice 7) shows the linked lines alone. `instruction`: `TOC \o "1-3" …` for 目录,
 /// `TOC \c "Figure" …` for a list of figures.
 pub fn contents(bookmarks: &mut Bookmarks, instruction: &str, lines: &[ContentsLine]) -> String {
     let begin = format!(
@@ -124,8 +124,7 @@ pub fn contents(bookmarks: &mut Bookmarks, instruction: &str, lines: &[ContentsL
     let mut out = String::new();
     for (i, line) in lines.iter().enumerate() {
         let name = bookmarks.name(&line.anchor);
-        let page = field(&format!(r"PAGEREF {name} \h"), "");
-        let entry = internal_link(&name, &format!("{}<w:r><w:tab/></w:r>{page}", run(&line.text, RunFormat::PLAIN)));
+        let entry = internal_link(&name, &run(&line.text, RunFormat::PLAIN));
         let style = match line.level {
             0 | 1 => ParaStyle::Toc1,
             2 => ParaStyle::Toc2,
@@ -143,10 +142,10 @@ pub fn page_number() -> String {
     field(r"PAGE \* ARABIC", &run("1", RunFormat::PLAIN))
 }
 
-/// The title of the chapter a page is in, for the running header (Word and LibreOffice
-/// compute it per page).
-pub fn chapter_title() -> String {
-    field(r#"STYLEREF "heading 1""#, "")
+/// The chapter's title in its running header: a STYLEREF field (Word recomputes it per
+/// page), its result the chapter's title (what LibreOffice and other readers show).
+pub fn chapter_title(chapter: &str) -> String {
+    field(r#"STYLEREF "heading 1""#, &run(chapter, RunFormat::PLAIN))
 }
 
 #[cfg(test)]
@@ -199,7 +198,7 @@ mod tests {
             ContentsLine { level: 2, text: "（一）政策环境".into(), anchor: "sec-4-1".into() },
         ];
         let toc = contents(&mut b, r#"TOC \o "1-3" \h \z \u"#, &lines);
-        assert_eq!(toc.matches(r#"w:fldCharType="begin""#).count(), 3, "TOC and two PAGEREF: {toc}");
+        assert_eq!(toc.matches(r#"w:fldCharType="begin""#).count(), 1, "{toc}");
         assert_eq!(toc.matches(r#"TOC \o &quot;1-3&quot;"#).count(), 1);
         assert!(toc.contains(r#"<w:pStyle w:val="TOC2"/>"#) && toc.contains(r#"w:anchor="_Ref_sec_4_1""#), "{toc}");
         assert!(toc.trim_end_matches("</w:p>").ends_with(r#"<w:r><w:fldChar w:fldCharType="end"/></w:r>"#), "{toc}");
@@ -209,6 +208,6 @@ mod tests {
     #[test]
     fn page_and_chapter_fields() {
         assert!(page_number().contains(r" PAGE \* ARABIC "));
-        assert!(chapter_title().contains(r#" STYLEREF &quot;heading 1&quot; "#));
+        assert!(chapter_title("前言").contains(r#" STYLEREF &quot;heading 1&quot; "#));
     }
 }

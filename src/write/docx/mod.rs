@@ -65,6 +65,7 @@ impl Docx {
             ordered_lists: body.ordered_lists,
             comments: body.comments,
             fonts: &self.fonts,
+            chapters: body.chapters,
         };
         Ok(package::package(parts))
     }

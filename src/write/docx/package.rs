@@ -28,11 +28,25 @@ impl Page {
     pub const FOOTER: u32 = 567;
 }
 
-/// The section properties of the cover (no header, footer or page number) or of the report
-/// (header, footer, pages numbered from 1).
-pub fn section(report: bool) -> String {
-    let refs = if report { r#"<w:headerReference w:type="default" r:id="rIdHeader"/><w:footerReference w:type="default" r:id="rIdFooter"/>"# } else { "" };
-    let numbering = if report { r#"<w:pgNumType w:start="1"/>"# } else { "" };
+/// Which pages a section holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// The cover: no header, footer or page number.
+    Cover,
+    /// A chapter (0-based), with its own running header; the first counts pages from 1.
+    Chapter(usize),
+}
+
+/// A section's properties. Each chapter is a section of its own, so its running header can
+/// hold the chapter's title as text every reader shows (a STYLEREF field, filled in).
+pub fn section(which: Section) -> String {
+    let (refs, numbering) = match which {
+        Section::Cover => (String::new(), ""),
+        Section::Chapter(n) => (
+            format!(r#"<w:headerReference w:type="default" r:id="rIdHeader{}"/><w:footerReference w:type="default" r:id="rIdFooter"/>"#, n + 1),
+            if n == 0 { r#"<w:pgNumType w:start="1"/>"# } else { "" },
+        ),
+    };
     format!(
         concat!(
             r#"<w:sectPr>{refs}<w:type w:val="nextPage"/><w:pgSz w:w="{w}" w:h="{h}"/>"#,
@@ -141,9 +155,9 @@ fn numbering(ordered: &[u64]) -> String {
     out
 }
 
-/// The running header: the report's title, and at the right the chapter the page is in.
-fn header(title: &str) -> String {
-    let body = format!("{}<w:r><w:tab/></w:r>{}", run(title, RunFormat::PLAIN), fields::chapter_title());
+/// A chapter's running header: the report's title, and at the right the chapter's.
+fn header(title: &str, chapter: &str) -> String {
+    let body = format!("{}<w:r><w:tab/></w:r>{}", run(title, RunFormat::PLAIN), fields::chapter_title(chapter));
     format!(r#"{DECLARATION}<w:hdr xmlns:w="{W}" xmlns:r="{R}">{}</w:hdr>"#, paragraph(ParaStyle::Header, &body))
 }
 
@@ -198,6 +212,8 @@ pub struct Parts<'a> {
     pub ordered_lists: Vec<u64>,
     pub comments: Vec<String>,
     pub fonts: &'a [Embedded],
+    /// Each chapter's title, for its section's running header.
+    pub chapters: Vec<String>,
 }
 
 fn relationships(items: &[(String, String, String, bool)]) -> String {
@@ -230,13 +246,16 @@ pub fn package(parts: Parts) -> Vec<u8> {
         ("/word/settings.xml", format!("{wml}.settings+xml")),
         ("/word/fontTable.xml", format!("{wml}.fontTable+xml")),
         ("/word/numbering.xml", format!("{wml}.numbering+xml")),
-        ("/word/header1.xml", format!("{wml}.header+xml")),
         ("/word/footer1.xml", format!("{wml}.footer+xml")),
         ("/docProps/core.xml", "application/vnd.openxmlformats-package.core-properties+xml".to_string()),
         ("/docProps/app.xml", "application/vnd.openxmlformats-officedocument.extended-properties+xml".to_string()),
     ];
     if comments_part {
         overrides.push(("/word/comments.xml", format!("{wml}.comments+xml")));
+    }
+    let headers: Vec<String> = (1..=parts.chapters.len()).map(|n| format!("/word/header{n}.xml")).collect();
+    for part in &headers {
+        overrides.push((part, format!("{wml}.header+xml")));
     }
     for (part, kind) in &overrides {
         types.push_str(&format!(r#"<Override PartName="{part}" ContentType="{kind}"/>"#));
@@ -259,9 +278,11 @@ pub fn package(parts: Parts) -> Vec<u8> {
         item("rIdSettings", "settings", "settings.xml"),
         item("rIdFontTable", "fontTable", "fontTable.xml"),
         item("rIdNumbering", "numbering", "numbering.xml"),
-        item("rIdHeader", "header", "header1.xml"),
         item("rIdFooter", "footer", "footer1.xml"),
     ];
+    for n in 1..=parts.chapters.len() {
+        document_rels.push(item(&format!("rIdHeader{n}"), "header", &format!("header{n}.xml")));
+    }
     if comments_part {
         document_rels.push(item("rIdComments", "comments", "comments.xml"));
     }
@@ -286,7 +307,9 @@ pub fn package(parts: Parts) -> Vec<u8> {
     xml(&mut zip, "word/fontTable.xml", &font_table(parts.fonts));
     xml(&mut zip, "word/_rels/fontTable.xml.rels", &relationships(&font_rels));
     xml(&mut zip, "word/numbering.xml", &numbering(&parts.ordered_lists));
-    xml(&mut zip, "word/header1.xml", &header(parts.properties.title));
+    for (n, chapter) in parts.chapters.iter().enumerate() {
+        xml(&mut zip, &format!("word/header{}.xml", n + 1), &header(parts.properties.title, chapter));
+    }
     xml(&mut zip, "word/footer1.xml", &footer());
     if comments_part {
         xml(&mut zip, "word/comments.xml", &comments(&parts.comments));
@@ -312,9 +335,10 @@ mod tests {
         let twips = |cm: f64| (cm / 2.54 * 1440.0).round() as u32;
         assert_eq!((Page::LEFT_RIGHT, Page::TOP, Page::BOTTOM), (twips(2.5), twips(2.6), twips(2.4)));
         assert_eq!((Page::WIDTH, Page::HEIGHT), (twips(21.0), twips(29.7)));
-        let s = section(true);
-        assert!(s.contains(r#"<w:pgSz w:w="11906" w:h="16838"/>"#) && s.contains(r#"<w:pgNumType w:start="1"/>"#) && s.contains("rIdHeader"));
-        assert!(!section(false).contains("headerReference"));
+        let s = section(Section::Chapter(0));
+        assert!(s.contains(r#"<w:pgSz w:w="11906" w:h="16838"/>"#) && s.contains(r#"<w:pgNumType w:start="1"/>"#) && s.contains(r#"r:id="rIdHeader1""#));
+        assert!(!section(Section::Chapter(1)).contains("pgNumType") && section(Section::Chapter(1)).contains("rIdHeader2"));
+        assert!(!section(Section::Cover).contains("headerReference"));
     }
 
     #[test]
@@ -336,7 +360,8 @@ mod tests {
 
     #[test]
     fn header_and_footer_hold_the_chapter_and_the_page() {
-        assert!(header("报告").contains("STYLEREF"));
+        let h = header("报告", "一、总体现状");
+        assert!(h.contains("STYLEREF") && h.contains(">一、总体现状</w:t>"), "{h}");
         assert!(footer().contains(" PAGE "));
         let c = comments(&["来源：赛迪区块链研究院".to_string()]);
         assert!(c.contains(r#"<w:comment w:id="0" w:author="blockchain-report""#) && !c.contains("w:date"));

@@ -149,7 +149,9 @@ fn the_body_has_captions_references_contents_picture_and_table() {
     let doc = part(&write(&sample(), Options::default()), "word/document.xml");
     // The cover is its own section; the report's section ends the body.
     assert!(doc.contains(r#"<w:pStyle w:val="Title"/>"#));
-    assert_eq!(doc.matches("<w:sectPr>").count(), 2);
+    // One section for the cover, one for 目录, one for the chapter.
+    assert_eq!(doc.matches("<w:sectPr>").count(), 3);
+    assert!(part(&write(&sample(), Options::default()), "word/header2.xml").contains(">一、总体现状</w:t>"));
     assert!(doc.trim_end_matches("</w:body></w:document>").ends_with("</w:sectPr>"));
     // 目录 heads the TOC and is not itself a chapter heading.
     assert!(doc.contains(r#"<w:pStyle w:val="TOCHeading"/>"#) && doc.contains(r#"TOC \o &quot;1-2&quot;"#));
