@@ -42,11 +42,8 @@ pub enum ParaStyle {
     TableText,
     ListBullet,
     ListNumber,
-    /// A styled block of the wording (`<div class="…">`): a box set off from the text.
-    Aside,
     /// The long list of publishers (`<div class="names">`).
     Names,
-    BlockQuote,
     Header,
     Footer,
     CommentText,
@@ -69,7 +66,7 @@ pub enum TableStyle {
 }
 
 impl ParaStyle {
-    pub const ALL: [ParaStyle; 26] = [
+    pub const ALL: [ParaStyle; 24] = [
         ParaStyle::Body,
         ParaStyle::Plain,
         ParaStyle::Heading1,
@@ -90,9 +87,7 @@ impl ParaStyle {
         ParaStyle::TableText,
         ParaStyle::ListBullet,
         ParaStyle::ListNumber,
-        ParaStyle::Aside,
         ParaStyle::Names,
-        ParaStyle::BlockQuote,
         ParaStyle::Header,
         ParaStyle::Footer,
         ParaStyle::CommentText,
@@ -122,9 +117,7 @@ impl ParaStyle {
             ParaStyle::TableText => "TableText",
             ParaStyle::ListBullet => "ListBullet",
             ParaStyle::ListNumber => "ListNumber",
-            ParaStyle::Aside => "Aside",
             ParaStyle::Names => "Names",
-            ParaStyle::BlockQuote => "Quote",
             ParaStyle::Header => "Header",
             ParaStyle::Footer => "Footer",
             ParaStyle::CommentText => "CommentText",
