@@ -145,35 +145,41 @@ pub fn editions(dir: &Path) -> Result<Vec<i32>> {
     Ok(years)
 }
 
-/// Which editions of the report a build writes (`build --to md,html,pdf`); the charts, the
-/// data behind them, the manifest and the audit are written for every choice.
+/// Which editions of the report a build writes (`build --to md,html,pdf,docx`); the charts,
+/// the data behind them, the manifest and the audit are written for every choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Targets {
     pub md: bool,
     pub html: bool,
     pub pdf: bool,
+    pub docx: bool,
 }
 
 impl Default for Targets {
     fn default() -> Self {
-        Targets { md: true, html: true, pdf: true }
+        Targets { md: true, html: true, pdf: true, docx: true }
     }
+}
+
+impl Targets {
+    const NONE: Targets = Targets { md: false, html: false, pdf: false, docx: false };
 }
 
 impl std::str::FromStr for Targets {
     type Err = String;
     fn from_str(list: &str) -> std::result::Result<Targets, String> {
-        let mut targets = Targets { md: false, html: false, pdf: false };
+        let mut targets = Targets::NONE;
         for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             match name {
                 "md" => targets.md = true,
                 "html" => targets.html = true,
                 "pdf" => targets.pdf = true,
-                other => return Err(format!("unknown output `{other}`: choose from md, html, pdf")),
+                "docx" => targets.docx = true,
+                other => return Err(format!("unknown output `{other}`: choose from md, html, pdf, docx")),
             }
         }
-        if targets == (Targets { md: false, html: false, pdf: false }) {
-            return Err("choose at least one output: md, html, pdf".into());
+        if targets == Targets::NONE {
+            return Err("choose at least one output: md, html, pdf, docx".into());
         }
         Ok(targets)
     }
@@ -186,6 +192,8 @@ pub struct Options {
     pub edition: Edition,
     /// Rasterise every chart afresh, neither reading nor writing the cache.
     pub no_cache: bool,
+    /// The Word edition's choices (`build --docx-comments`).
+    pub docx: crate::write::docx::Options,
 }
 
 /// What a build wrote, for the CLI's summary.
@@ -218,6 +226,8 @@ pub struct Prepared {
     pub files: Files,
     pub audit: crate::audit::Audit,
     pub print: Option<PrintJob>,
+    /// The Word edition, written after the rest (in `serve`, once edits pause).
+    pub word: Option<WordJob>,
     pub counts: NumberCounts,
 }
 
@@ -241,6 +251,35 @@ pub struct Session {
     pub edition: Edition,
     /// The PDF's fonts, parsed on the first PDF build.
     typesetter: std::sync::OnceLock<Arc<Typesetter>>,
+    /// The Word edition's choices, and its embedded fonts (read on the first Word build).
+    pub docx: crate::write::docx::Options,
+    word_fonts: std::sync::OnceLock<Arc<crate::write::docx::Fonts>>,
+}
+
+/// Everything the Word edition is written from, owned (see [`PrintJob`]).
+pub struct WordJob {
+    document: Arc<crate::document::Document>,
+    styles: crate::write::docx::Styles,
+    fonts: Arc<crate::write::docx::Fonts>,
+    charts: Vec<charts::Chart>,
+    png_scale: f32,
+    organisation: Option<String>,
+    options: crate::write::docx::Options,
+}
+
+impl WordJob {
+    /// report.docx. The charts must be rasterised.
+    pub fn docx(&self) -> Result<Vec<u8>> {
+        let images = |id: &str| self.charts.iter().find(|c| c.id == id).map(|c| &c.png[..]);
+        let inputs = crate::write::docx::Inputs {
+            styles: &self.styles,
+            fonts: &self.fonts,
+            images: &images,
+            png_scale: self.png_scale,
+            organisation: self.organisation.as_deref(),
+        };
+        crate::write::docx::write(&self.document, &inputs, self.options)
+    }
 }
 
 /// Everything the PDF is typeset from, owned, so that `serve` can typeset in the
@@ -322,6 +361,8 @@ impl Session {
             chart_inputs: BTreeMap::new(),
             edition: Edition::default(),
             typesetter: Default::default(),
+            docx: Default::default(),
+            word_fonts: Default::default(),
         };
         session.draw_changed_charts()?;
         Ok(session)
@@ -373,6 +414,9 @@ impl Session {
         if let Some(job) = prepared.print {
             files.push(("report.pdf".into(), job.pdf()?.bytes));
         }
+        if let Some(job) = prepared.word {
+            files.push(("report.docx".into(), job.docx()?));
+        }
         Ok((files, prepared.audit))
     }
 
@@ -386,14 +430,40 @@ impl Session {
         Ok(self.typesetter.get_or_init(|| typesetter).clone())
     }
 
-    /// Every output file except the PDF, the audit, the job that typesets the PDF when
-    /// `targets` asks for it, and how many numbers of each kind the prose prints.
+    /// Every output file except the PDF and the Word edition, the audit, the jobs that
+    /// write those two when `targets` asks for them, and how many numbers of each kind the
+    /// prose prints.
     pub fn prepare(&self, targets: Targets) -> Result<Prepared> {
         let text = self.render_text()?;
         let print = if targets.pdf { Some(self.print_job(&text)?) } else { None };
+        let word = if targets.docx { Some(self.word_job(&text)?) } else { None };
         let (audit, counts) = (text.audit.clone(), text.counts);
         let files = self.assemble(text, targets)?;
-        Ok(Prepared { files, audit, print, counts })
+        Ok(Prepared { files, audit, print, word, counts })
+    }
+
+    /// What the Word edition is written from: the document, the styles (read now, so an
+    /// edit of templates/docx/styles.xml shows at once), the fonts (read once), the charts.
+    pub fn word_job(&self, text: &Text) -> Result<WordJob> {
+        let styles = crate::write::docx::Styles::load(&self.project.templates().path(crate::write::docx::STYLES))?;
+        let fonts = match self.word_fonts.get() {
+            Some(f) => f.clone(),
+            None => {
+                let assets = self.project.assets_dir();
+                let fonts = Arc::new(crate::write::docx::Fonts::load(&[&assets.join(FONT), &assets.join(BOLD_FONT)])?);
+                self.word_fonts.get_or_init(|| fonts).clone()
+            }
+        };
+        let config = &self.project.config;
+        Ok(WordJob {
+            document: Arc::new(text.rendered.document.clone()),
+            styles,
+            fonts,
+            charts: self.charts.clone(),
+            png_scale: config.settings.png_scale,
+            organisation: config.edition.organisation.clone(),
+            options: self.docx,
+        })
     }
 
     /// The audit and the rendered templates, which need the charts' SVGs only.
@@ -494,22 +564,30 @@ pub fn build(project: &Project, options: Options) -> Result<Summary> {
     let cache = if options.no_cache { Cache::disabled() } else { project.cache() };
     let mut session = Session::load(project, cache)?;
     session.edition = options.edition;
+    session.docx = options.docx;
     let text = session.render_text()?;
     let job = if options.targets.pdf { Some(session.print_job(&text)?) } else { None };
     // The PDF embeds the SVGs: it is typeset on its own thread while the PNGs are rasterised
-    // on the others (typesetting is mostly one core's work).
-    let (pdf, rasterised) = std::thread::scope(|scope| {
+    // on the others (typesetting is mostly one core's work), then the Word edition, which
+    // embeds the PNGs, is written meanwhile.
+    let (pdf, docx) = std::thread::scope(|scope| {
         let typesetting = job.as_ref().map(|job| scope.spawn(|| job.pdf()));
-        let rasterised = session.rasterise();
-        (typesetting.map(|t| t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))), rasterised)
+        let docx = session.rasterise().and_then(|()| match options.targets.docx {
+            true => session.word_job(&text)?.docx().map(Some),
+            false => Ok(None),
+        });
+        (typesetting.map(|t| t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))), docx)
     });
-    rasterised?;
+    let docx = docx?;
     let pdf = pdf.transpose()?;
     let (audit, numbers) = (text.audit.clone(), text.counts);
     let mut files = session.assemble(text, options.targets)?;
     let pdf_from_cache = pdf.as_ref().is_some_and(|p| p.from_cache);
     if let Some(pdf) = pdf {
         files.push(("report.pdf".into(), pdf.bytes));
+    }
+    if let Some(docx) = docx {
+        files.push(("report.docx".into(), docx));
     }
     write_atomically(&session.project.output_dir(), &files)?;
     Ok(Summary {

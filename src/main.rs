@@ -43,8 +43,8 @@ enum FailOn {
 enum Command {
     /// Build output/: report.md, report.html, report.pdf, charts and the data behind them.
     Build {
-        /// The editions to write, comma-separated: md, html, pdf (default: all).
-        #[arg(long, default_value = "md,html,pdf")]
+        /// The editions to write, comma-separated: md, html, pdf, docx (default: all).
+        #[arg(long, default_value = "md,html,pdf,docx")]
         to: build::Targets,
         /// The errata edition: print every computed value, with the published value in a
         /// note where the document disagrees with its own data.
@@ -53,6 +53,9 @@ enum Command {
         /// Rasterise every chart afresh, neither reading nor writing the cache (.cache/).
         #[arg(long)]
         no_cache: bool,
+        /// In report.docx, each prose number's provenance as a Word comment on it.
+        #[arg(long)]
+        docx_comments: bool,
     },
     /// Recompute the numbers the text states and report every contradiction.
     Check {
@@ -171,9 +174,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let project = build::Project::open_edition(&cli.config, cli.edition)?;
     match cli.command {
-        Command::Build { to, corrected, no_cache } => {
+        Command::Build { to, corrected, no_cache, docx_comments } => {
             let edition = if corrected { blockchain_report::edition::Edition::Corrected } else { blockchain_report::edition::Edition::Published };
-            let summary = build::build(&project, build::Options { targets: to, edition, no_cache })
+            let docx = blockchain_report::write::docx::Options { comments: docx_comments };
+            let summary = build::build(&project, build::Options { targets: to, edition, no_cache, docx })
                 .context("build failed; the previous output/ is unchanged")?;
             say!(
                 "built {}: {} tables, {} figures ({} from the cache), {} files{}",

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::build::{PrintJob, Project, Session, Targets, write_atomically};
+use crate::build::{PrintJob, Project, Session, Targets, WordJob, write_atomically};
 use crate::error::Result;
 
 /// What the server hands out: the last good build, and the last error if the latest
@@ -62,6 +62,7 @@ fn content_type(path: &str) -> &'static str {
         "png" => "image/png",
         "otf" => "font/otf",
         "pdf" => "application/pdf",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "woff2" => "font/woff2",
         "csv" => "text/csv; charset=utf-8",
         _ => "text/plain; charset=utf-8",
@@ -189,10 +190,26 @@ enum Edit {
 const PRINT_QUIET: Duration = Duration::from_millis(1000);
 
 /// What the print worker is told: a rebuild started (the pending PDF is stale), or a
-/// rebuild's PDF can be typeset.
+/// rebuild's PDF and Word edition can be written.
 enum Print {
     Rebuilding,
-    Job(u64, PathBuf, Box<PrintJob>),
+    Job(u64, PathBuf, Box<(Option<PrintJob>, Option<WordJob>)>),
+}
+
+/// Puts a file the worker wrote into output/ and into what is served.
+fn install(s: &mut Served, out: &Path, name: &str, bytes: Vec<u8>) -> bool {
+    let (scratch, path) = (out.join(format!(".{name}.new")), out.join(name));
+    match std::fs::write(&scratch, &bytes).and_then(|_| std::fs::rename(&scratch, &path)) {
+        Ok(()) => {
+            s.files.insert(name.into(), bytes);
+            true
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&scratch);
+            s.error = Some(format!("{}: {e}", path.display()));
+            false
+        }
+    }
 }
 
 /// The worker that typesets the PDF after the rebuilds. Only the newest job is run, once
@@ -214,34 +231,45 @@ fn print_worker(served: Arc<Mutex<Served>>) -> std::sync::mpsc::Sender<Print> {
                 Err(RecvTimeoutError::Disconnected) => return,
                 Err(RecvTimeoutError::Timeout) => {}
             }
-            // Quiet for long enough: typeset.
-            let Some((version, out, job)) = pending.take_if(|_| quiet) else { continue };
+            // Quiet for long enough: typeset, then write the Word edition.
+            let Some((version, out, jobs)) = pending.take_if(|_| quiet) else { continue };
+            let (print, word) = *jobs;
             let started = Instant::now();
-            let result = job.pdf();
-            crate::pdf::evict_cache(10);
+            let pdf = print.map(|job| {
+                let result = job.pdf();
+                crate::pdf::evict_cache(10);
+                result
+            });
+            let typeset = started.elapsed();
+            let docx = word.map(|job| job.docx());
             let mut s = served.lock().expect("served lock");
             if s.version != version {
                 continue;
             }
-            match result {
-                Ok(pdf) => {
-                    let (scratch, path) = (out.join(".report.pdf.new"), out.join("report.pdf"));
-                    match std::fs::write(&scratch, &pdf.bytes).and_then(|_| std::fs::rename(&scratch, &path)) {
-                        Ok(()) => {
-                            s.files.insert("report.pdf".into(), pdf.bytes);
-                            let how = if pdf.from_cache { "from the cache" } else { "typeset" };
-                            say(&format!("report.pdf {how} in {} ms", started.elapsed().as_millis()));
-                        }
-                        Err(e) => {
-                            let _ = std::fs::remove_file(&scratch);
-                            s.error = Some(format!("{}: {e}", path.display()));
-                        }
+            match pdf {
+                Some(Ok(pdf)) => {
+                    let how = if pdf.from_cache { "from the cache" } else { "typeset" };
+                    if install(&mut s, &out, "report.pdf", pdf.bytes) {
+                        say(&format!("report.pdf {how} in {} ms", typeset.as_millis()));
                     }
                 }
-                Err(e) => {
+                Some(Err(e)) => {
                     let _ = writeln!(std::io::stderr(), "error: {e}");
                     s.error = Some(e.to_string());
                 }
+                None => {}
+            }
+            match docx {
+                Some(Ok(bytes)) => {
+                    if install(&mut s, &out, "report.docx", bytes) {
+                        say(&format!("report.docx written in {} ms", (started.elapsed() - typeset).as_millis()));
+                    }
+                }
+                Some(Err(e)) => {
+                    let _ = writeln!(std::io::stderr(), "error: {e}");
+                    s.error = Some(e.to_string());
+                }
+                None => {}
             }
         }
     });
@@ -263,11 +291,13 @@ pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> 
     let publish = |session: &Session, what: &str, started: Instant| {
         let prepared = session.prepare(Targets::default());
         let mut s = served.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        // The last PDF stays in output/ until the worker has typeset the new one.
+        // The last PDF and Word edition stay in output/ until the worker has written new ones.
         let result = prepared.and_then(|prepared| {
-            let (mut files, job) = (prepared.files, prepared.print);
-            if let Some(pdf) = s.files.get("report.pdf") {
-                files.push(("report.pdf".into(), pdf.clone()));
+            let (mut files, job) = (prepared.files, (prepared.print, prepared.word));
+            for name in ["report.pdf", "report.docx"] {
+                if let Some(bytes) = s.files.get(name) {
+                    files.push((name.into(), bytes.clone()));
+                }
             }
             write_atomically(&session.project.output_dir(), &files)?;
             Ok((files, job))
@@ -278,7 +308,7 @@ pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> 
                 s.version += 1;
                 s.error = None;
                 say(&format!("rebuilt ({what}) in {} ms", started.elapsed().as_millis()));
-                if let Some(job) = job {
+                if job.0.is_some() || job.1.is_some() {
                     let _ = printer.send(Print::Job(s.version, session.project.output_dir(), Box::new(job)));
                 }
             }

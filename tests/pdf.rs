@@ -85,8 +85,9 @@ fn build_writes_the_pdf_and_to_chooses_the_outputs() {
     blockchain_report::build::build(&project, blockchain_report::build::Options { targets, ..Default::default() }).unwrap();
     assert!(!dir.path().join("output/2023/report.pdf").exists(), "--to md,html writes no PDF");
     assert!(dir.path().join("output/2023/report.html").exists());
-    assert_eq!("pdf".parse::<Targets>().unwrap(), Targets { md: false, html: false, pdf: true });
-    assert!("md,docx".parse::<Targets>().unwrap_err().contains("choose from md, html, pdf"));
+    assert_eq!("pdf".parse::<Targets>().unwrap(), Targets { md: false, html: false, pdf: true, docx: false });
+    assert_eq!("docx".parse::<Targets>().unwrap(), Targets { md: false, html: false, pdf: false, docx: true });
+    assert!("md,odt".parse::<Targets>().unwrap_err().contains("choose from md, html, pdf, docx"));
 }
 
 #[test]

@@ -31,44 +31,57 @@ pub struct Options {
     pub comments: bool,
 }
 
-/// What every Word edition is made with: the checked styles and the embedded fonts.
-pub struct Docx {
-    styles: Styles,
-    fonts: Vec<font::Embedded>,
-}
+/// The bundled fonts, read and obfuscated once per session (7 MB; the styles, small and
+/// edited, are read on every build).
+pub struct Fonts(Vec<font::Embedded>);
 
-impl Docx {
-    /// Reads templates/docx/styles.xml and the bundled fonts (regular, then bold).
-    pub fn load(styles: &Path, fonts: &[&Path]) -> Result<Docx> {
-        let styles = Styles::load(styles)?;
-        let fonts = fonts
+impl Fonts {
+    /// Reads the bundled fonts: regular, then bold.
+    pub fn load(paths: &[&Path]) -> Result<Fonts> {
+        paths
             .iter()
             .map(|p| std::fs::read(p).map(|b| font::embed(&b)).map_err(|source| Error::Io { path: p.to_path_buf(), source }))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Docx { styles, fonts })
+            .collect::<Result<Vec<_>>>()
+            .map(Fonts)
     }
 
-    /// From styles and fonts already in memory (tests).
-    pub fn new(styles: Styles, fonts: &[&[u8]]) -> Docx {
-        Docx { styles, fonts: fonts.iter().map(|b| font::embed(b)).collect() }
+    /// Fonts already in memory (tests).
+    pub fn from_bytes(fonts: &[&[u8]]) -> Fonts {
+        Fonts(fonts.iter().map(|b| font::embed(b)).collect())
     }
+}
 
-    /// The .docx of a document. `images` gives each figure's PNG (drawn at `png_scale`).
-    pub fn write(&self, doc: &Document, images: body::Images, png_scale: f32, organisation: Option<&str>, options: Options) -> Result<Vec<u8>> {
-        let body = body::walk(doc, images, png_scale, options.comments)?;
-        let parts = package::Parts {
-            properties: package::Properties { title: &doc.front.title, authors: &doc.front.authors, published: doc.front.published, organisation },
-            styles: &self.styles.xml,
-            document: package::document(&body.xml),
-            media: body.media,
-            links: body.links,
-            ordered_lists: body.ordered_lists,
-            comments: body.comments,
-            fonts: &self.fonts,
-            chapters: body.chapters,
-        };
-        Ok(package::package(parts))
-    }
+/// What a Word edition needs beside the document.
+pub struct Inputs<'a> {
+    pub styles: &'a Styles,
+    pub fonts: &'a Fonts,
+    /// Each figure's PNG, by figure id (drawn at `png_scale`).
+    pub images: body::Images<'a>,
+    pub png_scale: f32,
+    /// The publishing organisation, for the document properties.
+    pub organisation: Option<&'a str>,
+}
+
+/// The .docx of a document.
+pub fn write(doc: &Document, inputs: &Inputs, options: Options) -> Result<Vec<u8>> {
+    let body = body::walk(doc, inputs.images, inputs.png_scale, options.comments)?;
+    let parts = package::Parts {
+        properties: package::Properties {
+            title: &doc.front.title,
+            authors: &doc.front.authors,
+            published: doc.front.published,
+            organisation: inputs.organisation,
+        },
+        styles: &inputs.styles.xml,
+        document: package::document(&body.xml),
+        media: body.media,
+        links: body.links,
+        ordered_lists: body.ordered_lists,
+        comments: body.comments,
+        fonts: &inputs.fonts.0,
+        chapters: body.chapters,
+    };
+    Ok(package::package(parts))
 }
 
 #[cfg(test)]

@@ -164,7 +164,12 @@ pub struct Styles {
 impl Styles {
     /// Reads and checks `templates/docx/styles.xml`.
     pub fn load(path: &Path) -> Result<Styles> {
-        let xml = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        let xml = std::fs::read_to_string(path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => InputError::new(path, "the Word edition's styles file is missing")
+                .hint("copy templates/docx/styles.xml from the project (templates/README.md, \"The Word edition\")")
+                .into(),
+            _ => Error::Io { path: path.to_path_buf(), source },
+        })?;
         Styles::parse(path, xml)
     }
 

@@ -100,15 +100,20 @@ fn png() -> Vec<u8> {
     b
 }
 
-fn docx() -> Docx {
-    let styles = Styles::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").join(STYLES)).unwrap();
-    Docx::new(styles, &[b"regular font bytes, at least thirty-two of them", b"bold font bytes, also thirty-two or more"])
+fn styles() -> Styles {
+    Styles::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("templates").join(STYLES)).unwrap()
+}
+
+fn fonts() -> Fonts {
+    Fonts::from_bytes(&[b"regular font bytes, at least thirty-two of them", b"bold font bytes, also thirty-two or more"])
 }
 
 fn write(doc: &Document, options: Options) -> Vec<u8> {
     let image = png();
     let images = |id: &str| (id == "scale").then_some(&image[..]);
-    docx().write(doc, &images, 2.0, Some("测试研究院"), options).unwrap()
+    let (styles, fonts) = (styles(), fonts());
+    let inputs = Inputs { styles: &styles, fonts: &fonts, images: &images, png_scale: 2.0, organisation: Some("测试研究院") };
+    super::write(doc, &inputs, options).unwrap()
 }
 
 fn parts(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
@@ -200,7 +205,9 @@ fn properties_and_fonts() {
 #[test]
 fn a_figure_without_its_png_is_an_error_naming_it() {
     let none = |_: &str| None;
-    let err = docx().write(&sample(), &none, 2.0, None, Options::default()).unwrap_err().to_string();
+    let (styles, fonts) = (styles(), fonts());
+    let inputs = Inputs { styles: &styles, fonts: &fonts, images: &none, png_scale: 2.0, organisation: None };
+    let err = super::write(&sample(), &inputs, Options::default()).unwrap_err().to_string();
     assert!(err.contains("scale"), "{err}");
 }
 
@@ -210,8 +217,10 @@ fn sample_for_readers() {
     let Some(out) = std::env::var_os("DOCX_SAMPLE") else { return };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let fonts = [root.join("assets/fonts/NotoSansSC-subset.otf"), root.join("assets/fonts/NotoSansSC-Bold-subset.otf")];
-    let docx = Docx::load(&root.join("templates").join(STYLES), &[&fonts[0], &fonts[1]]).unwrap();
+    let fonts = Fonts::load(&[&fonts[0], &fonts[1]]).unwrap();
     let image = std::fs::read(root.join("output/2023/charts/industry-scale.png")).unwrap();
     let images = |_: &str| Some(&image[..]);
-    std::fs::write(out, docx.write(&sample(), &images, 2.0, None, Options { comments: true }).unwrap()).unwrap();
+    let styles = styles();
+    let inputs = Inputs { styles: &styles, fonts: &fonts, images: &images, png_scale: 2.0, organisation: None };
+    std::fs::write(out, super::write(&sample(), &inputs, Options { comments: true }).unwrap()).unwrap();
 }
