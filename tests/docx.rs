@@ -93,7 +93,14 @@ fn markdown_sentences(markdown: &str) -> Vec<String> {
             out.extend(line.trim_matches('|').split('|').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()));
             continue;
         }
-        let mut text = line.trim_start_matches('#').replace("**", "").replace("<strong>", "").replace("</strong>", "");
+        // Headings' marks and list markers (the contents are lists of links in Markdown).
+        let line = line.trim_start_matches('#').trim_start();
+        let line = line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")).unwrap_or(line);
+        let line = match line.split_once(". ") {
+            Some((n, rest)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => rest,
+            _ => line,
+        };
+        let mut text = line.replace("**", "").replace("<strong>", "").replace("</strong>", "");
         // [text](target) → text
         while let (Some(open), Some(mid)) = (text.find('['), text.find("](")) {
             let Some(close) = text[mid..].find(')').map(|c| mid + c) else { break };

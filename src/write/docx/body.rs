@@ -106,13 +106,31 @@ impl Walk<'_, '_> {
             Block::List(list) => self.list(list, depth)?,
             Block::Table(t) => self.table(t),
             Block::Figure(f) => self.figure(f)?,
-            Block::Styled { style: Style::Names, blocks } => self.blocks(blocks, ParaStyle::Names)?,
+            Block::Styled { style: Style::Names, blocks } => self.names(blocks)?,
             Block::Contents(c) => self.contents(c),
             Block::Rule => self.out.xml.push_str(&paragraph_with(
                 ParaStyle::Plain,
                 r#"<w:pBdr><w:bottom w:val="single" w:sz="4" w:space="1" w:color="C8D0DA"/></w:pBdr>"#,
                 "",
             )),
+        }
+        Ok(())
+    }
+
+    /// The names block, two to a row as the PDF sets it: its paragraphs in a table without
+    /// borders (anything else in it follows as text).
+    fn names(&mut self, blocks: &[Spaced]) -> Result<()> {
+        let (names, other): (Vec<&Spaced>, Vec<&Spaced>) = blocks.iter().partition(|s| matches!(s.block, Block::Paragraph(_)));
+        let cells: Vec<String> = names
+            .iter()
+            .map(|s| match &s.block {
+                Block::Paragraph(inlines) => self.inlines(inlines, RunFormat::PLAIN),
+                _ => String::new(),
+            })
+            .collect();
+        self.out.xml.push_str(&super::table::columns(&cells, 2, ParaStyle::Names));
+        for s in other {
+            self.block(&s.block, ParaStyle::Names, None, 0)?;
         }
         Ok(())
     }

@@ -51,7 +51,7 @@ pub fn section(which: Section) -> String {
         concat!(
             r#"<w:sectPr>{refs}<w:type w:val="nextPage"/><w:pgSz w:w="{w}" w:h="{h}"/>"#,
             r#"<w:pgMar w:top="{top}" w:right="{lr}" w:bottom="{bottom}" w:left="{lr}" w:header="{hd}" w:footer="{ft}" w:gutter="0"/>"#,
-            r#"{numbering}<w:cols w:space="425"/><w:docGrid w:type="lines" w:linePitch="312"/></w:sectPr>"#
+            r#"{numbering}<w:cols w:space="425"/><w:docGrid w:linePitch="312"/></w:sectPr>"#
         ),
         refs = refs,
         w = Page::WIDTH,
