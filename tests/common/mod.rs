@@ -36,12 +36,14 @@ pub fn fixture(name: &str) -> tempfile::TempDir {
 pub fn add_designs(project: &Path) {
     copy_dir(&repo().join("assets"), &project.join("assets"));
     for design in DESIGNS {
-        std::fs::copy(repo().join("templates").join(design), project.join("templates").join(design)).unwrap();
+        let to = project.join("templates").join(design);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(repo().join("templates").join(design), to).unwrap();
     }
 }
 
-/// The page designs every fixture takes from the repository.
-pub const DESIGNS: [&str; 2] = ["page.html", "report.typ"];
+/// The page designs every fixture takes from the repository (the Word edition's styles too).
+pub const DESIGNS: [&str; 3] = ["page.html", "report.typ", "docx/styles.xml"];
 
 /// A scratch copy of the real series: report.yaml, data/, templates/, editions/ and assets/.
 pub fn real() -> tempfile::TempDir {
