@@ -150,3 +150,37 @@ print(d.core_properties.title)
         assert!(text.contains(&squeeze(&caption)), "caption {caption} not read back");
     }
 }
+
+/// The Word styles of the mini report with one edit, and the build's error (or None).
+fn mini_build_with_styles(from: &str, to: &str, options: build::Options) -> (tempfile::TempDir, Option<String>) {
+    let dir = common::mini();
+    common::edit(dir.path(), "templates/docx/styles.xml", from, to);
+    let project = Project::open(&dir.path().join("report.yaml")).unwrap();
+    let result = build::build(&project, options).err().map(|e| e.to_string());
+    (dir, result)
+}
+
+#[test]
+fn a_style_missing_from_the_styles_file_stops_the_build_naming_file_and_style() {
+    let (_dir, err) = mini_build_with_styles(r#"w:styleId="Caption""#, r#"w:styleId="Kaption""#, Default::default());
+    let err = err.expect("the build fails");
+    assert!(err.contains("templates/docx/styles.xml"), "{err}");
+    assert!(err.contains("paragraph style `Caption`"), "{err}");
+    let (_dir, err) = mini_build_with_styles("</w:styles>", "</w:style>", Default::default());
+    let err = err.expect("the build fails");
+    assert!(err.contains("not well-formed XML") && err.contains("templates/docx/styles.xml:"), "{err}");
+}
+
+#[test]
+fn provenance_comments_are_written_only_when_asked() {
+    let docx_of = |dir: &Path| std::fs::read(dir.join("output/2023/report.docx")).unwrap();
+    // The part's name is stored uncompressed in the zip's directory.
+    let has_comments = |bytes: &[u8]| bytes.windows(17).any(|w| w == b"word/comments.xml");
+    let (dir, err) = mini_build_with_styles("", "", Default::default());
+    assert_eq!(err, None);
+    assert!(!has_comments(&docx_of(dir.path())));
+    let options = build::Options { docx: blockchain_report::write::docx::Options { comments: true }, ..Default::default() };
+    let (dir, err) = mini_build_with_styles("", "", options);
+    assert_eq!(err, None);
+    assert!(has_comments(&docx_of(dir.path())));
+}

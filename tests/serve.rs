@@ -124,3 +124,28 @@ fn the_pdf_follows_each_edit_in_the_background() {
     wait_for(port, "/report.html", |b| b.contains("改过的标题"));
     wait_for_pdf(&|bytes| bytes != first.as_slice());
 }
+
+/// The Word edition is written after edits pause, as the PDF is, and follows an edit.
+#[test]
+fn the_word_edition_follows_each_edit_after_edits_pause() {
+    let dir = mini();
+    let docx = dir.path().join("output/2023/report.docx");
+    let (_server, port) = start(dir.path());
+    wait_for(port, "/report.html", |b| b.contains("测试政策一览表"));
+    let wait_for_docx = |ok: &dyn Fn(&[u8]) -> bool| {
+        for _ in 0..600 {
+            if let Ok(bytes) = std::fs::read(&docx)
+                && bytes.starts_with(b"PK\x03\x04")
+                && ok(&bytes)
+            {
+                return bytes;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("output/2023/report.docx never became as expected");
+    };
+    let first = wait_for_docx(&|_| true);
+    edit(dir.path(), "editions/2023/templates/chapters/01.md", "### （一）测试", "### （一）改过的标题");
+    wait_for(port, "/report.html", |b| b.contains("改过的标题"));
+    wait_for_docx(&|bytes| bytes != first.as_slice());
+}
