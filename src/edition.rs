@@ -69,7 +69,7 @@ pub fn shown(facts: &Facts, audit: &Audit, edition: Edition) -> BTreeMap<String,
 
 /// Rounds the way the printed qualifier reads: more than (超, 余, 多, 以上, 突破, +) floors,
 /// 近 (nearly) ceils; otherwise the filters round half away from zero when showing.
-fn toward_qualifier(v: f64, digits: usize, p: &Printed) -> f64 {
+pub(crate) fn toward_qualifier(v: f64, digits: usize, p: &Printed) -> f64 {
     let scale = 10f64.powi(digits as i32);
     let snapped = numfmt::round_half_away(v * scale, 6);
     match p.claim() {

@@ -62,7 +62,7 @@ mod tests {
     /// (filing_batches), 零 (parks_enterprise_led_share_sw_nw_ne).
     #[test]
     fn chinese_numerals() {
-        use crate::render::chinese_number as cn;
+        use crate::text::chinese_number as cn;
         let cases = [
             (0, "零"),
             (1, "一"),

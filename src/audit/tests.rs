@@ -3,6 +3,7 @@
 //! records them), and every qualifier the audit reads.
 
 use super::*;
+use crate::edition::{Edition, shown, toward_qualifier};
 use crate::model::{Claim, Number, NumberKind, Printed};
 
 fn printed(value: f64, qualifier: &str) -> Printed {

@@ -75,7 +75,7 @@ pub(crate) fn sample() -> Document {
         spaced(Block::Styled { style: Style::Names, blocks: vec![spaced(Block::Paragraph(vec![text("清华大学")]))] }),
     ];
     let mut provenance = BTreeMap::new();
-    provenance.insert("policies_new".to_string(), Provenance { kind: NumberKind::Primary, sentence: "2023 年的数据，见 data/stated/policies.csv".into() });
+    provenance.insert("policies_new".to_string(), Provenance { kind: NumberKind::Primary, label: "报告原文", sentence: "2023 年的数据，见 data/stated/policies.csv".into() });
     Document {
         edition: 2023,
         corrected: false,
