@@ -16,7 +16,7 @@ use blockchain_report::model::NumberKind;
 
 fn build_edition(dir: &Path, year: i32) {
     let project = Project::open_edition(&dir.join("report.yaml"), Some(year)).unwrap();
-    let options = Options { targets: Targets { md: true, html: true, pdf: false }, ..Default::default() };
+    let options = Options { targets: Targets { md: true, html: true, pdf: false, docx: false }, ..Default::default() };
     build::build(&project, options).unwrap_or_else(|e| panic!("the {year} edition: {e}"));
 }
 
