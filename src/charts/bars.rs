@@ -102,14 +102,14 @@ pub fn mix(c: &RGBColor, white: f64) -> RGBColor {
 
 /// A round tick step for an axis up to `max`, about five intervals. A count axis
 /// (`integer`) has whole steps only: no 2.5 funds.
-fn nice_step(max: f64, integer: bool) -> f64 {
+pub(super) fn nice_step(max: f64, integer: bool) -> f64 {
     let step = nice_at_least((max / 5.0).max(f64::MIN_POSITIVE), integer);
     if integer { step.max(1.0) } else { step }
 }
 
 /// The smallest round number ≥ `raw`: 1, 2, 2.5 or 5 × 10ⁿ (2.5 × 10ⁿ is a whole
 /// number only from 25 up).
-fn nice_at_least(raw: f64, integer: bool) -> f64 {
+pub(super) fn nice_at_least(raw: f64, integer: bool) -> f64 {
     let mag = 10f64.powf(raw.log10().floor());
     let n = raw / mag;
     let fits = |f: &f64| n <= *f + 1e-9 && !(integer && *f == 2.5 && mag < 10.0);
@@ -117,7 +117,7 @@ fn nice_at_least(raw: f64, integer: bool) -> f64 {
 }
 
 /// Whether every value is a whole number: counts get whole ticks.
-fn whole(values: impl IntoIterator<Item = f64>) -> bool {
+pub(super) fn whole(values: impl IntoIterator<Item = f64>) -> bool {
     values.into_iter().all(|v| v.fract() == 0.0)
 }
 
@@ -231,40 +231,43 @@ fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont) 
         let color = PALETTE[si % PALETTE.len()];
         let x0 = x_of(ci, si);
         let x1 = x0 + bar_w - 2;
-        match p.value {
-            None if narrow_missing => {
-                // Too narrow for the word: a grey tick at the baseline, explained in the legend.
-                area.draw(&Rectangle::new([(x0 + 1, bottom - 3), (x1 - 1, bottom)], GREY.filled())).map_err(|e| e.to_string())?;
-            }
-            None => {
-                text(area, "未披露", (x0 + x1) / 2, bottom - 12, SMALL, &GREY, Pos::new(HPos::Center, VPos::Center))?;
-            }
-            Some(v) if stacked => {
-                let (lo, hi) = (stack_base[ci], stack_base[ci] + v.max(0.0));
-                stack_base[ci] = hi;
-                area.draw(&Rectangle::new([(x0, y(hi)), (x1, y(lo))], color.filled())).map_err(|e| e.to_string())?;
-                if y(lo) - y(hi) >= 16 && font.width(&label(p), SMALL as f32) <= (bar_w - 2) as f32 {
-                    text(area, &label(p), (x0 + x1) / 2, (y(lo) + y(hi)) / 2, SMALL, &WHITE, Pos::new(HPos::Center, VPos::Center))?;
+        super::marks::group(area, super::marks::index(data, p), || {
+            match p.value {
+                None if narrow_missing => {
+                    // Too narrow for the word: a grey tick at the baseline, explained in the legend.
+                    area.draw(&Rectangle::new([(x0 + 1, bottom - 3), (x1 - 1, bottom)], GREY.filled())).map_err(|e| e.to_string())?;
+                }
+                None => {
+                    text(area, "未披露", (x0 + x1) / 2, bottom - 12, SMALL, &GREY, Pos::new(HPos::Center, VPos::Center))?;
+                }
+                Some(v) if stacked => {
+                    let (lo, hi) = (stack_base[ci], stack_base[ci] + v.max(0.0));
+                    stack_base[ci] = hi;
+                    area.draw(&Rectangle::new([(x0, y(hi)), (x1, y(lo))], color.filled())).map_err(|e| e.to_string())?;
+                    if y(lo) - y(hi) >= 16 && font.width(&label(p), SMALL as f32) <= (bar_w - 2) as f32 {
+                        text(area, &label(p), (x0 + x1) / 2, (y(lo) + y(hi)) / 2, SMALL, &WHITE, Pos::new(HPos::Center, VPos::Center))?;
+                    }
+                }
+                Some(v) => {
+                    let y0 = y(v.max(0.0));
+                    let (fill, dashed) = match shown(data, p.status) {
+                        Status::Derived => (mix(&color, 0.7), true),
+                        Status::External => (mix(&color, 0.45), false),
+                        _ => (color, false),
+                    };
+                    area.draw(&Rectangle::new([(x0, y0), (x1, bottom)], fill.filled())).map_err(|e| e.to_string())?;
+                    if dashed {
+                        let outline = vec![(x0, bottom), (x0, y0), (x1, y0), (x1, bottom)];
+                        area.draw(&plotters::element::DashedPathElement::new(outline, 5, 3, color.stroke_width(1)))
+                            .map_err(|e| e.to_string())?;
+                    }
+                    let half = (font.width(&label(p), SMALL as f32) / 2.0).ceil() as i32;
+                    label_boxes.push(((x0 + x1) / 2 - half, y0 - 4 - SMALL as i32, (x0 + x1) / 2 + half, y0 - 4));
+                    text(area, &label(p), (x0 + x1) / 2, y0 - 4, SMALL, &INK, Pos::new(HPos::Center, VPos::Bottom))?;
                 }
             }
-            Some(v) => {
-                let y0 = y(v.max(0.0));
-                let (fill, dashed) = match shown(data, p.status) {
-                    Status::Derived => (mix(&color, 0.7), true),
-                    Status::External => (mix(&color, 0.45), false),
-                    _ => (color, false),
-                };
-                area.draw(&Rectangle::new([(x0, y0), (x1, bottom)], fill.filled())).map_err(|e| e.to_string())?;
-                if dashed {
-                    let outline = vec![(x0, bottom), (x0, y0), (x1, y0), (x1, bottom)];
-                    area.draw(&plotters::element::DashedPathElement::new(outline, 5, 3, color.stroke_width(1)))
-                        .map_err(|e| e.to_string())?;
-                }
-                let half = (font.width(&label(p), SMALL as f32) / 2.0).ceil() as i32;
-                label_boxes.push(((x0 + x1) / 2 - half, y0 - 4 - SMALL as i32, (x0 + x1) / 2 + half, y0 - 4));
-                text(area, &label(p), (x0 + x1) / 2, y0 - 4, SMALL, &INK, Pos::new(HPos::Center, VPos::Bottom))?;
-            }
-        }
+            Ok(())
+        })?;
     }
 
     if stacked {
@@ -394,18 +397,19 @@ fn draw_line(
     label_boxes: &[Box2],
 ) -> Result<(), String> {
     let color = PALETTE[(ordered(data.points.iter().map(|p| p.series.as_str())).len() - 1) % PALETTE.len()];
-    let pts: Vec<(usize, f64)> = data
+    let pts: Vec<(usize, f64, usize)> = data
         .points
         .iter()
-        .filter(|p| p.series == series)
-        .filter_map(|p| Some((categories.iter().position(|c| *c == p.category)?, p.value?)))
+        .enumerate()
+        .filter(|(_, p)| p.series == series)
+        .filter_map(|(k, p)| Some((categories.iter().position(|c| *c == p.category)?, p.value?, k)))
         .collect();
     if pts.is_empty() {
         return text(area, &format!("{series}：报告未给出"), right, top - 24, SMALL, &GREY, Pos::new(HPos::Right, VPos::Center));
     }
-    let integer = whole(pts.iter().map(|(_, v)| *v)) && !series.contains('率');
-    let lo0 = pts.iter().map(|(_, v)| *v).fold(0.0_f64, f64::min);
-    let hi0 = pts.iter().map(|(_, v)| *v).fold(0.0_f64, f64::max);
+    let integer = whole(pts.iter().map(|(_, v, _)| *v)) && !series.contains('率');
+    let lo0 = pts.iter().map(|(_, v, _)| *v).fold(0.0_f64, f64::min);
+    let hi0 = pts.iter().map(|(_, v, _)| *v).fold(0.0_f64, f64::max);
     let n = intervals.max(1);
     let mut step = nice_at_least(((hi0 - lo0) * 1.08 / n as f64).max(1e-9), integer);
     if integer {
@@ -429,10 +433,10 @@ fn draw_line(
                 .map_err(|e| e.to_string())?;
         }
     }
-    let markers: Vec<Box2> = pts.iter().map(|(i, v)| (x(*i) - 5, y(*v) - 5, x(*i) + 5, y(*v) + 5)).collect();
+    let markers: Vec<Box2> = pts.iter().map(|(i, v, _)| (x(*i) - 5, y(*v) - 5, x(*i) + 5, y(*v) + 5)).collect();
     let mut taken: Vec<Box2> = label_boxes.to_vec();
-    for (i, v) in &pts {
-        area.draw(&Circle::new((x(*i), y(*v)), 4, color.filled())).map_err(|e| e.to_string())?;
+    for (i, v, k) in &pts {
+        super::marks::group(area, *k, || area.draw(&Circle::new((x(*i), y(*v)), 4, color.filled())).map_err(|e| e.to_string()))?;
         let label = numfmt::number(*v, 1);
         let (w, h) = (font.width(&label, SMALL as f32).ceil() as i32 + 6, SMALL as i32 + 3);
         let (px, py) = (x(*i), y(*v));

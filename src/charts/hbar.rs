@@ -37,30 +37,33 @@ fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont) 
             text(area, line, left - 10, y, LABEL, &INK, Pos::new(HPos::Right, VPos::Center))?;
         }
         let bar_h = (row as f64 * 0.62) as i32;
-        match p.value {
-            Some(v) => {
-                let x1 = left + ((v / max) * (right - left) as f64) as i32;
-                let fill = match shown(data, p.status) {
-                    Status::Derived => mix(&color, 0.7),
-                    Status::External => mix(&color, 0.45),
-                    _ => color,
-                };
-                area.draw(&Rectangle::new([(left, cy - bar_h / 2), (x1.max(left + 1), cy + bar_h / 2)], fill.filled()))
-                    .map_err(|e| e.to_string())?;
-                if shown(data, p.status) == Status::Derived {
-                    let outline = vec![(left, cy - bar_h / 2), (x1, cy - bar_h / 2), (x1, cy + bar_h / 2), (left, cy + bar_h / 2)];
-                    area.draw(&plotters::element::DashedPathElement::new(outline, 5, 3, color.stroke_width(1)))
+        super::marks::group(area, i, || {
+            match p.value {
+                Some(v) => {
+                    let x1 = left + ((v / max) * (right - left) as f64) as i32;
+                    let fill = match shown(data, p.status) {
+                        Status::Derived => mix(&color, 0.7),
+                        Status::External => mix(&color, 0.45),
+                        _ => color,
+                    };
+                    area.draw(&Rectangle::new([(left, cy - bar_h / 2), (x1.max(left + 1), cy + bar_h / 2)], fill.filled()))
                         .map_err(|e| e.to_string())?;
+                    if shown(data, p.status) == Status::Derived {
+                        let outline = vec![(left, cy - bar_h / 2), (x1, cy - bar_h / 2), (x1, cy + bar_h / 2), (left, cy + bar_h / 2)];
+                        area.draw(&plotters::element::DashedPathElement::new(outline, 5, 3, color.stroke_width(1)))
+                            .map_err(|e| e.to_string())?;
+                    }
+                    let label = format!("{}{}", p.qualifier.as_deref().unwrap_or(""), numfmt::number(v, 2));
+                    text(area, &label, x1 + 8, cy, SMALL, &INK, Pos::new(HPos::Left, VPos::Center))?;
                 }
-                let label = format!("{}{}", p.qualifier.as_deref().unwrap_or(""), numfmt::number(v, 2));
-                text(area, &label, x1 + 8, cy, SMALL, &INK, Pos::new(HPos::Left, VPos::Center))?;
+                None => {
+                    area.draw(&Rectangle::new([(left, cy - bar_h / 2), (left + 4, cy + bar_h / 2)], mix(&GREY, 0.7).filled()))
+                        .map_err(|e| e.to_string())?;
+                    text(area, "未披露", left + 12, cy, SMALL, &GREY, Pos::new(HPos::Left, VPos::Center))?;
+                }
             }
-            None => {
-                area.draw(&Rectangle::new([(left, cy - bar_h / 2), (left + 4, cy + bar_h / 2)], mix(&GREY, 0.7).filled()))
-                    .map_err(|e| e.to_string())?;
-                text(area, "未披露", left + 12, cy, SMALL, &GREY, Pos::new(HPos::Left, VPos::Center))?;
-            }
-        }
+            Ok(())
+        })?;
     }
     area.draw(&PathElement::new(vec![(left, top - 4), (left, top + row * n)], INK.stroke_width(1))).map_err(|e| e.to_string())?;
     if let Some(y) = rows[0] {

@@ -5,6 +5,8 @@
 mod bars;
 mod font;
 mod hbar;
+pub mod marks;
+pub mod narrow;
 mod pie;
 mod text;
 
@@ -17,6 +19,7 @@ use crate::model::{FigureData, Status};
 use crate::numfmt;
 
 pub use font::ChartFont;
+pub use marks::{ChartTable, Mark, TableCell};
 
 /// The cache's name for rasterised charts.
 pub const PNG_KIND: &str = "chart-png";
@@ -40,6 +43,13 @@ pub struct Chart {
     /// the web page set the caption and the source under the figure, so they embed only
     /// these. The standalone SVG and PNG keep the whole chart.
     pub body: (u32, u32),
+    /// The drawing for screens up to 480 px wide (see [`narrow`]): body only, inlined beside
+    /// the desktop body and swapped by the page's width; never downloaded.
+    pub narrow_svg: String,
+    /// What each mark of both drawings shows: `data-mark="N"` is `marks[N]`.
+    pub marks: Vec<Mark>,
+    /// The 数据表: exactly the values drawn.
+    pub table: ChartTable,
 }
 
 impl Chart {
@@ -55,6 +65,12 @@ impl Chart {
             }
             None => self.svg.clone(),
         }
+    }
+
+    /// The marks and the 数据表 as JSON for the page script (deterministic, safe to inline
+    /// in `<script type="application/json">`).
+    pub fn marks_json(&self) -> String {
+        marks::to_json(&self.id, &self.marks, &self.table)
     }
 }
 
@@ -93,11 +109,15 @@ pub fn draw(meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Result<Ch
         ChartKind::Bar | ChartKind::BarLine | ChartKind::GroupedBar | ChartKind::StackedBar => bars::draw(meta, data, font),
     }
     .map_err(chart_error)?;
+    let narrow_svg = narrow::draw(meta, data, font).map_err(chart_error)?;
     Ok(Chart {
         id: meta.id.clone(),
+        svg: marks::tag(&svg, &format!("{}-m", meta.id)),
+        narrow_svg,
+        marks: marks::marks(meta, data),
+        table: marks::table(meta, data),
         alt: alt_text(meta, data),
         csv: values_csv(data),
-        svg,
         png: Vec::new(),
         png_cached: false,
         body: body(meta, font),
@@ -136,6 +156,8 @@ fn labels(meta: &FigureMeta, data: &FigureData) -> String {
     }
     s.push_str(data.unit.as_deref().unwrap_or(""));
     s.push_str(bars::FIXED_TEXT);
+    s.push_str(narrow::FIXED_TEXT);
+    s.push_str(marks::FIXED_TEXT);
     s
 }
 

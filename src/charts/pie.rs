@@ -48,14 +48,17 @@ fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont, 
             color
         };
         let pts = slice(cx, cy, r, angle, angle + sweep);
-        area.draw(&Polygon::new(pts.clone(), fill.filled())).map_err(|e| e.to_string())?;
-        let mut outline = pts;
-        outline.push(outline[0]);
-        if shown(data, p.status) == Status::Derived {
-            area.draw(&plotters::element::DashedPathElement::new(outline, 5, 3, color.stroke_width(1))).map_err(|e| e.to_string())?;
-        } else {
-            area.draw(&PathElement::new(outline, WHITE.stroke_width(2))).map_err(|e| e.to_string())?;
-        }
+        super::marks::group(area, super::marks::index(data, p), || {
+            area.draw(&Polygon::new(pts.clone(), fill.filled())).map_err(|e| e.to_string())?;
+            let mut outline = pts;
+            outline.push(outline[0]);
+            if shown(data, p.status) == Status::Derived {
+                area.draw(&plotters::element::DashedPathElement::new(outline, 5, 3, color.stroke_width(1))).map_err(|e| e.to_string())?;
+            } else {
+                area.draw(&PathElement::new(outline, WHITE.stroke_width(2))).map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        })?;
         // The share on the slice when it is wide enough to hold it.
         if sweep > 0.3 {
             let mid = angle + sweep / 2.0 - std::f64::consts::FRAC_PI_2;
@@ -88,7 +91,7 @@ fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont, 
     let height: i32 = wrapped.iter().map(|l| 18 * l.len() as i32 + 9).sum::<i32>() - 9;
     let mut ly = (cy as i32 - height / 2 + 9).max(top);
     let mut color_index = 0;
-    for (p, lines) in data.points.iter().zip(&wrapped) {
+    for (index, (p, lines)) in data.points.iter().zip(&wrapped).enumerate() {
         let value_text = value_text(p);
         let swatch = if p.value.is_some_and(|v| v > 0.0) {
             let c = PALETTE[color_index % PALETTE.len()];
@@ -103,23 +106,26 @@ fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont, 
         } else {
             mix(&GREY, 0.8)
         };
-        area.draw(&Rectangle::new([(lx, ly - 7), (lx + 14, ly + 7)], swatch.filled())).map_err(|e| e.to_string())?;
-        if p.value.is_some_and(|v| v > 0.0) && shown(data, p.status) == Status::Derived {
-            let outline = vec![(lx, ly + 7), (lx, ly - 7), (lx + 14, ly - 7), (lx + 14, ly + 7), (lx, ly + 7)];
-            area.draw(&plotters::element::DashedPathElement::new(outline, 3, 2, GREY.stroke_width(1))).map_err(|e| e.to_string())?;
-        }
-        for (i, line) in lines.iter().enumerate() {
-            text(area, line, lx + 22, ly + i as i32 * 18, LABEL, &INK, Pos::new(HPos::Left, VPos::Center))?;
-        }
-        text(
-            area,
-            &value_text,
-            WIDTH as i32 - 20,
-            ly,
-            LABEL,
-            if p.value.is_some() { &INK } else { &GREY },
-            Pos::new(HPos::Right, VPos::Center),
-        )?;
+        super::marks::group(area, index, || {
+            area.draw(&Rectangle::new([(lx, ly - 7), (lx + 14, ly + 7)], swatch.filled())).map_err(|e| e.to_string())?;
+            if p.value.is_some_and(|v| v > 0.0) && shown(data, p.status) == Status::Derived {
+                let outline = vec![(lx, ly + 7), (lx, ly - 7), (lx + 14, ly - 7), (lx + 14, ly + 7), (lx, ly + 7)];
+                area.draw(&plotters::element::DashedPathElement::new(outline, 3, 2, GREY.stroke_width(1))).map_err(|e| e.to_string())?;
+            }
+            for (i, line) in lines.iter().enumerate() {
+                text(area, line, lx + 22, ly + i as i32 * 18, LABEL, &INK, Pos::new(HPos::Left, VPos::Center))?;
+            }
+            text(
+                area,
+                &value_text,
+                WIDTH as i32 - 20,
+                ly,
+                LABEL,
+                if p.value.is_some() { &INK } else { &GREY },
+                Pos::new(HPos::Right, VPos::Center),
+            )?;
+            Ok(())
+        })?;
         ly += 18 * lines.len() as i32 + 9;
     }
     if let Some(y) = rows[0] {

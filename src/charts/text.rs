@@ -10,7 +10,7 @@ use super::{HEIGHT, WIDTH};
 use crate::catalog::FigureMeta;
 use crate::model::FigureData;
 
-fn light(c: &RGBColor) -> RGBColor {
+pub(super) fn light(c: &RGBColor) -> RGBColor {
     RGBColor(c.0 / 8 + 222, c.1 / 8 + 222, c.2 / 8 + 222)
 }
 
@@ -51,17 +51,32 @@ pub fn structure(meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Resu
             let y0 = top + i as i32 * layer_h;
             let y1 = y0 + layer_h - 10;
             area.draw(&Rectangle::new([(20, y0), (w - 20, y1)], light(&color).filled())).map_err(|e| e.to_string())?;
-            area.draw(&Rectangle::new([(20, y0), (20 + name_w, y1)], color.filled())).map_err(|e| e.to_string())?;
-            let lines = wrap(font, &layer.name, (name_w - 20) as f32, 17.0, 3);
-            let share = data.points.iter().find(|p| p.category == layer.name).and_then(|p| p.value);
-            let count = lines.len() as i32 + share.is_some() as i32;
-            let first = (y0 + y1) / 2 - (count - 1) * 11;
-            for (li, line) in lines.iter().enumerate() {
-                text(area, line, 20 + name_w / 2, first + li as i32 * 22, 17.0, &WHITE, Pos::new(HPos::Center, VPos::Center))?;
-            }
-            if let Some(share) = share {
-                let label = format!("企业占比 {}%", crate::numfmt::number(share, 2));
-                text(area, &label, 20 + name_w / 2, first + lines.len() as i32 * 22, LABEL, &WHITE, Pos::new(HPos::Center, VPos::Center))?;
+            let band = || {
+                area.draw(&Rectangle::new([(20, y0), (20 + name_w, y1)], color.filled())).map_err(|e| e.to_string())?;
+                let lines = wrap(font, &layer.name, (name_w - 20) as f32, 17.0, 3);
+                let share = data.points.iter().find(|p| p.category == layer.name).and_then(|p| p.value);
+                let count = lines.len() as i32 + share.is_some() as i32;
+                let first = (y0 + y1) / 2 - (count - 1) * 11;
+                for (li, line) in lines.iter().enumerate() {
+                    text(area, line, 20 + name_w / 2, first + li as i32 * 22, 17.0, &WHITE, Pos::new(HPos::Center, VPos::Center))?;
+                }
+                if let Some(share) = share {
+                    let label = format!("企业占比 {}%", crate::numfmt::number(share, 2));
+                    text(
+                        area,
+                        &label,
+                        20 + name_w / 2,
+                        first + lines.len() as i32 * 22,
+                        LABEL,
+                        &WHITE,
+                        Pos::new(HPos::Center, VPos::Center),
+                    )?;
+                }
+                Ok(())
+            };
+            match data.points.iter().position(|p| p.category == layer.name) {
+                Some(index) => super::marks::group(area, index, band)?,
+                None => band()?,
             }
             let items = layer.items.len().max(1) as i32;
             let x_start = 20 + name_w + 14;
@@ -93,20 +108,23 @@ pub fn cards(meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Result<S
             let color = PALETTE[i % PALETTE.len()];
             let x0 = left + i as i32 * card_w + 12;
             let (y0, y1) = (90, HEIGHT as i32 - 80);
-            area.draw(&Rectangle::new([(x0, y0), (x0 + card_w - 24, y1)], light(&color).filled())).map_err(|e| e.to_string())?;
-            let cx = x0 + (card_w - 24) / 2;
-            let name = if p.series.is_empty() { p.category.clone() } else { p.series.clone() };
-            for (li, line) in wrap(font, &name, (card_w - 60) as f32, 20.0, 2).iter().enumerate() {
-                text(area, line, cx, y0 + 44 + li as i32 * 26, 20.0, &color, Pos::new(HPos::Center, VPos::Center))?;
-            }
-            let value = match p.value {
-                Some(v) => format!("{}{}", p.qualifier.as_deref().unwrap_or(""), crate::numfmt::number(v, 2)),
-                None => "未披露".to_string(),
-            };
-            text(area, &value, cx, (y0 + y1) / 2 + 20, 64.0, &color, Pos::new(HPos::Center, VPos::Center))?;
-            let unit = p.unit.clone().or_else(|| data.unit.clone()).unwrap_or_default();
-            let below = if p.series.is_empty() { unit } else { format!("{unit}（{}）", p.category) };
-            text(area, &below, cx, y1 - 40, 18.0, &color, Pos::new(HPos::Center, VPos::Center))?;
+            super::marks::group(area, i, || {
+                area.draw(&Rectangle::new([(x0, y0), (x0 + card_w - 24, y1)], light(&color).filled())).map_err(|e| e.to_string())?;
+                let cx = x0 + (card_w - 24) / 2;
+                let name = if p.series.is_empty() { p.category.clone() } else { p.series.clone() };
+                for (li, line) in wrap(font, &name, (card_w - 60) as f32, 20.0, 2).iter().enumerate() {
+                    text(area, line, cx, y0 + 44 + li as i32 * 26, 20.0, &color, Pos::new(HPos::Center, VPos::Center))?;
+                }
+                let value = match p.value {
+                    Some(v) => format!("{}{}", p.qualifier.as_deref().unwrap_or(""), crate::numfmt::number(v, 2)),
+                    None => "未披露".to_string(),
+                };
+                text(area, &value, cx, (y0 + y1) / 2 + 20, 64.0, &color, Pos::new(HPos::Center, VPos::Center))?;
+                let unit = p.unit.clone().or_else(|| data.unit.clone()).unwrap_or_default();
+                let below = if p.series.is_empty() { unit } else { format!("{unit}（{}）", p.category) };
+                text(area, &below, cx, y1 - 40, 18.0, &color, Pos::new(HPos::Center, VPos::Center))?;
+                Ok(())
+            })?;
         }
         super::bars::source(area, meta)
     })
