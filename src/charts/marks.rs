@@ -240,3 +240,49 @@ fn sentinel(line: &str) -> Option<(u8, usize)> {
 pub fn index(data: &FigureData, p: &Point) -> usize {
     data.points.iter().position(|q| std::ptr::eq(q, p)).unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentinels_become_groups_with_an_id_on_each_marks_first_group_only() {
+        let open =
+            |i: usize| format!("<rect x=\"0\" y=\"0\" width=\"0\" height=\"0\" opacity=\"1\" fill=\"#FE{:04X}\" stroke=\"none\"/>\n", i);
+        let close = "<rect x=\"0\" y=\"0\" width=\"0\" height=\"0\" opacity=\"1\" fill=\"#FD0000\" stroke=\"none\"/>\n";
+        let bar = "<rect x=\"0\" y=\"0\" width=\"0\" height=\"0\" opacity=\"1\" fill=\"#1F5FA8\" stroke=\"none\"/>\n";
+        let svg = format!("<svg>\n{}{bar}{close}{}{bar}{close}{}{bar}{close}</svg>\n", open(300), open(2), open(300));
+        assert_eq!(
+            tag(&svg, "c-m"),
+            format!(
+                "<svg>\n<g id=\"c-m300\" data-mark=\"300\">\n{bar}</g>\n<g id=\"c-m2\" data-mark=\"2\">\n{bar}</g>\n<g data-mark=\"300\">\n{bar}</g>\n</svg>\n"
+            )
+        );
+    }
+
+    #[test]
+    fn the_table_has_a_row_per_category_and_a_column_per_series() {
+        let point = |series: &str, category: &str, value: Option<f64>| Point {
+            series: series.into(),
+            category: category.into(),
+            value,
+            status: if value.is_some() { Status::Stated } else { Status::Missing },
+            qualifier: None,
+            unit: None,
+            provenance: "p".into(),
+        };
+        let data = FigureData {
+            id: "f".into(),
+            unit: Some("家".into()),
+            points: vec![point("甲", "2022", Some(1.0)), point("乙", "2022", None), point("甲", "2023", Some(2.5))],
+        };
+        let meta: FigureMeta =
+            serde_yaml::from_str("{id: f, printed_number: 图 1, caption: c, chapter: 1, section: s, chart: grouped_bar}").unwrap();
+        let t = table(&meta, &data);
+        assert_eq!(t.columns, ["项目", "甲（家）", "乙（家）"]);
+        let texts: Vec<Vec<&str>> = t.rows.iter().map(|r| r.iter().map(|c| c.text.as_str()).collect()).collect();
+        assert_eq!(texts, [vec!["2022", "1", "未披露"], vec!["2023", "2.5", ""]]);
+        assert_eq!(t.rows[1][1].mark, Some(2));
+        assert_eq!(marks(&meta, &data)[1].label, "2022 · 乙");
+    }
+}
