@@ -431,7 +431,7 @@ fn placed(datasets: &[(PathBuf, TableMeta)], edition_file: &Path, views: &[View]
 }
 
 /// The 1-based line of a file's first line containing `needle`, for errors found after parsing.
-fn line_of(path: &Path, needle: &str) -> Option<usize> {
+pub(crate) fn line_of(path: &Path, needle: &str) -> Option<usize> {
     let text = std::fs::read_to_string(path).ok()?;
     text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
 }

@@ -20,8 +20,8 @@ pub(super) fn rows(view: &View, catalog: &Catalog, df: &DataFrame, places: &Data
     let Some(filter) = &view.filter else { return Ok(df.clone()) };
     let file = catalog.edition_dir.join("report.yaml");
     let bad = |message: String, hint: String| -> crate::error::Error {
-        let mut err = InputError::new(&file, format!("table `{}`: {message}", view.id)).field("where").hint(hint);
-        if let Some(line) = line_of(&file, &format!("where: {filter}")) {
+        let mut err = InputError::new(&file, format!("view `{}`: {message}", view.id)).field("where").hint(hint);
+        if let Some(line) = crate::catalog::line_of(&file, &format!("where: {filter}")) {
             err = err.line(line);
         }
         err.into()
@@ -51,9 +51,4 @@ pub(super) fn as_printed(view: &View, table: &mut Table) {
             row[column] = Cell::Text(p.text.clone());
         }
     }
-}
-
-fn line_of(path: &Path, needle: &str) -> Option<usize> {
-    let text = std::fs::read_to_string(path).ok()?;
-    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
 }
