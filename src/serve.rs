@@ -25,6 +25,10 @@ struct Served {
     error: Option<String>,
 }
 
+/// How long the watched files must stay unchanged before a rebuild starts (the debounce),
+/// and how often they are looked at.
+const SETTLE: Duration = Duration::from_millis(30);
+
 const LIVE_JS: &str = r#"(function () {
   var version = null;
   function overlay(text) {
@@ -351,11 +355,21 @@ pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> 
     };
     let mut seen: BTreeMap<PathBuf, SystemTime> = snapshot(&watched(&session).into_iter().map(|(_, p)| p).collect::<Vec<_>>());
     loop {
-        std::thread::sleep(Duration::from_millis(150));
+        std::thread::sleep(SETTLE);
         let paths = watched(&session);
-        let now = snapshot(&paths.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>());
+        let files: Vec<PathBuf> = paths.iter().map(|(_, p)| p.clone()).collect();
+        let mut now = snapshot(&files);
         if now == seen {
             continue;
+        }
+        // A save of several files gives one rebuild: wait until nothing changed for SETTLE.
+        loop {
+            std::thread::sleep(SETTLE);
+            let later = snapshot(&files);
+            if later == now {
+                break;
+            }
+            now = later;
         }
         let changed: Vec<&PathBuf> = now.keys().chain(seen.keys()).filter(|p| now.get(*p) != seen.get(*p)).collect();
         let edit = changed
