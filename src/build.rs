@@ -317,7 +317,7 @@ impl Session {
     /// write those two when `targets` asks for them, and how many numbers of each kind the
     /// prose prints.
     pub fn prepare(&self, targets: Targets) -> Result<Prepared> {
-        let text = self.render_text()?;
+        let text = self.render_text(targets)?;
         let print = if targets.pdf { Some(self.print_job(&text)?) } else { None };
         let word = if targets.docx { Some(self.word_job(&text)?) } else { None };
         let (audit, counts) = (text.audit.clone(), text.counts);
@@ -349,13 +349,33 @@ impl Session {
         })
     }
 
-    /// The audit and the rendered templates, which need the charts' SVGs only.
-    pub fn render_text(&self) -> Result<Text> {
+    /// The audit and the rendered templates, which need the charts' SVGs only; with the
+    /// standalone page when `targets` has the HTML edition.
+    pub fn render_text(&self, targets: Targets) -> Result<Text> {
         let (catalog, facts) = (&self.catalog, &self.facts);
         let mut audit = crate::audit::run(catalog, facts)?;
         audit.revisions = self.revisions.clone();
         let shown = crate::edition::shown(facts, &audit, self.edition);
-        let rendered = render::render(&self.project.templates(), &self.project.config, catalog, facts, &self.charts, &shown, self.edition)?;
+        let assets = self.project.assets_dir();
+        let read = |name: &str| {
+            let path = assets.join(name);
+            std::fs::read(&path).map_err(|source| Error::Io { path, source })
+        };
+        let web = match targets.html {
+            true => Some((String::from_utf8_lossy(&read("style.css")?).into_owned(), read(FONT)?)),
+            false => None,
+        };
+        let standalone = web.as_ref().map(|(css, font)| render::Standalone { css, font_url: WEB_FONT, font });
+        let rendered = render::render(
+            &self.project.templates(),
+            &self.project.config,
+            catalog,
+            facts,
+            &self.charts,
+            &shown,
+            self.edition,
+            standalone.as_ref(),
+        )?;
         let mut counts = NumberCounts::default();
         let year = self.project.config.edition.year;
         for span in &rendered.used {
@@ -397,6 +417,9 @@ impl Session {
         }
         if targets.html {
             files.push(("report.html".into(), rendered.html.into_bytes()));
+            if let Some(page) = rendered.standalone {
+                files.push(("report-standalone.html".into(), page.into_bytes()));
+            }
         }
         for chart in charts {
             files.push((format!("charts/{}.svg", chart.id).into(), chart.svg.clone().into_bytes()));
@@ -448,7 +471,7 @@ pub fn build(project: &Project, options: Options) -> Result<Summary> {
     let mut session = Session::load(project, cache)?;
     session.edition = options.edition;
     session.docx = options.docx;
-    let text = session.render_text()?;
+    let text = session.render_text(options.targets)?;
     let job = if options.targets.pdf { Some(session.print_job(&text)?) } else { None };
     // The PDF embeds the SVGs: it is typeset on its own thread while the PNGs are rasterised
     // on the others (typesetting is mostly one core's work), then the Word edition, which

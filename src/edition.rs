@@ -158,16 +158,46 @@ pub fn label(n: &Number, year: i32, edition: i32) -> &'static str {
     }
 }
 
-/// The provenance sentence, the one place it is written: where the number is stated, or how
-/// it is computed and from what; then its year and the edition that brought its value.
-/// `edition` is the year of the edition built; `year` the value's (`at[YEAR].NAME`).
+/// A number's provenance in its parts: the web popover says the label once and links the
+/// data files; [`Told::sentence`] joins them into the one sentence (Word comments, `vars`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Told {
+    /// 报告原文, 录入值 or 计算值 ([`label`]).
+    pub label: &'static str,
+    /// What follows the label: where it is stated, or the formula worked out.
+    pub detail: String,
+    /// The data files the number reads (`data/tables/…csv`), as the repository names them.
+    pub data: Vec<String>,
+    /// A note that it prints as published, then its year and the edition that brought it.
+    pub rest: String,
+}
+
+impl Told {
+    /// The provenance sentence, the one place it is written.
+    pub fn sentence(&self) -> String {
+        let data = if self.data.is_empty() { String::new() } else { format!("。数据：{}", self.data.join("、")) };
+        format!("{}{}{data}{}", self.label, self.detail, self.rest)
+    }
+}
+
+/// The provenance sentence: where the number is stated, or how it is computed and from
+/// what; then its year and the edition that brought its value. `edition` is the year of
+/// the edition built; `year` the value's (`at[YEAR].NAME`).
 pub fn provenance(n: &Number, year: i32, edition: i32, as_published: bool) -> String {
+    told(n, year, edition, as_published).sentence()
+}
+
+/// The provenance of a number in its parts (see [`Told`]).
+pub fn told(n: &Number, year: i32, edition: i32, as_published: bool) -> Told {
     let own_year = year == edition;
-    let mut text = match (&n.formula, &n.printed) {
-        (None, Some(p)) if label(n, year, edition) == "报告原文" => format!("报告原文（{}）：{}", p.location, p.quote),
-        (None, _) => format!("录入值（{}）", n.defined),
+    let label = label(n, year, edition);
+    let mut data = Vec::new();
+    let mut rest = String::new();
+    let detail = match (&n.formula, &n.printed) {
+        (None, Some(p)) if label == "报告原文" => format!("（{}）：{}", p.location, p.quote),
+        (None, _) => format!("（{}）", n.defined),
         (Some(f), _) => {
-            let mut text = String::from("计算值");
+            let mut text = String::new();
             if let Some(e) = &n.explain {
                 text.push_str(&format!("（{e}）"));
             }
@@ -182,20 +212,17 @@ pub fn provenance(n: &Number, year: i32, edition: i32, as_published: bool) -> St
                 Some(v) => text.push_str(&format!("：{f} = {}", numfmt::number(*v, 4))),
                 None => text.push_str(&format!("：{f}")),
             }
-            let tables: Vec<&str> = n.inputs.iter().filter(|i| i.starts_with("data/")).map(String::as_str).collect();
-            if !tables.is_empty() {
-                text.push_str(&format!("。数据：{}", tables.join("、")));
-            }
+            data = n.inputs.iter().filter(|i| i.starts_with("data/")).cloned().collect();
             if own_year && as_published && let Some(p) = &n.printed {
-                text.push_str(&format!("。此处按原文印作 {}，与计算值不符（见 audit.md）", numfmt::number(p.value, 4)));
+                rest.push_str(&format!("。此处按原文印作 {}，与计算值不符（见 audit.md）", numfmt::number(p.value, 4)));
             }
             text
         }
     };
     match (n.kind, brought_by(n, year, edition)) {
-        (NumberKind::Primary, Some(e)) => text.push_str(&format!("。{year} 年数值，{e} 年版数据")),
-        (NumberKind::Primary, None) => text.push_str(&format!("。{year} 年数值")),
-        (NumberKind::Derived, _) => text.push_str(&format!("。{year} 年数值，{edition} 年版计算")),
+        (NumberKind::Primary, Some(e)) => rest.push_str(&format!("。{year} 年数值，{e} 年版数据")),
+        (NumberKind::Primary, None) => rest.push_str(&format!("。{year} 年数值")),
+        (NumberKind::Derived, _) => rest.push_str(&format!("。{year} 年数值，{edition} 年版计算")),
     }
-    text
+    Told { label, detail, data, rest }
 }

@@ -111,6 +111,9 @@ pub enum Error {
     /// Typst could not typeset the PDF (an error outside templates/report.typ).
     #[error("PDF: {0}")]
     Pdf(String),
+    /// The standalone page's font could not be cut from the bundled font.
+    #[error("web font for report-standalone.html: {0}")]
+    WebFont(String),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
 }

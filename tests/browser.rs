@@ -256,10 +256,10 @@ fn check_number_popover(browser: &mut cdp::Browser, name: &str) {
         num.scrollIntoView({ block: "center" });
         num.focus();
         requestAnimationFrame(() => {
-          const tip = num.querySelector(".prov"), r = tip.getBoundingClientRect();
+          const tip = document.getElementById(num.getAttribute("aria-describedby")), r = tip.getBoundingClientRect();
           done({ display: getComputedStyle(tip).display, left: r.left, right: r.right, top: r.top, bottom: r.bottom,
                  width: document.documentElement.clientWidth, height: innerHeight,
-                 described: document.getElementById(num.getAttribute("aria-describedby")) === tip });
+                 described: tip.classList.contains("prov") && !tip.closest("p") });
         });
       })"#,
     );
@@ -278,6 +278,70 @@ fn show(browser: &mut cdp::Browser, id: &str, name: &str) {
         "new Promise(done => {{ location.hash = '#{id}'; requestAnimationFrame(() => requestAnimationFrame(() => done(true))); }})"
     ));
     browser.screenshot(name);
+}
+
+/// At the phone's width, every chart shows its narrow drawing: text at least 12 CSS px, no
+/// two labels overlapping; a tap on a mark shows its value, and the 数据表 toggle shows the
+/// values drawn.
+fn check_phone_charts(browser: &mut cdp::Browser, figures: usize) {
+    let charts = browser.eval(
+        r#"(async () => {
+        const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+        const out = [];
+        for (const chart of document.querySelectorAll("main figure .chart")) {
+          const id = chart.closest("figure").id, svg = chart.querySelector(".chart-narrow svg");
+          chart.scrollIntoView({ block: "center" });
+          await frame();
+          const boxes = [...svg.querySelectorAll("text")].map(t => t.getBoundingClientRect()).filter(r => r.width > 0);
+          const sizes = [...svg.querySelectorAll("text")].map(t => t.getBoundingClientRect().height);
+          let overlaps = 0;
+          for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+            const a = boxes[i], b = boxes[j];
+            if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) overlaps++;
+          }
+          const wide = chart.querySelector(".chart-wide").getBoundingClientRect().height;
+          const marks = JSON.parse(document.getElementById(chart.dataset.marks).textContent).marks;
+          const g = svg.querySelector("[data-mark]");
+          let tapped = null;
+          if (g) {
+            const r = g.getBoundingClientRect();
+            const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            (at && at.closest("[data-mark]") ? at : g).dispatchEvent(new MouseEvent("click", { bubbles: true, clientX: r.left + 1, clientY: r.top + 1 }));
+            await frame();
+            const tip = document.getElementById("mark-tip"), n = +(at && at.closest("[data-mark]") || g).getAttribute("data-mark");
+            tapped = { hidden: tip.hidden, text: tip.textContent, value: marks[n].value, inside: tip.getBoundingClientRect().right <= innerWidth + 0.5 };
+            document.body.click();
+          }
+          const details = chart.closest("figure").querySelector("details.chart-table");
+          details.querySelector("summary").click();
+          await frame();
+          const cells = [...details.querySelectorAll("td, th[scope=row]")].map(c => c.innerText);
+          const visible = details.querySelector("table").getBoundingClientRect().height > 0;
+          details.open = false;
+          out.push({ id, smallest: Math.min(...sizes.filter(h => h > 0)), overlaps, wide, marks: marks.length, tapped,
+                     table: visible, values: marks.filter(m => cells.some(c => c.startsWith(m.value))).length });
+        }
+        return out;
+      })()"#,
+    );
+    let charts = charts.as_array().unwrap();
+    assert_eq!(charts.len(), figures, "every figure has a chart");
+    for c in charts {
+        let id = c["id"].as_str().unwrap();
+        assert_eq!(c["wide"], 0.0, "{id}: the desktop drawing is hidden on a phone");
+        // A text box is the em box: 12 CSS px of font-size give a box of about 12 px.
+        assert!(c["smallest"].as_f64().unwrap() >= 12.0, "{id}: text at least 12 CSS px at 390 px: {c}");
+        assert_eq!(c["overlaps"], 0, "{id}: no two labels overlap: {c}");
+        let marks = c["marks"].as_u64().unwrap();
+        if marks > 0 {
+            let t = &c["tapped"];
+            assert_eq!(t["hidden"], false, "{id}: a tap on a mark shows its popover: {c}");
+            assert!(t["text"].as_str().unwrap().contains(t["value"].as_str().unwrap()), "{id}: the popover gives the value: {c}");
+            assert_eq!(t["inside"], true, "{id}: the popover is inside the screen: {c}");
+            assert_eq!(c["values"].as_u64(), Some(marks), "{id}: the 数据表 shows every value drawn: {c}");
+        }
+        assert_eq!(c["table"], true, "{id}: the 数据表 toggle opens a table: {c}");
+    }
 }
 
 #[test]
@@ -302,10 +366,10 @@ fn the_web_edition_in_chromium() {
           figures: [...document.querySelectorAll("main figure")].map(f => ({
             id: f.id,
             caption: text(f.querySelector("figcaption .caption")),
-            chart: f.querySelector(":scope > .chart > svg[role=img][aria-label]") ? f.querySelector("svg").getAttribute("aria-label") : "",
+            chart: f.querySelector(":scope > .chart[role=img][aria-label] svg") ? f.querySelector(".chart").getAttribute("aria-label") : "",
             links: [...f.querySelectorAll(".downloads a")].map(a => a.getAttribute("href")),
           })),
-          tables: [...document.querySelectorAll("main table")].map(t => ({
+          tables: [...document.querySelectorAll("main div.table table")].map(t => ({
             id: t.closest("[id^=tab-]") ? t.closest("[id^=tab-]").id : "",
             caption: text(t.querySelector(":scope > caption")),
             links: [...t.closest("[id^=tab-]").querySelectorAll(".downloads a")].map(a => a.getAttribute("href")),
@@ -315,7 +379,7 @@ fn the_web_edition_in_chromium() {
           headings: [...document.querySelectorAll("main h2, main h3")].map(h => ({ id: h.id, self: h.querySelector("a.self-link") ? h.querySelector("a.self-link").getAttribute("href") : "" })),
           resources: performance.getEntriesByType("resource").map(r => r.name),
           fonts: [...document.fonts].map(f => `${f.family} ${f.status}`),
-          numbers: [...document.querySelectorAll("main .num")].map(n => ({ kind: n.className, tab: n.tabIndex, prov: text(n.querySelector(".prov")) })),
+          numbers: [...document.querySelectorAll("main .num")].map(n => ({ kind: n.className, tab: n.tabIndex, prov: text(document.getElementById(n.getAttribute("aria-describedby"))) })),
         };
       })()"#,
     );
@@ -447,6 +511,44 @@ fn the_web_edition_in_chromium() {
     assert_eq!(closed["here"], closed["heading"], "the menu bar names the section being read: {closed}");
     check_number_popover(&mut browser, "phone");
     show(&mut browser, "fig-industry-scale", "phone-figure");
+
+    check_phone_charts(&mut browser, summary.figures);
+
+    // With the stylesheet off, each paragraph reads as its sentence: no provenance in it.
+    let plain_text = browser.eval(
+        r#"(() => { document.querySelectorAll("link[rel=stylesheet], style").forEach(l => l.disabled = true);
+          const paragraphs = [...document.querySelectorAll("main p")].map(p => p.innerText);
+          const leaks = paragraphs.filter(t => /计算值|报告原文（|录入值|数据：data\//.test(t)).slice(0, 3);
+          const shown = [...document.querySelectorAll(".prov")].filter(p => p.getBoundingClientRect().height > 0).length;
+          document.querySelectorAll("link[rel=stylesheet], style").forEach(l => l.disabled = false);
+          return { paragraphs: paragraphs.length, leaks, shown }; })()"#,
+    );
+    assert!(plain_text["paragraphs"].as_u64().unwrap() > 300, "{plain_text}");
+    assert_eq!(plain_text["leaks"], json!([]), "no paragraph's text holds provenance: {plain_text}");
+    assert_eq!(plain_text["shown"], 0, "without the stylesheet the popovers stay hidden: {plain_text}");
+
+    // The standalone page, alone in an empty folder: its font and charts, no request failing.
+    let alone = tempfile::tempdir().unwrap();
+    let page = alone.path().join("report-standalone.html");
+    std::fs::copy(out.join("report-standalone.html"), &page).unwrap();
+    let size = std::fs::metadata(&page).unwrap().len();
+    assert!(size <= 3 * 1024 * 1024, "the standalone page is at most 3 MB: {size} bytes");
+    let errors_before = browser.errors().len();
+    browser.open(&file_url(&page), 390, 844, true);
+    let standalone = browser.eval(
+        r#"(() => ({ fonts: [...document.fonts].map(f => `${f.family} ${f.status}`),
+          resources: performance.getEntriesByType("resource").map(r => r.name),
+          charts: document.querySelectorAll("main figure .chart-narrow svg").length,
+          links: [...document.querySelectorAll("a[href]")].map(a => a.getAttribute("href")).filter(h => !h.startsWith('#')),
+          }))()"#,
+    );
+    browser.screenshot("standalone-phone");
+    assert_eq!(standalone["fonts"], json!(["Noto Sans CJK SC loaded"]), "the inlined font loads: {standalone}");
+    assert_eq!(standalone["resources"], json!([]), "the standalone page requests nothing: {standalone}");
+    assert_eq!(standalone["links"], json!([]), "no link points beside it: {standalone}");
+    assert_eq!(standalone["charts"].as_u64(), Some(summary.figures as u64), "{standalone}");
+    assert_eq!(browser.errors()[errors_before..].to_vec(), Vec::<String>::new(), "no console errors in the standalone page");
+    check_phone_charts(&mut browser, summary.figures);
 
     // Without JavaScript: the contents panel is still there beside the text.
     browser.call("Emulation.setScriptExecutionDisabled", json!({"value": true}));

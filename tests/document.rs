@@ -10,7 +10,7 @@ use blockchain_report::document::{Block, Document, Inline};
 
 fn document(dir: &std::path::Path) -> Result<Document, blockchain_report::error::Error> {
     let session = Session::open(Project::open(&dir.join("report.yaml"))?)?;
-    Ok(session.render_text()?.document().clone())
+    Ok(session.render_text(blockchain_report::build::Targets::default())?.document().clone())
 }
 
 #[test]

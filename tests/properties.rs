@@ -304,6 +304,7 @@ fn render(which: usize, bytes: Vec<u8>) -> Result<(), Error> {
         s.charts(),
         &Default::default(),
         Default::default(),
+        None,
     )
     .map(|_| ())
 }

@@ -182,16 +182,37 @@ pub fn table(meta: &FigureMeta, data: &FigureData) -> ChartTable {
     ChartTable { columns, rows }
 }
 
-/// The chart's marks and table as JSON for the page script: deterministic bytes (fields
-/// in declaration order, marks in the points' order) and safe inside `<script>` (no `<`).
-pub fn to_json(id: &str, marks: &[Mark], table: &ChartTable) -> String {
+/// The chart's marks as JSON for the page script (the 数据表 is in the page as a table):
+/// deterministic bytes (fields in declaration order, marks in the points' order) and safe
+/// inside `<script>` (no `<`). Each mark carries the word for its status, so the script
+/// says it as the table does.
+pub fn to_json(id: &str, marks: &[Mark]) -> String {
+    #[derive(Serialize)]
+    struct Shown<'a> {
+        label: &'a str,
+        value: &'a str,
+        unit: &'a str,
+        status: Status,
+        word: &'static str,
+        provenance: &'a str,
+    }
     #[derive(Serialize)]
     struct Out<'a> {
         id: &'a str,
-        marks: &'a [Mark],
-        table: &'a ChartTable,
+        marks: Vec<Shown<'a>>,
     }
-    serde_json::to_string(&Out { id, marks, table }).unwrap_or_default().replace('<', "\\u003c")
+    let marks = marks
+        .iter()
+        .map(|m| Shown {
+            label: &m.label,
+            value: &m.value,
+            unit: if m.number.is_some() { &m.unit } else { "" },
+            status: if m.number.is_some() { m.status } else { Status::Missing },
+            word: status_word(if m.number.is_some() { m.status } else { Status::Missing }),
+            provenance: &m.provenance,
+        })
+        .collect();
+    serde_json::to_string(&Out { id, marks }).unwrap_or_default().replace('<', "\\u003c")
 }
 
 /// Opening and closing sentinels drawn through plotters (which cannot write groups): a

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::model::{FigureData, Status};
 use crate::numfmt;
 
-pub use font::ChartFont;
+pub use font::{ChartFont, FAMILY};
 pub use marks::{ChartTable, Mark, TableCell};
 
 /// The cache's name for rasterised charts.
@@ -67,10 +67,10 @@ impl Chart {
         }
     }
 
-    /// The marks and the 数据表 as JSON for the page script (deterministic, safe to inline
-    /// in `<script type="application/json">`).
+    /// The marks as JSON for the page script (deterministic, safe to inline in
+    /// `<script type="application/json">`).
     pub fn marks_json(&self) -> String {
-        marks::to_json(&self.id, &self.marks, &self.table)
+        marks::to_json(&self.id, &self.marks)
     }
 }
 

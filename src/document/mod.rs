@@ -330,6 +330,9 @@ pub struct Provenance {
     /// One sentence: where it is stated, or how it is computed and from what, naming the
     /// year and the edition.
     pub sentence: String,
+    /// The same in its parts: the web popover says the label once and links the data.
+    #[serde(skip)]
+    pub parts: crate::edition::Told,
 }
 
 impl Document {

@@ -29,6 +29,8 @@ pub struct Rendered {
     pub document: Document,
     pub markdown: String,
     pub html: String,
+    /// `report-standalone.html`, when the page's stylesheet and font were given.
+    pub standalone: Option<String>,
     /// The label each placed table and figure got (表 1-1, 图 2-3), by id.
     pub numbers: BTreeMap<String, String>,
     /// Every number printed in the prose, once per occurrence, in reading order.
@@ -43,9 +45,19 @@ pub fn render(
     charts: &[Chart],
     shown: &BTreeMap<String, Shown>,
     which: Edition,
+    standalone: Option<&Standalone>,
 ) -> Result<Rendered> {
     let sources = templates::read(dirs)?;
-    render_sources(dirs, &sources, config, catalog, facts, charts, shown, which)
+    render_sources(dirs, &sources, config, catalog, facts, charts, shown, which, standalone)
+}
+
+/// What `report-standalone.html` inlines: the page's stylesheet and the OpenType font its
+/// web font is cut from.
+pub struct Standalone<'a> {
+    pub css: &'a str,
+    /// Where the stylesheet names the web font (`url("…") format("woff2")`).
+    pub font_url: &'a str,
+    pub font: &'a [u8],
 }
 
 /// Renders templates given as (name relative to the templates directory, text): what
@@ -61,10 +73,11 @@ pub fn render_sources(
     charts: &[Chart],
     shown: &BTreeMap<String, Shown>,
     which: Edition,
+    standalone: Option<&Standalone>,
 ) -> Result<Rendered> {
     let document = document(dirs, sources, config, catalog, facts, shown, charts, which)?;
     let markdown = crate::write::markdown::write(&document);
-    let body = crate::write::html::body(&document, charts);
+    let body = crate::write::html::body(&document, charts, crate::write::html::Links::Files);
     let mut tera = Tera::new();
     tera.autoescape_on([".html"]);
     let page_name = "page.html";
@@ -76,14 +89,37 @@ pub fn render_sources(
             dirs.designs.display()
         )));
     }
-    let mut page = Context::new();
-    page.insert("edition", &config.edition);
-    page.insert("toc", &crate::write::html::toc(&document));
-    page.insert("body", &body);
-    let html = tera.render(page_name, &page).map_err(|e| templates::template_error(dirs, &e))?;
+    let toc = crate::write::html::toc(&document);
+    let page = |body: &str, style: Option<&str>| {
+        let mut page = Context::new();
+        page.insert("edition", &config.edition);
+        page.insert("toc", &toc);
+        page.insert("body", body);
+        page.insert("standalone", &style.is_some());
+        page.insert("style", style.unwrap_or(""));
+        tera.render(page_name, &page).map_err(|e| templates::template_error(dirs, &e))
+    };
+    let html = page(&body, None)?;
+    let standalone = match standalone {
+        Some(s) => {
+            let body = crate::write::html::body(&document, charts, crate::write::html::Links::Standalone);
+            // The font has exactly the characters of the page with its stylesheet (whose
+            // generated content draws some too); inlining the font adds none but ASCII.
+            let chars = page(&body, Some(s.css))?.chars().filter(|c| !c.is_control()).collect();
+            let font = crate::write::webfont::subset(s.font, &chars).map_err(Error::WebFont)?;
+            let url = format!("url(data:font/otf;base64,{}) format(\"opentype\")", crate::write::webfont::base64(&font));
+            let named = format!("url(\"{}\") format(\"woff2\")", s.font_url);
+            let css = match s.css.contains(&named) {
+                true => s.css.replace(&named, &url),
+                false => format!("@font-face {{ font-family: \"{}\"; src: {url}; }}\n{}", crate::charts::FAMILY, s.css),
+            };
+            Some(page(&body, Some(&css))?)
+        }
+        None => None,
+    };
     let numbers = document.labels().into_iter().map(|(id, l)| (id, l.to_string())).collect();
     let used = crate::write::number_spans(&document).into_iter().cloned().collect();
-    Ok(Rendered { document, markdown, html, numbers, used })
+    Ok(Rendered { document, markdown, html, standalone, numbers, used })
 }
 
 /// The document: two tera passes (the first records where each table and figure is placed,
@@ -147,9 +183,8 @@ fn document(
         .iter()
         .filter_map(|span| {
             let number = facts.number(&span.name)?;
-            let sentence = crate::edition::provenance(number, span.year, edition, span.year == edition && as_published(&span.name));
-            let label = crate::edition::label(number, span.year, edition);
-            Some((span.id.clone(), Provenance { kind: number.kind, label, sentence }))
+            let parts = crate::edition::told(number, span.year, edition, span.year == edition && as_published(&span.name));
+            Some((span.id.clone(), Provenance { kind: number.kind, label: parts.label, sentence: parts.sentence(), parts }))
         })
         .collect();
     let front = FrontMatter {

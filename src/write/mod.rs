@@ -5,6 +5,7 @@ pub mod docx;
 pub mod html;
 pub mod markdown;
 pub mod typst;
+pub mod webfont;
 
 use crate::document::{Block, Document, Inline, NumberSpan};
 

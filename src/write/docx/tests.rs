@@ -75,7 +75,10 @@ pub(crate) fn sample() -> Document {
         spaced(Block::Styled { style: Style::Names, blocks: vec![spaced(Block::Paragraph(vec![text("清华大学")]))] }),
     ];
     let mut provenance = BTreeMap::new();
-    provenance.insert("policies_new".to_string(), Provenance { kind: NumberKind::Primary, label: "报告原文", sentence: "2023 年的数据，见 data/stated/policies.csv".into() });
+    provenance.insert("policies_new".to_string(), {
+        let parts = crate::edition::Told { label: "报告原文", detail: "（测试）：2023 年的数据".into(), data: vec![], rest: String::new() };
+        Provenance { kind: NumberKind::Primary, label: parts.label, sentence: parts.sentence(), parts }
+    });
     Document {
         edition: 2023,
         corrected: false,
@@ -182,7 +185,7 @@ fn provenance_comments_are_an_option() {
     let doc = part(&bytes, "word/document.xml");
     assert!(doc.contains(r#"<w:commentRangeStart w:id="0"/>"#) && doc.contains(r#"<w:commentReference w:id="0"/>"#));
     let comments = part(&bytes, "word/comments.xml");
-    assert!(comments.contains("2023 年的数据，见 data/stated/policies.csv"));
+    assert!(comments.contains("报告原文（测试）：2023 年的数据"));
     assert!(part(&bytes, "[Content_Types].xml").contains("/word/comments.xml"));
 }
 

@@ -1,14 +1,27 @@
 //! The HTML edition's body (the page around it is templates/page.html): the wording's
-//! Markdown structure written as pulldown-cmark writes it, figures with their SVG inline
-//! (crisp, in the page's font), tables with their data linked, and every number focusable
-//! with its provenance in a popover.
+//! Markdown structure written as pulldown-cmark writes it, figures with both drawings of
+//! their chart inline (see [`figure`]), tables with their data linked, and every number
+//! focusable with its provenance in a popover. The popovers live after the text, hidden,
+//! referenced by id: a paragraph's text is exactly its sentence.
+
+mod figure;
+
+use std::collections::BTreeMap;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Tag, TagEnd};
 use serde::Serialize;
 
 use crate::charts::Chart;
-use crate::document::{Block, Contents, ContentsKind, Document, Figure, Inline, NumberSpan, Spaced, Table};
+use crate::document::{Block, Contents, ContentsKind, Document, Inline, NumberSpan, Spaced, Table};
 use crate::text::html_escape;
+
+/// Whether the page may link the files written beside it (`report.html`), or must work
+/// alone (`report-standalone.html`: such links are left out, the 数据表 stays).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Links {
+    Files,
+    Standalone,
+}
 
 /// tera's `escape_html` (what the HTML partials used): & < > " '.
 fn esc(s: &str) -> String {
@@ -52,16 +65,34 @@ pub fn toc(doc: &Document) -> Vec<TocEntry> {
 struct Writer<'a> {
     doc: &'a Document,
     charts: &'a [Chart],
+    links: Links,
+    /// The label of each placed table, by its CSV's path: a number's data links to it.
+    table_csvs: BTreeMap<String, String>,
     events: Vec<Event<'static>>,
-    spans: usize,
+    /// The numbers' popovers, written after the text.
+    popovers: Vec<String>,
 }
 
-/// The report body as HTML.
-pub fn body(doc: &Document, charts: &[Chart]) -> String {
-    let mut w = Writer { doc, charts, events: Vec::new(), spans: 0 };
+/// The report body as HTML: the text, then the popovers of its numbers and the one popover
+/// the charts' marks share.
+pub fn body(doc: &Document, charts: &[Chart], links: Links) -> String {
+    let table_csvs = doc
+        .walk()
+        .into_iter()
+        .filter_map(|b| match b {
+            Block::Table(t) => Some((t.csv.clone(), t.label.to_string())),
+            _ => None,
+        })
+        .collect();
+    let mut w = Writer { doc, charts, links, table_csvs, events: Vec::new(), popovers: Vec::new() };
     w.blocks(&doc.blocks, false);
     let mut out = String::with_capacity(512 * 1024);
     pulldown_cmark::html::push_html(&mut out, w.events.into_iter());
+    out.push_str("<div class=\"popovers\">\n");
+    for p in &w.popovers {
+        out.push_str(p);
+    }
+    out.push_str("<div class=\"prov\" id=\"mark-tip\" role=\"status\" hidden></div>\n</div>\n");
     out
 }
 
@@ -109,8 +140,8 @@ impl Writer<'_> {
                 }
                 self.events.push(Event::End(TagEnd::List(l.start.is_some())));
             }
-            Block::Table(t) => self.events.push(html(table(t))),
-            Block::Figure(f) => self.events.push(html(figure(f, self.charts))),
+            Block::Table(t) => self.events.push(html(table(t, self.links))),
+            Block::Figure(f) => self.events.push(html(figure::figure(f, self.charts, self.links))),
             Block::Styled { style, blocks } => {
                 self.events.push(html(format!("<div class=\"{}\">\n", style.class())));
                 self.blocks(blocks, false);
@@ -189,8 +220,7 @@ impl Writer<'_> {
                 Inline::SoftBreak => self.events.push(Event::SoftBreak),
                 Inline::HardBreak => self.events.push(Event::HardBreak),
                 Inline::Number(n) => {
-                    self.spans += 1;
-                    let span = number(self.spans, n, self.doc);
+                    let span = self.number(n);
                     self.events.push(Event::InlineHtml(CowStr::from(span)));
                 }
                 Inline::CrossRef(r) => {
@@ -202,55 +232,43 @@ impl Writer<'_> {
     }
 }
 
-/// A number in the prose: focusable, with its provenance in a popover that shows on
-/// hover, on focus (keyboard) and on tap, and describes the number to screen readers.
-fn number(index: usize, n: &NumberSpan, doc: &Document) -> String {
-    let text = body_text(&n.shown);
-    let Some(p) = doc.provenance.get(&n.id) else { return text };
-    format!(
-        "<span class=\"num num-{kind}\" tabindex=\"0\" data-name=\"{name}\" aria-describedby=\"prov-{index}\">{text}\
-         <span class=\"prov\" id=\"prov-{index}\" role=\"tooltip\"><span class=\"prov-kind\">{label}</span> {provenance} \
-         <code class=\"prov-name\">{name}</code></span></span>",
-        kind = p.kind.as_str(),
-        name = html_escape(&n.id),
-        label = p.label,
-        provenance = html_escape(&p.sentence),
-    )
-}
-
-/// The chart's SVG cut to its body (the caption and source line are printed under it).
-fn chart_svg(f: &Figure, charts: &[Chart]) -> String {
-    let alt = esc(&f.alt);
-    match charts.iter().find(|c| c.id == f.id) {
-        Some(chart) => {
-            let body = chart.body_svg();
-            let svg = body.trim_start_matches(|c| c != '<').replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{alt}\" "), 1);
-            format!("<span class=\"chart\">{svg}</span>")
+impl Writer<'_> {
+    /// A number in the prose: focusable, described by its popover (written after the text,
+    /// hidden until hover, focus or tap), which says its kind once, how it is known, and
+    /// links the data files the page has.
+    fn number(&mut self, n: &NumberSpan) -> String {
+        let text = body_text(&n.shown);
+        let Some(p) = self.doc.provenance.get(&n.id) else { return text };
+        let id = format!("prov-{}", self.popovers.len() + 1);
+        let parts = &p.parts;
+        let mut tip = format!(
+            "<div class=\"prov\" id=\"{id}\" role=\"tooltip\" hidden><span class=\"prov-kind\">{}</span>{}",
+            parts.label,
+            html_escape(parts.detail.trim_start_matches('：'))
+        );
+        if !parts.data.is_empty() {
+            let files: Vec<String> = parts
+                .data
+                .iter()
+                .map(|path| match (self.table_csvs.get(path), self.links) {
+                    (Some(label), Links::Files) => format!("<a href=\"{}\" type=\"text/csv\">{label} CSV</a>", html_escape(path)),
+                    (Some(label), Links::Standalone) => format!("{label}（{}）", html_escape(path)),
+                    (None, _) => html_escape(path),
+                })
+                .collect();
+            tip.push_str(&format!("。数据：{}", files.join("、")));
         }
-        None => format!("<img src=\"{}\" alt=\"{alt}\" />", f.png()),
+        tip.push_str(&format!("{}<code class=\"prov-name\">{}</code></div>\n", html_escape(&parts.rest), html_escape(&n.id)));
+        self.popovers.push(tip);
+        format!(
+            "<span class=\"num num-{kind}\" tabindex=\"0\" data-name=\"{name}\" aria-describedby=\"{id}\">{text}</span>",
+            kind = p.kind.as_str(),
+            name = html_escape(&n.id),
+        )
     }
 }
 
-fn figure(f: &Figure, charts: &[Chart]) -> String {
-    let (a, l) = (&f.anchor, f.label);
-    let mut s = format!("<figure class=\"figure\" id=\"{a}\">\n{}\n<figcaption>\n", chart_svg(f, charts));
-    s.push_str(&format!("<p class=\"caption\"><a class=\"self-link\" href=\"#{a}\">{l}</a> {}</p>\n", esc(&f.caption)));
-    if let Some(src) = &f.source {
-        s.push_str(&format!("<p class=\"source\">{}：{}</p>\n", esc(&src.label), esc(&src.text)));
-    }
-    for n in &f.notes {
-        s.push_str(&format!("<p class=\"note\">注：{}</p>\n", esc(n)));
-    }
-    s.push_str(&format!(
-        "<p class=\"downloads\">数据与图片：<a href=\"{}\" type=\"text/csv\" aria-label=\"{l} CSV 数据\">CSV 数据</a> <a href=\"{}\" type=\"image/svg+xml\" aria-label=\"{l} SVG\">SVG</a> <a href=\"{}\" type=\"image/png\" aria-label=\"{l} PNG\">PNG</a></p>\n</figcaption>\n</figure>\n",
-        f.csv(),
-        f.svg(),
-        f.png()
-    ));
-    s
-}
-
-fn table(t: &Table) -> String {
+fn table(t: &Table, links: Links) -> String {
     let (a, l) = (&t.anchor, t.label);
     let mut s = format!(
         "<div class=\"table\" id=\"{a}\">\n<div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-labelledby=\"{a}-caption\">\n<table>\n\
@@ -279,6 +297,9 @@ fn table(t: &Table) -> String {
     for n in &t.notes {
         s.push_str(&format!("<p class=\"note\">注：{}</p>\n", esc(n)));
     }
-    s.push_str(&format!("<p class=\"downloads\">数据：<a href=\"{}\" type=\"text/csv\" aria-label=\"{l} CSV 数据\">CSV</a></p>\n</div>\n", t.csv));
+    if links == Links::Files {
+        s.push_str(&format!("<p class=\"downloads\">数据：<a href=\"{}\" type=\"text/csv\" aria-label=\"{l} CSV 数据\">CSV</a></p>\n", t.csv));
+    }
+    s.push_str("</div>\n");
     s
 }
