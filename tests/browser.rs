@@ -448,6 +448,26 @@ fn the_web_edition_in_chromium() {
 
     // A number's provenance shows on keyboard focus (a tap focuses it too), inside the window.
     check_number_popover(&mut browser, "desktop");
+    // A chart is one tab stop; focus shows its first mark, the arrow keys move between marks.
+    let keys = browser.eval(
+        r##"new Promise(done => {
+        const chart = document.querySelector("#fig-industry-scale .chart"), tip = document.getElementById("mark-tip");
+        const marks = JSON.parse(document.getElementById(chart.dataset.marks).textContent).marks;
+        chart.scrollIntoView({ block: "center" });
+        chart.focus();
+        const first = tip.hidden ? null : tip.textContent;
+        chart.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }));
+        const second = tip.hidden ? null : tip.textContent;
+        requestAnimationFrame(() => done({ first, second, marks: marks.map(m => m.label + "：" + m.value),
+          stops: chart.querySelectorAll("[tabindex]").length, tab: chart.tabIndex }));
+      })"##,
+    );
+    browser.screenshot("desktop-mark-focused");
+    browser.eval("document.activeElement.blur(); true");
+    let label = |i: usize| keys["marks"][i].as_str().unwrap().to_string();
+    assert!(keys["first"].as_str().is_some_and(|t| t.contains(&label(0))), "focus shows the first mark: {keys}");
+    assert!(keys["second"].as_str().is_some_and(|t| t.contains(&label(1))), "ArrowRight shows the next: {keys}");
+    assert_eq!((keys["tab"].as_i64(), keys["stops"].as_u64()), (Some(0), Some(0)), "the chart is one tab stop: {keys}");
     show(&mut browser, "fig-industry-scale", "desktop-figure");
     show(&mut browser, "tab-industry-funds", "desktop-table");
 
@@ -513,6 +533,13 @@ fn the_web_edition_in_chromium() {
     show(&mut browser, "fig-industry-scale", "phone-figure");
 
     check_phone_charts(&mut browser, summary.figures);
+    browser.eval(
+        r##"new Promise(done => { const g = document.querySelector("#fig-industry-scale .chart-narrow [data-mark='2']");
+          g.scrollIntoView({ block: "center" }); g.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+          requestAnimationFrame(() => requestAnimationFrame(() => done(true))); })"##,
+    );
+    browser.screenshot("phone-mark-tapped");
+    browser.eval("document.body.click(); true");
 
     // With the stylesheet off, each paragraph reads as its sentence: no provenance in it.
     let plain_text = browser.eval(

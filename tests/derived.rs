@@ -76,7 +76,7 @@ fn removing_a_table_row_changes_its_count_everywhere_and_nothing_else() {
     let files = changed_files(&repo().join("output/2023"), &dir.path().join("output/2023"));
     assert_eq!(
         files,
-        ["audit.json", "audit.md", "data/tables/national-policies.csv", "figures.json", "report.docx", "report.html", "report.md", "report.pdf"]
+        ["audit.json", "audit.md", "data/tables/national-policies.csv", "figures.json", "report-standalone.html", "report.docx", "report.html", "report.md", "report.pdf"]
     );
 }
 

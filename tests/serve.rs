@@ -80,8 +80,8 @@ fn data_edit_redraws_the_chart() {
     wait_for(port, "/charts/scale.svg", |b| b.contains("约60"));
     edit(dir.path(), "data/stated/ch1.csv", "scale,2023,60,", "scale,2023,62,");
     wait_for(port, "/charts/scale.svg", |b| b.contains("约62"));
-    // The prose number is wrapped in its provenance element: 约 <span …>62亿元<span class="prov">…
-    assert!(get(port, "/report.html").contains("\">62亿元<span class=\"prov\""));
+    // The prose number is a focusable span described by its popover: 约 <span …>62亿元</span>
+    assert!(get(port, "/report.html").contains("\">62亿元</span>"));
     assert!(std::fs::read_to_string(dir.path().join("output/2023/report.md")).unwrap().contains("约 62亿元"));
 }
 

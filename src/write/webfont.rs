@@ -158,6 +158,22 @@ mod tests {
     }
 
     #[test]
+    fn the_subset_of_the_bundled_font_draws_exactly_its_characters() {
+        let font = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/fonts/NotoSansSC-subset.otf")).unwrap();
+        let chars: BTreeSet<char> = "区块链 2023 年（亿元）".chars().collect();
+        let cut = subset(&font, &chars).unwrap();
+        assert!(cut.len() < 20_000, "{} bytes", cut.len());
+        let (full, small) = (ab_glyph::FontRef::try_from_slice(&font).unwrap(), ab_glyph::FontRef::try_from_slice(&cut).unwrap());
+        for c in chars.iter().filter(|c| **c != ' ') {
+            let (a, b) = (full.glyph_id(*c), small.glyph_id(*c));
+            assert_ne!(b.0, 0, "{c} is in the subset");
+            assert_eq!(full.h_advance_unscaled(a), small.h_advance_unscaled(b), "{c} keeps its width");
+        }
+        assert_eq!(small.glyph_id('中').0, 0, "a character the page does not use is not in it");
+        assert_eq!(subset(&font, &chars).unwrap(), cut, "deterministic");
+    }
+
+    #[test]
     fn the_character_map_finds_each_glyph() {
         let map = [(0x41, 1), (0x42, 2), (0x4E2D, 3), (0x6587, 9)];
         let table = cmap(&map);
