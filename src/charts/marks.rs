@@ -203,13 +203,12 @@ pub fn to_json(id: &str, marks: &[Mark]) -> String {
     }
     let marks = marks
         .iter()
-        .map(|m| Shown {
-            label: &m.label,
-            value: &m.value,
-            unit: if m.number.is_some() { &m.unit } else { "" },
-            status: if m.number.is_some() { m.status } else { Status::Missing },
-            word: status_word(if m.number.is_some() { m.status } else { Status::Missing }),
-            provenance: &m.provenance,
+        .map(|m| {
+            let status = if m.number.is_some() { m.status } else { Status::Missing };
+            let word = status_word(status);
+            // The popover says the kind once: a provenance that opens with it loses it.
+            let provenance = m.provenance.strip_prefix(word).map_or(m.provenance.as_str(), |rest| rest.trim_start_matches('：'));
+            Shown { label: &m.label, value: &m.value, unit: if m.number.is_some() { &m.unit } else { "" }, status, word, provenance }
         })
         .collect();
     serde_json::to_string(&Out { id, marks }).unwrap_or_default().replace('<', "\\u003c")
