@@ -178,3 +178,81 @@ fn a_primary_changed_in_2024_moves_only_the_2024_edition() {
         in_2024: &["financing_deals", "financing_deals_growth"],
     });
 }
+
+/// `new-edition 2025` on the test series: the checklist names what to supply; each build
+/// then names one missing value with where to give it; once the test (as TEST DATA) has
+/// supplied each, the 2025 edition builds, and 2024 reads as before.
+#[test]
+fn new_edition_2025_names_each_missing_value_until_it_builds() {
+    let dir = real_with_2024();
+    let bin = env!("CARGO_BIN_EXE_blockchain-report");
+    let run = |args: &[&str]| std::process::Command::new(bin).args(args).arg("--config").arg(dir.path().join("report.yaml")).output().unwrap();
+    build_edition(dir.path(), 2024);
+    let before = read(dir.path(), "output/2024/report.md");
+
+    let started = run(&["new-edition", "2025"]);
+    let checklist = String::from_utf8_lossy(&started.stdout).to_string();
+    assert!(started.status.success(), "{checklist}{}", String::from_utf8_lossy(&started.stderr));
+    assert!(checklist.contains("templates/chapters/01.md:6"), "a sentence comparing with the year before: {checklist}");
+
+    // TEST DATA, as the analyst supplies it: the 2024 test rows once more, dated 2025 and
+    // renamed, and each register that has them collected for 2025. The primaries come
+    // one at a time below, as each build names the next.
+    let rows = repo().join("tests/series/2024/rows");
+    for rel in ["data/tables/national-policies.csv", "data/tables/industry-funds.csv", "data/tables/industry-parks.csv", "data/tables/local-standards.csv"] {
+        let text = std::fs::read_to_string(rows.join(rel)).unwrap();
+        let mut lines = text.lines();
+        let header = lines.next().unwrap();
+        let dated: Vec<String> =
+            lines.filter(|l| l.contains("2024")).map(|l| l.replace("2024", "2025").replace("测试数据", "测试数据 2025")).collect();
+        let extra = dir.path().join("rows-2025.csv");
+        std::fs::write(&extra, format!("{header}\n{}\n", dated.join("\n"))).unwrap();
+        common::series::append_rows(&dir.path().join(rel), &extra);
+        let yaml = dir.path().join(rel.replace(".csv", ".yaml"));
+        let text = std::fs::read_to_string(&yaml).unwrap();
+        std::fs::write(&yaml, format!("{}\n  - {{edition: 2025}}\n", text.trim_end())).unwrap();
+    }
+
+    let mut messages = Vec::new();
+    for _ in 0..60 {
+        let built = run(&["build", "--edition", "2025", "--to", "md"]);
+        if built.status.success() {
+            break;
+        }
+        let stderr = String::from_utf8_lossy(&built.stderr).to_string();
+        assert!(!messages.contains(&stderr), "supplying a value moves the build on: {stderr}");
+        messages.push(stderr.clone());
+        // TEST DATA: the missing number's 2024 row, again for 2025, brought by 2025.
+        let name = stderr.split('`').nth(1).unwrap_or_else(|| panic!("the message names the number: {stderr}")).to_string();
+        assert!(stderr.contains("has no value for 2025") && stderr.contains("hint"), "one clear message with a hint: {stderr}");
+        let mut supplied = false;
+        for entry in std::fs::read_dir(dir.path().join("data/stated")).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            if let Some(row) = text.lines().find(|l| l.starts_with(&format!("{name},2024,"))) {
+                let mut cells: Vec<String> = row.split(',').map(String::from).collect();
+                cells[1] = "2025".into();
+                *cells.last_mut().unwrap() = "2025".into();
+                std::fs::write(&path, format!("{}\n{}\n", text.trim_end(), cells.join(","))).unwrap();
+                supplied = true;
+                break;
+            }
+        }
+        assert!(supplied, "{name} has a 2024 row to copy: {stderr}");
+    }
+    assert!(!messages.is_empty(), "a 2025 edition copied from 2024 lacks values");
+    let built = run(&["build", "--edition", "2025", "--to", "md"]);
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    assert!(read(dir.path(), "output/2025/report.md").contains("2025"));
+    build_edition(dir.path(), 2024);
+    assert_eq!(read(dir.path(), "output/2024/report.md"), before, "the 2024 edition reads as before");
+
+    // Regression: a register collected for 2025 without rows gave a rank over it
+    // `"上海市" is not a value … did you mean "上海市"?`; it now says the year has no rows.
+    let yaml = dir.path().join("data/tables/metaverse-policies.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(&yaml, format!("{}\n  - {{edition: 2025}}\n", text.trim_end())).unwrap();
+    let stderr = String::from_utf8_lossy(&run(&["build", "--edition", "2025", "--to", "md"]).stderr).to_string();
+    assert!(stderr.contains("\"上海市\" has no rows in `metaverse-policies` that rank(") && !stderr.contains("did you mean"), "{stderr}");
+    assert!(stderr.contains("data/derived/ch1.yaml:") && stderr.contains("hint: add the year's rows"), "{stderr}");
+}

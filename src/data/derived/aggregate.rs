@@ -102,6 +102,12 @@ pub(super) fn aggregate_all(
                 Aggregate::Rank(key, item) => {
                     let (value, ties) = rank(&joined, key, item, &mask(&q.filters, columns), tallied, &path)?.ok_or_else(|| {
                         let items = rank_items(&joined, key);
+                        // The item is in the table, but not among the rows the filters keep
+                        // (a year with no rows for it): say so, not "did you mean" itself.
+                        if items.iter().any(|i| i == item) {
+                            return located(format!("\"{item}\" has no rows in `{table}` that {q} keeps"))
+                                .hint("add the year's rows to the register, or print the rank of another year with at[YEAR].NAME");
+                        }
                         let hint = match super::super::nearest(item, items.iter().map(String::as_str)) {
                             Some(n) => format!("did you mean \"{n}\"?"),
                             None => format!("values: {}", items.join("、")),
