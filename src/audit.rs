@@ -184,7 +184,7 @@ fn inputs_of(n: &Number, facts: &Facts) -> String {
     if !values.is_empty() {
         out.push_str(&format!("；{}", values.join("，")));
     }
-    if let Some(e) = &n.explain {
+    if let Some(e) = n.explained(facts.edition) {
         out.push_str(&format!("（{e}）"));
     }
     out
@@ -213,7 +213,7 @@ pub fn run(catalog: &Catalog, facts: &Facts) -> Result<Audit> {
                 kind: "growth".into(),
                 severity: if ok { Severity::Agrees } else { Severity::Contradiction },
                 location: n.defined.clone(),
-                quote: n.explain.clone().unwrap_or_default(),
+                quote: n.explained(facts.edition).unwrap_or_default(),
                 stated: "整数".into(),
                 recomputed: with_unit(n.value, &n.unit),
                 inputs: inputs.clone(),

@@ -1,7 +1,7 @@
 //! What an edition prints for each number: as published or corrected (`build --corrected`),
-//! at which precision, and the one sentence that tells a reader where the number comes from.
-//! Render, the manifest and `vars` use it; it reads the audit's findings, and the audit
-//! knows nothing of it.
+//! and at which precision (its provenance is worded in `model::provenance`). Render, the
+//! manifest and `vars` use it; it reads the audit's findings, and the audit knows nothing
+//! of it.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use crate::audit::{Audit, Print, Severity};
 use crate::data::decimals;
-use crate::model::{Claim, Facts, Number, NumberKind, Printed};
+use crate::model::provenance::told;
+use crate::model::{Claim, Facts, NumberKind, Printed};
 use crate::numfmt;
 
 /// Which edition a build prints.
@@ -126,103 +127,9 @@ pub fn variables(facts: &Facts, shown: &BTreeMap<String, Shown>, year: i32) -> B
                 printed: n.printed.as_ref().map(|p| format!("{}{}", p.qualifier.as_deref().unwrap_or(""), numfmt::number(p.value, 4))),
                 as_published,
                 defined: n.defined.clone(),
-                provenance: provenance(n, year, year, as_published),
+                provenance: told(n, year, year, as_published).sentence(),
             };
             (n.name.clone(), var)
         })
         .collect()
-}
-
-/// The edition that brought a number's value in `year`: a primary's recorded edition (known
-/// for the year of its printed row only); a derived number is computed by the edition built.
-pub fn brought_by(n: &Number, year: i32, edition: i32) -> Option<i32> {
-    match n.kind {
-        NumberKind::Derived => Some(edition),
-        NumberKind::Primary if Some(year) == printed_year(n, edition) => n.edition,
-        NumberKind::Primary => None,
-    }
-}
-
-/// The year of a primary's printed row: the edition's year, else its latest year.
-fn printed_year(n: &Number, edition: i32) -> Option<i32> {
-    if n.years.contains_key(&edition) { Some(edition) } else { n.years.keys().max().copied() }
-}
-
-/// What a reader is told a number is: quoted from the report (a primary in the year of its
-/// printed row), a value the data records (a primary of another year) or computed.
-pub fn label(n: &Number, year: i32, edition: i32) -> &'static str {
-    match (&n.formula, &n.printed) {
-        (Some(_), _) => "计算值",
-        (None, Some(_)) if Some(year) == printed_year(n, edition) => "报告原文",
-        (None, _) => "录入值",
-    }
-}
-
-/// A number's provenance in its parts: the web popover says the label once and links the
-/// data files; [`Told::sentence`] joins them into the one sentence (Word comments, `vars`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Told {
-    /// 报告原文, 录入值 or 计算值 ([`label`]).
-    pub label: &'static str,
-    /// What follows the label: where it is stated, or the formula worked out.
-    pub detail: String,
-    /// The data files the number reads (`data/tables/…csv`), as the repository names them.
-    pub data: Vec<String>,
-    /// A note that it prints as published, then its year and the edition that brought it.
-    pub rest: String,
-}
-
-impl Told {
-    /// The provenance sentence, the one place it is written.
-    pub fn sentence(&self) -> String {
-        let data = if self.data.is_empty() { String::new() } else { format!("。数据：{}", self.data.join("、")) };
-        format!("{}{}{data}{}", self.label, self.detail, self.rest)
-    }
-}
-
-/// The provenance sentence: where the number is stated, or how it is computed and from
-/// what; then its year and the edition that brought its value. `edition` is the year of
-/// the edition built; `year` the value's (`at[YEAR].NAME`).
-pub fn provenance(n: &Number, year: i32, edition: i32, as_published: bool) -> String {
-    told(n, year, edition, as_published).sentence()
-}
-
-/// The provenance of a number in its parts (see [`Told`]).
-pub fn told(n: &Number, year: i32, edition: i32, as_published: bool) -> Told {
-    let own_year = year == edition;
-    let label = label(n, year, edition);
-    let mut data = Vec::new();
-    let mut rest = String::new();
-    let detail = match (&n.formula, &n.printed) {
-        (None, Some(p)) if label == "报告原文" => format!("（{}）：{}", p.location, p.quote),
-        (None, _) => format!("（{}）", n.defined),
-        (Some(f), _) => {
-            let mut text = String::new();
-            if let Some(e) = &n.explain {
-                text.push_str(&format!("（{e}）"));
-            }
-            match n.years.get(&year) {
-                Some(v) if own_year => {
-                    let worked = n.worked.as_deref().unwrap_or(f);
-                    text.push_str(&format!("：{worked} = {}", numfmt::number(*v, 4)));
-                    if worked != f {
-                        text.push_str(&format!("。公式：{f}"));
-                    }
-                }
-                Some(v) => text.push_str(&format!("：{f} = {}", numfmt::number(*v, 4))),
-                None => text.push_str(&format!("：{f}")),
-            }
-            data = n.inputs.iter().filter(|i| i.starts_with("data/")).cloned().collect();
-            if own_year && as_published && let Some(p) = &n.printed {
-                rest.push_str(&format!("。此处按原文印作 {}，与计算值不符（见 audit.md）", numfmt::number(p.value, 4)));
-            }
-            text
-        }
-    };
-    match (n.kind, brought_by(n, year, edition)) {
-        (NumberKind::Primary, Some(e)) => rest.push_str(&format!("。{year} 年数值，{e} 年版数据")),
-        (NumberKind::Primary, None) => rest.push_str(&format!("。{year} 年数值")),
-        (NumberKind::Derived, _) => rest.push_str(&format!("。{year} 年数值，{edition} 年版计算")),
-    }
-    Told { label, detail, data, rest }
 }

@@ -265,7 +265,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     say!(
                         "{name} = {}\texternal\t{}",
                         p.value.map_or("—".into(), |v| blockchain_report::numfmt::number(v, 4)),
-                        p.provenance
+                        p.provenance.sentence()
                     );
                 }
             }

@@ -88,7 +88,7 @@ pub fn build(
                         category: p.category.clone(),
                         value: p.value,
                         status: p.status.as_str().into(),
-                        provenance: p.provenance.clone(),
+                        provenance: p.provenance.sentence(),
                     })
                     .collect(),
                 svg_sha256: sha256(chart.svg.as_bytes()),

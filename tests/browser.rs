@@ -545,7 +545,7 @@ fn the_web_edition_in_chromium() {
     let plain_text = browser.eval(
         r#"(() => { document.querySelectorAll("link[rel=stylesheet], style").forEach(l => l.disabled = true);
           const paragraphs = [...document.querySelectorAll("main p")].map(p => p.innerText);
-          const leaks = paragraphs.filter(t => /计算值|报告原文（|录入值|数据：data\//.test(t)).slice(0, 3);
+          const leaks = paragraphs.filter(t => /年版计算|年版数据|报告原文（|录入值|数据：data\//.test(t)).slice(0, 3);
           const shown = [...document.querySelectorAll(".prov")].filter(p => p.getBoundingClientRect().height > 0).length;
           document.querySelectorAll("link[rel=stylesheet], style").forEach(l => l.disabled = false);
           return { paragraphs: paragraphs.length, leaks, shown }; })()"#,

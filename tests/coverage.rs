@@ -208,7 +208,7 @@ fn every_external_source_is_quoted_from_the_reference() {
         let used: Vec<_> =
             facts.figure(&meta.id).unwrap().points.iter().filter(|p| p.status == blockchain_report::model::Status::External).collect();
         assert!(
-            used.iter().all(|p| p.provenance.contains("可信度 high") || p.provenance.contains("可信度 medium")),
+            used.iter().all(|p| p.provenance.detail.contains("可信度 high") || p.provenance.detail.contains("可信度 medium")),
             "{}: only high or medium confidence",
             meta.id
         );

@@ -82,7 +82,7 @@ fn every_value_has_provenance() {
     }
     for figure in &facts.figures {
         for p in &figure.points {
-            assert!(!p.provenance.is_empty(), "{} {} has no provenance", figure.id, p.category);
+            assert!(!p.provenance.sentence().is_empty(), "{} {} has no provenance", figure.id, p.category);
             assert_eq!(
                 p.value.is_none(),
                 p.status == Status::Missing,

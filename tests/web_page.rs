@@ -22,7 +22,7 @@ fn paragraphs_hold_no_provenance_and_the_popovers_are_found_by_id() {
         described += 1;
     }
     assert!(described > 200, "the report's numbers have popovers: {described}");
-    for kind in ["计算值", "报告原文", "录入值"] {
+    for kind in ["派生值", "报告原文", "录入值"] {
         assert!(!popovers.contains(&format!("{kind}</span>{kind}")), "the kind is said once");
     }
     assert!(popovers.contains("<a href=\"data/tables/"), "a number's data links to its CSV in output/");

@@ -31,7 +31,7 @@ fn derived(name: &str, formula: &str, unit: &str, value: f64, printed: Option<Pr
         unit: unit.into(),
         printed,
         formula: Some(formula.into()),
-        worked: None,
+        worked: Default::default(),
         inputs: Vec::new(),
         explain: None,
         digits: 0,
@@ -57,7 +57,7 @@ fn audit(mut numbers: Vec<Number>, acknowledged: &str) -> Audit {
         records: Vec::new(),
     };
     numbers.sort_by(|a, b| a.name.cmp(&b.name));
-    run(&catalog, &Facts { tables: Vec::new(), figures: Vec::new(), numbers }).unwrap()
+    run(&catalog, &Facts { edition: 2023, tables: Vec::new(), figures: Vec::new(), numbers }).unwrap()
 }
 
 fn finding<'a>(audit: &'a Audit, id: &str) -> &'a Finding {
@@ -191,7 +191,7 @@ fn a_growth_rate_needs_a_whole_previous_count() {
 
 #[test]
 fn counts_must_be_whole() {
-    let facts = Facts { tables: Vec::new(), figures: Vec::new(), numbers: Vec::new() };
+    let facts = Facts { edition: 2023, tables: Vec::new(), figures: Vec::new(), numbers: Vec::new() };
     let mut n = derived("parks_total", "count(industry-parks, year(founded) <= y)", "家", 56.0, None);
     assert_eq!(whole(&n, &facts), (true, "数量为整数".into()));
     n.value = 49.803;
@@ -309,7 +309,7 @@ fn what_the_editions_print() {
     let audited = audit(numbers.clone(), reviewed);
     let mut sorted = numbers;
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
-    let facts = Facts { tables: Vec::new(), figures: Vec::new(), numbers: sorted };
+    let facts = Facts { edition: 2023, tables: Vec::new(), figures: Vec::new(), numbers: sorted };
     let published = shown(&facts, &audited, Edition::Published);
     assert_eq!(published["funds_new_scale"].value, 136.0, "超 136 floors 136.5");
     assert_eq!(published["enterprises_new_leading_share"].value, 10.0, "超 10 floors 10.5");

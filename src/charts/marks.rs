@@ -6,7 +6,7 @@
 use plotters::prelude::*;
 use serde::Serialize;
 
-use crate::catalog::FigureMeta;
+use crate::catalog::{ChartKind, FigureMeta};
 use crate::model::{FigureData, Point, Status};
 use crate::numfmt;
 
@@ -64,7 +64,7 @@ pub fn status_word(s: Status) -> &'static str {
 /// The one series drawn as a line on a second axis, if the chart has one.
 pub fn line_series<'a>(meta: &FigureMeta, data: &'a FigureData) -> Option<&'a str> {
     let series = series(data);
-    (meta.chart == "bar_line" && series.len() > 1).then(|| *series.last().expect("two series"))
+    (meta.kind() == ChartKind::BarLine && series.len() > 1).then(|| *series.last().expect("two series"))
 }
 
 /// The series in order of first appearance.
@@ -104,7 +104,7 @@ pub fn marks(meta: &FigureMeta, data: &FigureData) -> Vec<Mark> {
             number: p.value,
             unit: unit(data, p),
             status: p.status,
-            provenance: p.provenance.clone(),
+            provenance: p.provenance.sentence(),
         })
         .collect()
 }
@@ -289,7 +289,7 @@ mod tests {
             status: if value.is_some() { Status::Stated } else { Status::Missing },
             qualifier: None,
             unit: None,
-            provenance: "p".into(),
+            provenance: Default::default(),
         };
         let data = FigureData {
             id: "f".into(),

@@ -186,7 +186,12 @@ pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>, edit
             sole: p.sole,
         });
         let digits = d.def.digits.unwrap_or_else(|| printed.as_ref().map_or(2, |p| decimals(p.value)));
-        let worked = d.formula.worked(&|n, at| numbers.get(n).and_then(|v| v.years.get(&at.year(edition)).copied()), edition);
+        // The formula worked out in each year it has a value, so that a figure or a template
+        // that prints the value of another year can say how it was computed then.
+        let worked = by_year
+            .keys()
+            .map(|&y| (y, d.formula.worked(&|n, at| numbers.get(n).and_then(|v| v.years.get(&at.year(y)).copied()), y)))
+            .collect();
         numbers.insert(
             d.name.clone(),
             Number {
@@ -198,9 +203,9 @@ pub fn evaluate(catalog: &Catalog, frames: &Frames, primaries: Vec<Number>, edit
                 unit: d.def.unit.clone(),
                 printed,
                 formula: Some(d.formula.to_string()),
-                worked: Some(worked),
+                worked,
                 inputs,
-                explain: d.def.explain.as_deref().map(|e| in_year(e, edition)),
+                explain: d.def.explain.clone(),
                 digits,
                 whole: d.def.whole,
                 ties,
@@ -227,12 +232,6 @@ fn series_years(catalog: &Catalog, numbers: &BTreeMap<String, Number>, edition: 
 }
 
 /// `data/derived/ch1.yaml` rather than a full path, for readers.
-/// An explanation in the edition's year: `{y}` is the edition's year, `{y-1}` the one before,
-/// so the words of a number defined once for the series name the right years.
-fn in_year(text: &str, edition: i32) -> String {
-    text.replace("{y-1}", &(edition - 1).to_string()).replace("{y}", &edition.to_string())
-}
-
 pub(super) fn display_path(file: &Path, data_dir: &Path) -> String {
     let rel = file.strip_prefix(data_dir).unwrap_or(file);
     format!("data/{}", rel.display())

@@ -7,8 +7,9 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::{Frames, csv_in, derived, formula, polars_error, spec};
-use crate::catalog::{Catalog, ColumnType, FigureMeta};
+use crate::catalog::{Catalog, ChartKind, ColumnType, FigureMeta};
 use crate::error::{InputError, Result};
+use crate::model::provenance::{Told, printed_year, told};
 use crate::model::{FigureData, Number, NumberKind, Point, Status};
 
 fn point_columns() -> Vec<crate::catalog::ColumnSpec> {
@@ -36,8 +37,8 @@ pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, catalog: &Catalo
         let mut points = Vec::new();
         for layer in &meta.layers {
             if let Some(key) = &layer.share {
-                let n = lookup(yaml, 0, numbers, key, edition)?;
-                points.push(Point { series: String::new(), category: layer.name.clone(), ..number_point(&n, edition) });
+                let (n, year) = lookup(yaml, 0, numbers, key, edition)?;
+                points.push(Point { series: String::new(), category: layer.name.clone(), ..number_point(n, year, edition) });
             }
         }
         points
@@ -45,7 +46,7 @@ pub fn resolve(yaml: &Path, meta: &FigureMeta, frames: &Frames, catalog: &Catalo
     // A yearly bar_line figure whose CSV lists only the values gets its growth line here;
     // one that lists a second series already has its line.
     let series: std::collections::BTreeSet<&str> = points.iter().map(|p| p.series.as_str()).collect();
-    if meta.chart == "bar_line" && meta.series.is_empty() && series.len() == 1 {
+    if meta.kind() == ChartKind::BarLine && meta.series.is_empty() && series.len() == 1 {
         add_growth(yaml, &mut points)?;
     }
     Ok(FigureData { id: meta.id.clone(), unit: meta.unit.clone(), points })
@@ -74,7 +75,6 @@ fn series_points(yaml: &Path, meta: &FigureMeta, frames: &Frames, catalog: &Cata
             // Several series share their categories: keep them in one order.
             rows.sort_by(|a, b| a.0.cmp(&b.0));
         }
-        let what = def.explain.clone().unwrap_or_else(|| s.to_string());
         for (keys, value) in rows {
             let (series, category) = match keys.as_slice() {
                 [series, category] => (def.name.clone().unwrap_or_else(|| series.clone()), category.clone()),
@@ -88,15 +88,19 @@ fn series_points(yaml: &Path, meta: &FigureMeta, frames: &Frames, catalog: &Cata
                 status: Status::Derived,
                 qualifier: None,
                 unit: None,
-                provenance: format!("派生值：{what}（{s}）"),
+                provenance: match &def.explain {
+                    Some(explain) => Told::computed(explain, Some(&s.to_string())),
+                    None => Told::computed(&s.to_string(), None),
+                },
             });
         }
     }
     Ok(points)
 }
 
-/// The number a point names: `name` in the edition's year, or `name[2020]` in another.
-fn lookup(csv: &Path, line: usize, numbers: &[Number], key: &str, edition: i32) -> Result<Number> {
+/// The number a point names and the year of its value: `name` in the edition's year, or
+/// `name[2020]` in another.
+fn lookup<'n>(csv: &Path, line: usize, numbers: &'n [Number], key: &str, edition: i32) -> Result<(&'n Number, i32)> {
     let (name, year) = match key.strip_suffix(']').and_then(|k| k.split_once('[')) {
         Some((name, year)) => (name, year.parse::<i32>().ok()),
         None => (key, None),
@@ -110,52 +114,54 @@ fn lookup(csv: &Path, line: usize, numbers: &[Number], key: &str, edition: i32) 
         }
         err
     })?;
-    let Some(year) = year.filter(|&y| y != edition) else { return Ok(n.clone()) };
-    let value = n.years.get(&year).copied().ok_or_else(|| {
-        InputError::new(csv, format!("`{name}` has no value for {year}"))
+    let Some(year) = year.filter(|&y| y != edition) else { return Ok((n, edition)) };
+    if !n.years.contains_key(&year) {
+        return Err(InputError::new(csv, format!("`{name}` has no value for {year}"))
             .line(line)
             .field("ref")
             .hint(format!("it is defined at {}; give it a value for {year}, or leave the point missing", n.defined))
-    })?;
-    // A primary's sentence is that of the edition's year, or of its latest year without one.
-    let printed_year = if n.years.contains_key(&edition) { Some(edition) } else { n.years.keys().max().copied() };
-    if n.kind == NumberKind::Primary && printed_year == Some(year) {
-        return Ok(Number { value, ..n.clone() });
+            .into());
     }
-    // A derived number's formula and worked inputs, a primary's sentence, are those of
-    // another year: a value of this year says only what it is.
-    let said = format!("{name}[{year}] = {}（{year} 年的值，定义见 {}）", crate::numfmt::number(value, 4), n.defined);
-    Ok(Number { value, printed: None, formula: None, worked: Some(said), explain: None, ..n.clone() })
+    Ok((n, year))
 }
 
-/// A point drawn from a number: stated when the document prints it and the data agrees at
-/// the printed precision; otherwise derived (the chart marks it as computed).
-fn number_point(n: &Number, edition: i32) -> Point {
-    if !n.value.is_finite() {
-        let provenance = format!("{} 在 {edition} 年没有值", n.name);
-        return Point { series: String::new(), category: String::new(), value: None, status: Status::Missing, qualifier: None, unit: None, provenance };
+/// A point drawn from a number's value in `year`: stated when the document prints it (a
+/// primary in the year of its printed row, or a derived number whose printed value agrees
+/// at the printed precision); otherwise derived (the chart marks it as computed).
+fn number_point(n: &Number, year: i32, edition: i32) -> Point {
+    let value = if year == edition { n.value } else { n.years.get(&year).copied().unwrap_or(f64::NAN) };
+    if !value.is_finite() {
+        let provenance = Told::missing(format!("{} 在 {year} 年没有值", n.name));
+        return Point {
+            series: String::new(),
+            category: String::new(),
+            value: None,
+            status: Status::Missing,
+            qualifier: None,
+            unit: None,
+            provenance,
+        };
     }
-    let agrees =
-        n.printed.as_ref().is_some_and(|p| (crate::numfmt::round_half_away(n.value, super::decimals(p.value)) - p.value).abs() < 1e-9);
-    let status = if n.kind == NumberKind::Primary || agrees { Status::Stated } else { Status::Derived };
-    let provenance = match (&n.printed, &n.formula) {
-        (Some(p), None) => format!("报告原文（{}）：{}", p.location, p.quote),
-        (printed, Some(f)) => {
-            let worked = n.worked.as_deref().unwrap_or(f);
-            let what = n.explain.as_deref().map(|e| format!("（{e}）")).unwrap_or_default();
-            let shown = printed.as_ref().map(|p| format!("；报告原文（{}）：{}", p.location, p.quote)).unwrap_or_default();
-            format!("派生值：{worked} = {}{what}{shown}", crate::numfmt::number(n.value, 4))
-        }
-        (None, None) => n.worked.clone().unwrap_or_default(),
+    let agrees = year == edition
+        && n.printed.as_ref().is_some_and(|p| (crate::numfmt::round_half_away(value, super::decimals(p.value)) - p.value).abs() < 1e-9);
+    let as_printed = match n.kind {
+        NumberKind::Primary => printed_year(n, edition) == Some(year),
+        NumberKind::Derived => agrees,
     };
+    // A primary of another year is recorded in the data, not printed: the chart draws it
+    // as known (no derived mark) but without the printed row's qualifier.
+    let status = if n.kind == NumberKind::Primary || agrees { Status::Stated } else { Status::Derived };
     Point {
         series: String::new(),
         category: String::new(),
-        value: Some(n.value),
+        value: Some(value),
         status,
-        qualifier: if status == Status::Stated { n.printed.as_ref().and_then(|p| p.qualifier.clone()) } else { None },
+        qualifier: if as_printed { n.printed.as_ref().and_then(|p| p.qualifier.clone()) } else { None },
         unit: (status == Status::Stated).then(|| n.unit.clone()),
-        provenance,
+        provenance: match &n.printed {
+            Some(p) if agrees && n.kind == NumberKind::Derived => told(n, year, edition, false).quoting(p),
+            _ => told(n, year, edition, false),
+        },
     }
 }
 
@@ -190,14 +196,14 @@ fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, numbers: &[Numbe
         }
         let mut p = match status {
             Status::Stated | Status::Derived => {
-                let n = lookup(csv, line, numbers, &reference, edition)?;
+                let (n, year) = lookup(csv, line, numbers, &reference, edition)?;
                 if status == Status::Derived && n.kind != NumberKind::Derived {
                     return Err(located(format!("`{reference}` is a stated primary, not a derived number"))
                         .field("status")
                         .hint("write status `stated` for it")
                         .into());
                 }
-                number_point(&n, edition)
+                number_point(n, year, edition)
             }
             Status::External => {
                 let v = values[i].ok_or_else(|| {
@@ -216,12 +222,7 @@ fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, numbers: &[Numbe
                     status,
                     qualifier: None,
                     unit: None,
-                    provenance: format!(
-                        "外部来源（可信度 {}）：{}{}",
-                        src.confidence.as_deref().unwrap_or("未注明"),
-                        src.source,
-                        src.url.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
-                    ),
+                    provenance: Told::external(src.confidence.as_deref(), &src.source, src.url.as_deref()),
                 }
             }
             Status::Missing => Point {
@@ -231,7 +232,7 @@ fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, numbers: &[Numbe
                 status,
                 qualifier: None,
                 unit: None,
-                provenance: "报告未给出".to_string(),
+                provenance: Told::missing("报告未给出".into()),
             },
         };
         p.series = series[i].clone().unwrap_or_default();
@@ -245,7 +246,7 @@ fn listed_points(csv: &Path, meta: &FigureMeta, df: &DataFrame, numbers: &[Numbe
 /// A pie or donut shows parts of a whole: no slice is negative, and no share is over 100%.
 /// `points` are in the CSV's row order.
 fn check_shares(csv: &Path, meta: &FigureMeta, points: &[Point]) -> Result<()> {
-    if !matches!(meta.chart.as_str(), "pie" | "donut") {
+    if !matches!(meta.kind(), ChartKind::Pie | ChartKind::Donut) {
         return Ok(());
     }
     let percent = meta.unit.as_deref() == Some("%");
@@ -260,7 +261,7 @@ fn check_shares(csv: &Path, meta: &FigureMeta, points: &[Point]) -> Result<()> {
         };
         let source = match p.status {
             Status::Derived => "it is derived from the other slices: check the values they come from".to_string(),
-            _ => format!("check the value it comes from ({})", p.provenance),
+            _ => format!("check the value it comes from ({})", p.provenance.note()),
         };
         return Err(InputError::new(csv, format!("`{}` in pie `{}` is {} ({what})", p.category, meta.id, crate::numfmt::number(v, 4)))
             .line(i + 2)
@@ -286,9 +287,9 @@ fn add_growth(yaml: &Path, points: &mut Vec<Point>) -> Result<()> {
             qualifier: None,
             unit: Some("%".into()),
             provenance: if rate.is_some() {
-                "派生值：(当年值 − 上年值) ÷ 上年值 × 100".into()
+                Told::computed("(当年值 − 上年值) ÷ 上年值 × 100", None)
             } else {
-                "上年或当年数值未知，无法计算".into()
+                Told::missing("上年或当年数值未知，无法计算".into())
             },
         });
     }

@@ -416,6 +416,7 @@ impl Formula {
                     _ => format!("{}({})", func.name(), a.join(", ")),
                 }
             }
+            Formula::Table(q) => q.in_year(year).to_string(),
             other => other.to_string(),
         }
     }

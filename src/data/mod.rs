@@ -76,7 +76,7 @@ pub fn load_as_of(catalog: &Catalog, edition: i32, vintage: i32) -> Result<Facts
             Ok(table)
         })
         .collect::<Result<_>>()?;
-    Ok(Facts { tables, figures, numbers })
+    Ok(Facts { edition, tables, figures, numbers })
 }
 
 /// Reads a CSV's bytes against its declared schema (`path` names it in errors) and returns
@@ -196,7 +196,7 @@ fn primaries(df: &DataFrame, edition: i32) -> Vec<Number> {
                     sole: false,
                 }),
                 formula: None,
-                worked: None,
+                worked: Default::default(),
                 inputs: Vec::new(),
                 explain: None,
                 digits: decimals(shown),

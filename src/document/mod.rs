@@ -325,14 +325,14 @@ pub struct CrossRef {
 #[derive(Debug, Clone, Serialize)]
 pub struct Provenance {
     pub kind: NumberKind,
-    /// 报告原文, 录入值 or 计算值 ([`crate::edition::label`]).
+    /// 报告原文, 录入值 or 派生值 ([`crate::model::provenance::label`]).
     pub label: &'static str,
     /// One sentence: where it is stated, or how it is computed and from what, naming the
     /// year and the edition.
     pub sentence: String,
     /// The same in its parts: the web popover says the label once and links the data.
     #[serde(skip)]
-    pub parts: crate::edition::Told,
+    pub parts: crate::model::provenance::Told,
 }
 
 impl Document {

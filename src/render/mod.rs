@@ -183,7 +183,7 @@ fn document(
         .iter()
         .filter_map(|span| {
             let number = facts.number(&span.name)?;
-            let parts = crate::edition::told(number, span.year, edition, span.year == edition && as_published(&span.name));
+            let parts = crate::model::provenance::told(number, span.year, edition, span.year == edition && as_published(&span.name));
             Some((span.id.clone(), Provenance { kind: number.kind, label: parts.label, sentence: parts.sentence(), parts }))
         })
         .collect();

@@ -148,14 +148,14 @@ fn provenance_notes(meta: &FigureMeta, data: &crate::model::FigureData) -> Vec<S
         notes.push(format!("图中数值均为由报告数据表计算的派生值：{}。", how.join("；")));
     } else {
         for p in data.points.iter().filter(|p| p.status == Status::Derived && p.value.is_some() && !p.series.contains("增长率")) {
-            notes.push(format!("{}：{}。", name(p), p.provenance));
+            notes.push(format!("{}：{}。", name(p), p.provenance.note()));
         }
         if data.points.iter().any(|p| p.series.contains("增长率") && p.status == Status::Derived) {
             notes.push("同比增长率为派生值：(当年值 − 上年值) ÷ 上年值 × 100，仅在两年数值均已知时计算。".into());
         }
     }
     for p in data.points.iter().filter(|p| p.status == Status::External) {
-        notes.push(format!("{}：{}。", name(p), p.provenance));
+        notes.push(format!("{}：{}。", name(p), p.provenance.note()));
     }
     let missing: Vec<String> =
         data.points.iter().filter(|p| p.status == Status::Missing && !p.series.contains("增长率")).map(name).collect();

@@ -5,7 +5,7 @@
 //! when they are not.
 
 use super::{Anchor, LABEL, PAD, SMALL, Svg, Swatch, WIDTH, fill, keys, legend, unit_line, value_text};
-use crate::catalog::FigureMeta;
+use crate::catalog::{ChartKind, FigureMeta};
 use crate::charts::bars::{GREY, INK, PALETTE, mix, nice_at_least, nice_step, whole, wrap};
 use crate::charts::marks::{self, line_series};
 use crate::model::{FigureData, Point};
@@ -56,7 +56,7 @@ pub fn draw(svg: &mut Svg, meta: &FigureMeta, data: &FigureData) -> i32 {
 /// The left edge of the plot when the chart fits a vertical panel: one bar series of at
 /// most eight categories whose names and values fit their column on one line.
 fn vertical_left(svg: &Svg, meta: &FigureMeta, data: &FigureData, parts: &Parts) -> Option<i32> {
-    let fits = parts.bar_series.len() == 1 && !["stacked_bar", "hbar"].contains(&meta.chart.as_str());
+    let fits = parts.bar_series.len() == 1 && !matches!(meta.kind(), ChartKind::StackedBar | ChartKind::Hbar);
     if !fits || parts.categories.len() > MAX_VERTICAL || parts.categories.is_empty() {
         return None;
     }
@@ -219,7 +219,7 @@ const BAR: i32 = 14;
 const ROW: i32 = 20;
 
 fn horizontal(svg: &mut Svg, meta: &FigureMeta, data: &FigureData, parts: &Parts, y: i32) -> i32 {
-    let stacked = meta.chart == "stacked_bar";
+    let stacked = meta.kind() == ChartKind::StackedBar;
     let mut rows: Vec<&str> = if stacked { vec![""] } else { parts.bar_series.clone() };
     if let Some(line) = parts.line {
         rows.push(line);

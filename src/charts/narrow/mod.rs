@@ -13,7 +13,7 @@ use plotters::style::RGBColor;
 
 use super::font::{ChartFont, FAMILY};
 use super::marks;
-use crate::catalog::FigureMeta;
+use crate::catalog::{ChartKind, FigureMeta};
 use crate::model::{FigureData, Status};
 
 /// The canvas width in SVG units; the height follows the content.
@@ -33,13 +33,15 @@ pub const FIXED_TEXT: &str = "单位：企业占比%报告未给出数值灰色�
 /// Draws the narrow SVG of one figure; mark groups have ids `{id}-n{N}`.
 pub fn draw(meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Result<String, String> {
     let mut svg = Svg::new(font, &format!("{}-n", meta.id));
-    let height = match meta.chart.as_str() {
-        "keywords" => text::keywords(&mut svg, meta),
-        "cards" => text::cards(&mut svg, data),
-        "structure" => text::structure(&mut svg, meta, data),
-        "pie" => round::draw(&mut svg, data, false),
-        "donut" => round::draw(&mut svg, data, true),
-        _ => bars::draw(&mut svg, meta, data),
+    let height = match meta.kind() {
+        ChartKind::Keywords => text::keywords(&mut svg, meta),
+        ChartKind::Cards => text::cards(&mut svg, data),
+        ChartKind::Structure => text::structure(&mut svg, meta, data),
+        ChartKind::Pie => round::draw(&mut svg, data, false),
+        ChartKind::Donut => round::draw(&mut svg, data, true),
+        ChartKind::Bar | ChartKind::BarLine | ChartKind::Hbar | ChartKind::GroupedBar | ChartKind::StackedBar => {
+            bars::draw(&mut svg, meta, data)
+        }
     };
     Ok(svg.finish(height))
 }

@@ -19,6 +19,9 @@ fn display_width(text: &str) -> u32 {
 const HALF_CHARACTER: u32 = 104;
 const CELL_MARGINS: u32 = 200;
 
+/// The least a column that wraps is given: eight CJK characters a line.
+const WIDE_FLOOR: u32 = 16 * HALF_CHARACTER + CELL_MARGINS;
+
 /// Column widths (twips) summing to the text column. A column gets what its longest cell
 /// needs on one line when that is no more than an even share (a year, a short name), and the
 /// wide columns share the rest in proportion to their longest cells, so a year never wraps
@@ -30,7 +33,8 @@ pub fn column_widths(header: &[String], rows: &[Vec<String>]) -> Vec<u32> {
     }
     let wanted: Vec<u32> = (0..columns)
         .map(|i| {
-            let widest = std::iter::once(header.get(i)).chain(rows.iter().map(|r| r.get(i))).flatten().map(|t| display_width(t)).max().unwrap_or(0);
+            let widest =
+                std::iter::once(header.get(i)).chain(rows.iter().map(|r| r.get(i))).flatten().map(|t| display_width(t)).max().unwrap_or(0);
             widest.max(4) * HALF_CHARACTER + CELL_MARGINS
         })
         .collect();
@@ -56,9 +60,19 @@ pub fn column_widths(header: &[String], rows: &[Vec<String>]) -> Vec<u32> {
                 wide.push(i);
             }
         }
-        let wide_total: u64 = wide.iter().map(|&i| wanted[i] as u64).sum();
-        for &i in &wide {
-            widths[i] = (wanted[i] as u64 * remaining as u64 / wide_total.max(1)) as u32;
+        // Each wide column first gets a floor (a name beside a paragraph keeps a readable
+        // width, not one character a line), then the rest in proportion to what it wants more.
+        let floor: Vec<u64> = wide.iter().map(|&i| wanted[i].min(WIDE_FLOOR) as u64).collect();
+        let floors: u64 = floor.iter().sum();
+        let (base, share): (Vec<u64>, Vec<u64>) = if floors <= remaining as u64 {
+            (floor.clone(), wide.iter().zip(&floor).map(|(&i, f)| wanted[i] as u64 - f).collect())
+        } else {
+            (vec![0; wide.len()], floor.clone())
+        };
+        let extra = remaining as u64 - base.iter().sum::<u64>();
+        let share_total: u64 = share.iter().sum::<u64>().max(1);
+        for (k, &i) in wide.iter().enumerate() {
+            widths[i] = (base[k] + share[k] * extra / share_total) as u32;
         }
     }
     // Rounding leaves a few twips: the last column takes them.
@@ -168,6 +182,15 @@ mod tests {
         assert_eq!(w.iter().sum::<u32>(), TEXT_WIDTH_TWIPS);
         assert_eq!(w[1], 7 * HALF_CHARACTER + CELL_MARGINS, "{w:?}");
         assert_eq!(w[0], w[2]);
+        // A name beside a paragraph keeps eight characters a line (regression: the 名称 of
+        // 附表 5 was set one character a line in LibreOffice).
+        let paragraph = "联盟共同缔约方为从事区块链技术创新与应用的相关方".repeat(6);
+        let w = column_widths(
+            &s(&["名称", "成立时间", "主要内容"]),
+            &[s(&["供应链区块链联盟（Supply Chain Blockchain League）", "2016 年 11 月", &paragraph])],
+        );
+        assert!(w[0] >= WIDE_FLOOR, "{w:?}");
+        assert!(w[2] > 2 * w[0], "{w:?}");
         // A short row gets empty cells, never a ragged table.
         let t = table(&s(&["a", "b", "c"]), &[s(&["1"])]);
         assert_eq!(t.matches("<w:tc>").count(), 6);

@@ -76,7 +76,7 @@ pub(crate) fn sample() -> Document {
     ];
     let mut provenance = BTreeMap::new();
     provenance.insert("policies_new".to_string(), {
-        let parts = crate::edition::Told { label: "报告原文", detail: "（测试）：2023 年的数据".into(), data: vec![], rest: String::new() };
+        let parts = crate::model::provenance::Told { label: "报告原文", detail: "（测试）：2023 年的数据".into(), ..Default::default() };
         Provenance { kind: NumberKind::Primary, label: parts.label, sentence: parts.sentence(), parts }
     });
     Document {

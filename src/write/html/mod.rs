@@ -240,25 +240,16 @@ impl Writer<'_> {
         let text = body_text(&n.shown);
         let Some(p) = self.doc.provenance.get(&n.id) else { return text };
         let id = format!("prov-{}", self.popovers.len() + 1);
-        let parts = &p.parts;
-        let mut tip = format!(
-            "<div class=\"prov\" id=\"{id}\" role=\"tooltip\" hidden><span class=\"prov-kind\">{}</span>{}",
-            parts.label,
-            html_escape(parts.detail.trim_start_matches('：'))
+        let file = |path: &str| match (self.table_csvs.get(path), self.links) {
+            (Some(label), Links::Files) => format!("<a href=\"{}\" type=\"text/csv\">{label} CSV</a>", html_escape(path)),
+            (Some(label), Links::Standalone) => format!("{label}（{}）", html_escape(path)),
+            (None, _) => html_escape(path),
+        };
+        let told = p.parts.compose(|label| format!("<span class=\"prov-kind\">{label}</span>"), html_escape, file);
+        let tip = format!(
+            "<div class=\"prov\" id=\"{id}\" role=\"tooltip\" hidden>{told}<code class=\"prov-name\">{}</code></div>\n",
+            html_escape(&n.id)
         );
-        if !parts.data.is_empty() {
-            let files: Vec<String> = parts
-                .data
-                .iter()
-                .map(|path| match (self.table_csvs.get(path), self.links) {
-                    (Some(label), Links::Files) => format!("<a href=\"{}\" type=\"text/csv\">{label} CSV</a>", html_escape(path)),
-                    (Some(label), Links::Standalone) => format!("{label}（{}）", html_escape(path)),
-                    (None, _) => html_escape(path),
-                })
-                .collect();
-            tip.push_str(&format!("。数据：{}", files.join("、")));
-        }
-        tip.push_str(&format!("{}<code class=\"prov-name\">{}</code></div>\n", html_escape(&parts.rest), html_escape(&n.id)));
         self.popovers.push(tip);
         format!(
             "<span class=\"num num-{kind}\" tabindex=\"0\" data-name=\"{name}\" aria-describedby=\"{id}\">{text}</span>",

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+pub mod provenance;
+
 /// One table cell, typed by its column.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -57,8 +59,8 @@ pub struct Point {
     pub qualifier: Option<String>,
     /// The stated value's own unit (笔, 亿元), where it differs from point to point.
     pub unit: Option<String>,
-    /// One line a reader can check: the sentence, the formula and inputs, or the source.
-    pub provenance: String,
+    /// What a reader can check: the sentence, the formula and inputs, or the source.
+    pub provenance: provenance::Told,
 }
 
 /// The data behind one figure, resolved.
@@ -160,10 +162,11 @@ pub struct Number {
     pub printed: Option<Printed>,
     /// A derived number's formula as written, and what it reads (numbers and tables).
     pub formula: Option<String>,
-    /// The formula with its inputs' values: `100 − 49`.
-    pub worked: Option<String>,
+    /// The formula with its inputs' values (`100 − 49`), in each year it has a value.
+    pub worked: std::collections::BTreeMap<i32, String>,
     pub inputs: Vec<String>,
-    /// A sentence for readers: what the formula counts.
+    /// A sentence for readers: what the formula counts, with `{y}` for the year computed and
+    /// `{y-1}` for the one before ([`Number::explained`]).
     pub explain: Option<String>,
     /// Decimals shown by default.
     pub digits: usize,
@@ -179,10 +182,20 @@ pub struct Number {
 /// Everything the data stage produces.
 #[derive(Debug, Clone, Serialize)]
 pub struct Facts {
+    /// The edition's year: the year of each number's `value`.
+    pub edition: i32,
     pub tables: Vec<Table>,
     pub figures: Vec<FigureData>,
     /// Every number by name: primaries and derived numbers, sorted by name.
     pub numbers: Vec<Number>,
+}
+
+impl Number {
+    /// What the formula counts, in words naming `year`: the words of a number defined once
+    /// for the series name the right years in each edition and for each year it is shown.
+    pub fn explained(&self, year: i32) -> Option<String> {
+        self.explain.as_deref().map(|e| e.replace("{y-1}", &(year - 1).to_string()).replace("{y}", &year.to_string()))
+    }
 }
 
 impl Facts {
