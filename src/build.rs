@@ -230,8 +230,7 @@ impl Session {
     /// Opens a project with its charts drawn as SVG but not yet rasterised: [`build`] typesets
     /// the PDF meanwhile. [`Session::rasterise`] must run before [`Session::prepare`].
     pub fn load(project: Project, cache: Cache) -> Result<Session> {
-        let (catalog, facts) = project.load()?;
-        let revisions = crate::revisions::by_edition(&project.earlier_catalogs()?, project.config.edition.year)?;
+        let (catalog, facts, revisions) = project.load_with_revisions()?;
         let font = ChartFont::load(&project.assets_dir().join(FONT))?;
         let mut session = Session {
             project,
@@ -259,8 +258,8 @@ impl Session {
     /// Re-reads data/ (a dozen milliseconds) and redraws the charts whose inputs changed.
     /// Returns the ids of the redrawn charts.
     pub fn reload_data(&mut self) -> Result<Vec<String>> {
-        let (catalog, facts) = self.project.load()?;
-        self.revisions = crate::revisions::by_edition(&self.project.earlier_catalogs()?, self.project.config.edition.year)?;
+        let (catalog, facts, revisions) = self.project.load_with_revisions()?;
+        self.revisions = revisions;
         self.catalog = catalog;
         self.facts = facts;
         let redrawn = self.draw_changed_charts()?;

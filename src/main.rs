@@ -201,9 +201,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Check { strict } => {
-            let (catalog, facts) = project.load()?;
+            let (catalog, facts, revisions) = project.load_with_revisions()?;
             let mut audit = audit::run(&catalog, &facts)?;
-            audit.revisions = blockchain_report::revisions::by_edition(&project.earlier_catalogs()?, project.config.edition.year)?;
+            audit.revisions = revisions;
             say_raw!("{}", audit::terminal(&audit));
             let year = project.config.edition.year;
             let later: Vec<i32> = project.editions.iter().copied().filter(|&e| e > year).collect();

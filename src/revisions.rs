@@ -5,6 +5,7 @@
 //! each later edition's audit prints the ones it made (修订说明, in src/audit.rs).
 
 use crate::catalog::Catalog;
+use crate::data::{self, Parts, Sources};
 use crate::error::Result;
 use crate::model::{Facts, Number, Revised, Revision};
 
@@ -14,10 +15,11 @@ pub fn of_edition(catalog: &Catalog, year: i32, later: &[i32]) -> Result<Vec<Rev
     if later.is_empty() {
         return Ok(Vec::new());
     }
-    let mut before = crate::data::load_as_of(catalog, year, year)?;
+    let sources = data::read(catalog)?;
+    let mut before = data::compute(catalog, &sources, year, year, Parts::NumbersAndTables)?;
     let mut out = Vec::new();
     for &by in later {
-        let after = crate::data::load_as_of(catalog, year, by)?;
+        let after = data::compute(catalog, &sources, year, by, Parts::NumbersAndTables)?;
         out.extend(compare(year, by, &before, &after));
         before = after;
     }
@@ -26,13 +28,13 @@ pub fn of_edition(catalog: &Catalog, year: i32, later: &[i32]) -> Result<Vec<Rev
 
 /// The revisions the edition of `year` made to the editions before it (`earlier`: each
 /// year with its catalog): its 修订说明. Each is read as known just before `year` and as
-/// known to `year`.
-pub fn by_edition(earlier: &[(i32, Catalog)], year: i32) -> Result<Vec<Revision>> {
+/// known to `year`, from the `sources` the edition of `year` read.
+pub fn by_edition(earlier: &[(i32, Catalog)], year: i32, sources: &Sources) -> Result<Vec<Revision>> {
     let Some(previous) = earlier.iter().map(|(y, _)| *y).max() else { return Ok(Vec::new()) };
     let mut out = Vec::new();
     for (edition, catalog) in earlier {
-        let before = crate::data::load_as_of(catalog, *edition, previous)?;
-        let after = crate::data::load_as_of(catalog, *edition, year)?;
+        let before = data::compute(catalog, sources, *edition, previous, Parts::NumbersAndTables)?;
+        let after = data::compute(catalog, sources, *edition, year, Parts::NumbersAndTables)?;
         out.extend(compare(*edition, year, &before, &after));
     }
     Ok(out)

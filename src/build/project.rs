@@ -8,7 +8,7 @@ use crate::cache::Cache;
 use crate::catalog::Catalog;
 use crate::config::{Config, Series};
 use crate::error::{InputError, Result};
-use crate::model::Facts;
+use crate::model::{Facts, Revision};
 use crate::render::TemplateDirs;
 
 /// One edition of a project's series, with the paths resolved from the project's
@@ -105,15 +105,35 @@ impl Project {
 
     /// Reads and computes everything that does not depend on templates.
     pub fn load(&self) -> Result<(Catalog, Facts)> {
+        let (catalog, facts, _) = self.load_with(false)?;
+        Ok((catalog, facts))
+    }
+
+    /// [`Project::load`], and what this edition's data revised in the earlier editions
+    /// (修订说明), computed from the same read of `data/`.
+    pub fn load_with_revisions(&self) -> Result<(Catalog, Facts, Vec<Revision>)> {
+        self.load_with(true)
+    }
+
+    fn load_with(&self, revisions: bool) -> Result<(Catalog, Facts, Vec<Revision>)> {
         let mut catalog = self.catalog()?;
         let year = self.config.edition.year;
-        let facts = crate::data::load(&catalog, year)?;
+        let sources = crate::data::read(&catalog)?;
+        // The revisions are a second computation over the same sources: beside the first,
+        // on the other core (most of the data stage is small queries, one thread each).
+        let (facts, revisions) = std::thread::scope(|scope| {
+            let earlier = revisions.then(|| scope.spawn(|| crate::revisions::by_edition(&self.earlier_catalogs()?, year, &sources)));
+            let facts = crate::data::compute(&catalog, &sources, year, year, crate::data::Parts::All);
+            let revisions = earlier.map_or(Ok(Vec::new()), |job| job.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+            (facts, revisions)
+        });
+        let (facts, revisions) = (facts?, revisions?);
         for (_, meta) in &mut catalog.figures {
             if let Some(data) = facts.figure(&meta.id) {
                 meta.caption = crate::data::caption(&meta.caption, data, year);
             }
         }
-        Ok((catalog, facts))
+        Ok((catalog, facts, revisions))
     }
 }
 

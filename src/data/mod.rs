@@ -32,37 +32,75 @@ pub(crate) struct Frames {
     pub places: DataFrame,
 }
 
-/// Reads every dataset as known to `edition` (the year of the edition being built) and
-/// computes every derived number and figure.
-pub fn load(catalog: &Catalog, edition: i32) -> Result<Facts> {
-    load_as_of(catalog, edition, edition)
+/// Every CSV of `data/` as read, each table row with the edition that brought it: one read
+/// serves each vintage a build computes (its own, and its earlier editions' for 修订说明).
+pub struct Sources {
+    tables: BTreeMap<String, DataFrame>,
+    stated: DataFrame,
+    places: DataFrame,
 }
 
-/// The edition of `edition`'s year computed from the data as known to `vintage`: a later
-/// vintage shows what later editions added to or corrected in its numbers.
-pub fn load_as_of(catalog: &Catalog, edition: i32, vintage: i32) -> Result<Facts> {
+/// Reads every dataset of `catalog` and the stated registry, checked against their schemas.
+pub fn read(catalog: &Catalog) -> Result<Sources> {
     let root = &catalog.root;
     let mut tables = BTreeMap::new();
     for (yaml, meta) in &catalog.datasets {
         let csv = yaml.with_extension("csv");
         catalog.check_inside(&csv)?;
-        tables.insert(meta.id.clone(), vintage::table(&csv, meta, vintage)?);
+        tables.insert(meta.id.clone(), vintage::read(&csv, meta)?);
     }
-    let stated = vintage::stated(read_stated(catalog, &root.join("stated"))?, vintage, &root.join("stated"))?;
+    let stated = read_stated(catalog, &root.join("stated"))?;
     catalog.check_inside(&root.join("lookups/places.csv"))?;
     let places = csv_in::read(&root.join("lookups/places.csv"), &place_columns(), &["place".to_string()])?;
-    let records = catalog
-        .records
-        .iter()
-        .map(|(yaml, meta)| Ok((meta.id.clone(), records::Dataset::new(yaml, meta.clone())?)))
-        .collect::<Result<_>>()?;
-    let frames = Frames { tables, records, stated, places };
+    Ok(Sources { tables, stated, places })
+}
 
+impl Sources {
+    /// The data as known to `vintage`.
+    fn frames(&self, catalog: &Catalog, vintage: i32) -> Result<Frames> {
+        let mut tables = BTreeMap::new();
+        for (yaml, meta) in &catalog.datasets {
+            let csv = yaml.with_extension("csv");
+            let raw = match self.tables.get(&meta.id) {
+                Some(df) => df.clone(),
+                None => vintage::read(&csv, meta)?,
+            };
+            tables.insert(meta.id.clone(), vintage::table(raw, &csv, meta, vintage)?);
+        }
+        let stated = vintage::stated(self.stated.clone(), vintage, &catalog.root.join("stated"))?;
+        let records = catalog
+            .records
+            .iter()
+            .map(|(yaml, meta)| Ok((meta.id.clone(), records::Dataset::new(yaml, meta.clone())?)))
+            .collect::<Result<_>>()?;
+        Ok(Frames { tables, records, stated, places: self.places.clone() })
+    }
+}
+
+/// What a load computes: everything, or the numbers and tables alone (the revisions of an
+/// earlier edition compare nothing else).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parts {
+    All,
+    NumbersAndTables,
+}
+
+/// Reads every dataset as known to `edition` (the year of the edition being built) and
+/// computes every derived number and figure.
+pub fn load(catalog: &Catalog, edition: i32) -> Result<Facts> {
+    compute(catalog, &read(catalog)?, edition, edition, Parts::All)
+}
+
+/// The edition of `edition`'s year computed from `sources` as known to `vintage`: a later
+/// vintage shows what later editions added to or corrected in its numbers.
+pub fn compute(catalog: &Catalog, sources: &Sources, edition: i32, vintage: i32, parts: Parts) -> Result<Facts> {
+    let frames = sources.frames(catalog, vintage)?;
     let primaries = primaries(&frames.stated, edition);
     let numbers = derived::evaluate(catalog, &frames, primaries, edition, vintage)?;
     let figures = catalog
         .figures
         .iter()
+        .filter(|_| parts == Parts::All)
         .map(|(path, meta)| figures::resolve(path, meta, &frames, catalog, &numbers, edition))
         .collect::<Result<Vec<_>>>()?;
     let tables = catalog

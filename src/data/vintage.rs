@@ -19,9 +19,9 @@ use crate::error::Result;
 /// The CSV column that records the edition that brought a row.
 pub const EDITION: &str = "edition";
 
-/// A table as known to `edition`, with the pseudo-column `added` (the edition that first
-/// brought each row's key).
-pub fn table(csv: &Path, meta: &TableMeta, edition: i32) -> Result<DataFrame> {
+/// A table's CSV with every row's edition (the register's first collection where the
+/// `edition` cell is empty or the column absent): what [`table`] filters for each vintage.
+pub fn read(csv: &Path, meta: &TableMeta) -> Result<DataFrame> {
     let text_head = std::fs::read(csv).ok().and_then(|b| b.split(|&c| c == b'\n').next().map(|l| String::from_utf8_lossy(l).into_owned()));
     let versioned = text_head.is_some_and(|h| h.trim_end().split(',').any(|c| c.trim_matches('"') == EDITION));
     let df = if versioned {
@@ -47,6 +47,12 @@ pub fn table(csv: &Path, meta: &TableMeta, edition: i32) -> Result<DataFrame> {
         df.with_column(Column::new(EDITION.into(), first)).map_err(|e| polars_error("editions", csv, e))?;
         df
     };
+    Ok(df)
+}
+
+/// A table read by [`read`] as known to `edition`, with the pseudo-column `added` (the
+/// edition that first brought each row's key).
+pub fn table(df: DataFrame, csv: &Path, meta: &TableMeta, edition: i32) -> Result<DataFrame> {
     let key: Vec<Expr> = meta.key.iter().map(|k| col(k.as_str())).collect();
     latest(df, key, edition, true, csv)
 }
