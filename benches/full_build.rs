@@ -15,7 +15,12 @@
 //!    tests/series/2024), its 2023 and its 2024 edition built cold beside the single-edition
 //!    project's cold web build; the 2024 one also reads the 2023 edition's numbers as revised.
 //!
-//! `cargo bench -- builds`, `-- typesetting`, `-- records` or `-- series` runs one part; `RUNS=n` sets the
+//! 5. The editor's loop (`-- serve`): `serve` on a scratch copy with the page open in headless
+//!    Chromium; each run saves a template (then a data file) and takes the time from the
+//!    write to the new page's first paint (Chromium's own clock for the paint, the same wall
+//!    clock as the write). Needs Chromium (`CHROMIUM=…` or `chromium` on the PATH).
+//!
+//! `cargo bench -- builds`, `-- typesetting`, `-- records`, `-- series` or `-- serve` runs one part; `RUNS=n` sets the
 //! number of runs per build figure (default 15).
 
 use std::path::{Path, PathBuf};
@@ -27,6 +32,10 @@ use blockchain_report::data::records::{Format, synthetic};
 #[allow(dead_code)]
 #[path = "../tests/common/mod.rs"]
 mod common;
+
+#[allow(dead_code)]
+#[path = "../tests/common/cdp.rs"]
+mod cdp;
 
 const CLI: &str = env!("CARGO_BIN_EXE_blockchain-report");
 
@@ -221,6 +230,94 @@ fn typesetting(scratch: &Path, runs: usize) {
     println!("{:<44} median {:>6.0} ms   ({pages} pages)", "typesetting the PDF alone (in-process)", median(times).as_secs_f64() * 1000.0);
 }
 
+/// Milliseconds since the Unix epoch: the clock Chromium's `performance.timeOrigin` uses.
+fn epoch_ms() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs_f64() * 1000.0
+}
+
+/// Save → page on screen, through `serve` and a real browser.
+fn serve(scratch: &Path, runs: usize) {
+    use std::io::BufRead;
+    let chromium = std::env::var_os("CHROMIUM").map(PathBuf::from).or_else(|| {
+        ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
+            std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
+        })
+    });
+    let Some(chromium) = chromium else {
+        println!("serve: skipped, no Chromium (apt-get install -y chromium, or set CHROMIUM)");
+        return;
+    };
+    copy_edition(scratch);
+    let mut server = Command::new(CLI)
+        .args(["serve", "--port", "0", "--config"])
+        .arg(scratch.join("report.yaml"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve");
+    let mut lines = std::io::BufReader::new(server.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("serve's first line").expect("utf-8");
+    let url = first.trim_start_matches("serving ").trim_end_matches(" (Ctrl-C to stop)").to_string();
+    // The rest of serve's log (rebuild times) is kept for the report.
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = log.clone();
+    std::thread::spawn(move || lines.map_while(Result::ok).for_each(|l| sink.lock().expect("log").push(l)));
+    while !log.lock().expect("log").iter().any(|l| l.starts_with("rebuilt")) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut browser = cdp::Browser::launch(&chromium);
+    browser.open(&url, 1280, 900, false);
+    // The time from `written` to the first paint of the page that shows `marker`.
+    let mut on_screen = |written: f64, marker: &str| -> f64 {
+        let script = format!(
+            "(() => {{ if (!document.body || !document.body.innerText.includes({marker:?})) return 0;              const paint = performance.getEntriesByType('paint').find(e => e.name === 'first-paint');              return paint ? performance.timeOrigin + paint.startTime : 0; }})()"
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let shown = browser.eval(&script).as_f64().unwrap_or(0.0);
+            if shown > 0.0 {
+                return shown - written;
+            }
+            assert!(Instant::now() < deadline, "the page never showed {marker}");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    };
+    let chapter = scratch.join("editions/2023/templates/chapters/01.md");
+    let text = std::fs::read_to_string(&chapter).expect("chapter");
+    let heading = "## 一、我国区块链发展总体现状";
+    assert!(text.contains(heading), "the benchmark edits the first chapter's heading");
+    let mut template = Vec::new();
+    for i in 0..runs {
+        let marker = format!("基准{i}");
+        let written = epoch_ms();
+        std::fs::write(&chapter, text.replacen(heading, &format!("{heading}{marker}"), 1)).expect("write");
+        template.push(on_screen(written, &marker));
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    std::fs::write(&chapter, &text).expect("restore");
+    std::thread::sleep(Duration::from_millis(500));
+    // A data edit that redraws one chart (图 1-11's 2023 value) and changes a sentence.
+    let stated = scratch.join("data/stated/ch1.csv");
+    let csv = std::fs::read_to_string(&stated).expect("ch1.csv");
+    let row = csv.lines().find(|l| l.starts_with("industry_scale,2023,")).expect("industry_scale's 2023 row").to_string();
+    let mut data = Vec::new();
+    for i in 0..runs {
+        let value = format!("{}", 61 + i);
+        let edited = row.replacen(",60,", &format!(",{value},"), 1);
+        let written = epoch_ms();
+        std::fs::write(&stated, csv.replacen(&row, &edited, 1)).expect("write");
+        data.push(on_screen(written, &format!("约{value}亿元")));
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    std::fs::write(&stated, &csv).expect("restore");
+    let rebuilt: Vec<String> = log.lock().expect("log").iter().filter(|l| l.starts_with("rebuilt")).cloned().collect();
+    let _ = server.kill();
+    let _ = server.wait();
+    println!("{:<44} median {:>6.0} ms", "save → page on screen, template edit", median(template));
+    println!("{:<44} median {:>6.0} ms", "save → page on screen, data edit (one chart)", median(data));
+    println!("{:<44} {} rebuilds for {} saves; last: {}", "serve", rebuilt.len() - 1, 2 * runs + 1, rebuilt.last().map_or("", String::as_str));
+}
+
 fn main() {
     if let Some(yaml) = std::env::var_os("RECORD_CHILD") {
         return record_child(Path::new(&yaml));
@@ -241,6 +338,9 @@ fn main() {
     }
     if wanted("series") {
         series(&scratch.join("series"), runs);
+    }
+    if wanted("serve") {
+        serve(&scratch.join("serve"), runs);
     }
     std::fs::remove_dir_all(&scratch).ok();
 }

@@ -240,10 +240,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if json {
                 say!("{}", serde_json::to_string_pretty(&serde_json::json!({"numbers": vars, "external": external}))?);
             } else {
-                let num = |v: f64| blockchain_report::numfmt::number(v, 4);
+                let year = project.config.edition.year;
+                // A number without a value in the edition's year says so, never "NaN".
+                let num = |qualifier: &str, v: f64, unit: &str| match v.is_finite() {
+                    true => format!("{qualifier}{} {unit}", blockchain_report::numfmt::number(v, 4)),
+                    false => format!("—（{year} 年没有值）"),
+                };
                 for (name, v) in vars {
                     match &v.formula {
-                        None => say!("{name} = {}{} {}\tprimary\t{}\t{}", v.qualifier, num(v.value), v.unit, v.defined, v.provenance),
+                        None => say!("{name} = {}\tprimary\t{}\t{}", num(&v.qualifier, v.value, &v.unit), v.defined, v.provenance),
                         Some(f) => {
                             let printed = v
                                 .printed
@@ -252,9 +257,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                                 .unwrap_or_default();
                             let kept = if v.as_published { " (printed as published)" } else { "" };
                             say!(
-                                "{name} = {} {}{kept}\tderived\t{}\t{f}\tinputs: {}{printed}",
-                                num(v.computed),
-                                v.unit,
+                                "{name} = {}{kept}\tderived\t{}\t{f}\tinputs: {}{printed}",
+                                num("", v.computed, &v.unit),
                                 v.defined,
                                 v.inputs.join(", ")
                             );

@@ -1,7 +1,8 @@
 //! `serve`: live preview for editors. Builds the report, serves it on localhost, watches
 //! report.yaml, data/ and templates/, and rebuilds only what an edit affects: a template
 //! edit re-renders the templates; a data edit re-reads the data and redraws only the charts
-//! whose inputs changed. The page reloads itself after each rebuild; a failed rebuild shows
+//! whose inputs changed. The server pushes each rebuild to the open pages (server-sent
+//! events), which reload where the reader was; a failed rebuild shows
 //! its error (file, line, column, hint) over the last good page, which stays served. The PDF
 //! is typeset afterwards on a worker thread, so it never delays the HTML preview; until it
 //! is ready the previous report.pdf stays served.
@@ -10,7 +11,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::build::{PrintJob, Project, Session, Targets, WordJob, write_atomically};
@@ -23,7 +24,37 @@ struct Served {
     files: BTreeMap<String, Vec<u8>>,
     version: u64,
     error: Option<String>,
+    /// Counts every change of `version` or `error`, so that each event stream sends it once.
+    changes: u64,
 }
+
+impl Served {
+    fn status(&self) -> String {
+        serde_json::json!({ "version": self.version, "error": self.error, "built": !self.files.is_empty() }).to_string()
+    }
+}
+
+/// What is served, and a signal for the event streams waiting on its changes.
+#[derive(Default)]
+struct Shared {
+    served: Mutex<Served>,
+    changed: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Served> {
+        self.served.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Wakes every event stream after `version` or `error` changed.
+    fn notify(&self, s: &mut Served) {
+        s.changes += 1;
+        self.changed.notify_all();
+    }
+}
+
+/// An event stream sends a comment this often, so a closed tab is noticed and its thread ends.
+const KEEPALIVE: Duration = Duration::from_secs(15);
 
 /// How long the watched files must stay unchanged before a rebuild starts (the debounce),
 /// and how often they are looked at.
@@ -43,15 +74,28 @@ const LIVE_JS: &str = r#"(function () {
     o.textContent = (built ? "构建失败（仍显示上一次成功的版本）" : "构建失败（尚无成功的版本）") + "\n\n" + text;
   }
   var built = false;
-  function poll() {
-    fetch("/__status", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (s) {
-      if (version !== null && s.version !== version) { location.reload(); return; }
-      version = s.version;
-      built = s.built;
-      overlay(s.error);
-    }).catch(function () {}).finally(function () { setTimeout(poll, 300); });
+  // The reader stays where they were reading across the reloads.
+  var KEY = "__report_scroll";
+  var kept = sessionStorage.getItem(KEY);
+  if (kept !== null) {
+    sessionStorage.removeItem(KEY);
+    var xy = kept.split(",");
+    window.scrollTo(+xy[0], +xy[1]);
   }
-  poll();
+  function status(s) {
+    if (version !== null && s.version !== version) {
+      sessionStorage.setItem(KEY, window.scrollX + "," + window.scrollY);
+      location.reload();
+      return;
+    }
+    version = s.version;
+    built = s.built;
+    overlay(s.error);
+  }
+  // The server pushes each rebuild's status (server-sent events); the browser reconnects
+  // by itself if the connection drops.
+  var events = new EventSource("/__events");
+  events.onmessage = function (e) { status(JSON.parse(e.data)); };
 })();
 "#;
 
@@ -88,7 +132,33 @@ const MAX_CLIENTS: usize = 256;
 /// The longest request line read; the rest of a request is ignored.
 const MAX_REQUEST_LINE: u64 = 8 * 1024;
 
-fn handle(mut stream: TcpStream, served: &Mutex<Served>) {
+/// `/__events`: the status now, then again after each change, as server-sent events.
+fn events(mut stream: TcpStream, shared: &Shared) {
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\n";
+    if stream.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    let mut sent = None;
+    loop {
+        let message = {
+            let mut s = shared.lock();
+            if sent == Some(s.changes) {
+                s = shared.changed.wait_timeout(s, KEEPALIVE).map(|(s, _)| s).unwrap_or_else(|p| p.into_inner().0);
+            }
+            if sent == Some(s.changes) {
+                ":\n\n".to_string()
+            } else {
+                sent = Some(s.changes);
+                format!("data: {}\n\n", s.status())
+            }
+        };
+        if stream.write_all(message.as_bytes()).and_then(|_| stream.flush()).is_err() {
+            return;
+        }
+    }
+}
+
+fn handle(mut stream: TcpStream, shared: &Shared) {
     let _ = stream.set_read_timeout(Some(CLIENT_TIMEOUT));
     let _ = stream.set_write_timeout(Some(CLIENT_TIMEOUT));
     let mut line = String::new();
@@ -99,13 +169,13 @@ fn handle(mut stream: TcpStream, served: &Mutex<Served>) {
     let path = if path == "/" { "/report.html" } else { path };
     // The response is copied out under the lock and written after it is released: a client
     // that reads slowly must never hold up a rebuild or another client.
+    if path == "/__events" {
+        return events(stream, shared);
+    }
     let (status, kind, body): (&str, &str, Vec<u8>) = {
-        let Ok(served) = served.lock() else { return };
+        let served = shared.lock();
         match path {
-            "/__status" => {
-                let body = serde_json::json!({ "version": served.version, "error": served.error, "built": !served.files.is_empty() });
-                ("200 OK", "application/json", body.to_string().into_bytes())
-            }
+            "/__status" => ("200 OK", "application/json", served.status().into_bytes()),
             "/__live.js" => ("200 OK", "text/javascript; charset=utf-8", LIVE_JS.as_bytes().to_vec()),
             // Only names of files in the last build are served: no path reaches the disk.
             _ => match served.files.get(path.trim_start_matches('/')) {
@@ -133,7 +203,7 @@ fn handle(mut stream: TcpStream, served: &Mutex<Served>) {
 }
 
 /// Accepts connections, one short-lived thread each, at most [`MAX_CLIENTS`] at once.
-fn accept(listener: TcpListener, served: Arc<Mutex<Served>>) {
+fn accept(listener: TcpListener, served: Arc<Shared>) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let active = Arc::new(AtomicUsize::new(0));
     for mut stream in listener.incoming().flatten() {
@@ -218,7 +288,7 @@ fn install(s: &mut Served, out: &Path, name: &str, bytes: Vec<u8>) -> bool {
 
 /// The worker that typesets the PDF after the rebuilds. Only the newest job is run, once
 /// nothing has changed for [`PRINT_QUIET`]; its result is dropped if an edit came meanwhile.
-fn print_worker(served: Arc<Mutex<Served>>) -> std::sync::mpsc::Sender<Print> {
+fn print_worker(served: Arc<Shared>) -> std::sync::mpsc::Sender<Print> {
     use std::sync::mpsc::RecvTimeoutError;
     let (send, receive) = std::sync::mpsc::channel::<Print>();
     std::thread::spawn(move || {
@@ -246,10 +316,11 @@ fn print_worker(served: Arc<Mutex<Served>>) -> std::sync::mpsc::Sender<Print> {
             });
             let typeset = started.elapsed();
             let docx = word.map(|job| job.docx());
-            let mut s = served.lock().expect("served lock");
+            let mut s = served.lock();
             if s.version != version {
                 continue;
             }
+            let error_before = s.error.clone();
             match pdf {
                 Some(Ok(pdf)) => {
                     let how = if pdf.from_cache { "from the cache" } else { "typeset" };
@@ -275,6 +346,9 @@ fn print_worker(served: Arc<Mutex<Served>>) -> std::sync::mpsc::Sender<Print> {
                 }
                 None => {}
             }
+            if s.error != error_before {
+                served.notify(&mut s);
+            }
         }
     });
     send
@@ -284,7 +358,7 @@ pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> 
     let listener = TcpListener::bind(("127.0.0.1", port))
         .map_err(|source| crate::error::Error::Io { path: PathBuf::from(format!("127.0.0.1:{port}")), source })?;
     let address = listener.local_addr().map_err(|source| crate::error::Error::Io { path: PathBuf::from("listener"), source })?;
-    let served = Arc::new(Mutex::new(Served::default()));
+    let served = Arc::new(Shared::default());
     {
         let served = served.clone();
         std::thread::spawn(move || accept(listener, served));
@@ -294,7 +368,7 @@ pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> 
     let printer = print_worker(served.clone());
     let publish = |session: &Session, what: &str, started: Instant| {
         let prepared = session.prepare(Targets::default());
-        let mut s = served.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut s = served.lock();
         // The last PDF and Word edition stay in output/ until the worker has written new ones.
         let result = prepared.and_then(|prepared| {
             let (mut files, job) = (prepared.files, (prepared.print, prepared.word));
@@ -311,17 +385,19 @@ pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> 
                 s.files = files.into_iter().map(|(p, b)| (p.to_string_lossy().replace('\\', "/"), b)).collect();
                 s.version += 1;
                 s.error = None;
+                served.notify(&mut s);
                 say(&format!("rebuilt ({what}) in {} ms", started.elapsed().as_millis()));
                 if job.0.is_some() || job.1.is_some() {
                     let _ = printer.send(Print::Job(s.version, session.project.output_dir(), Box::new(job)));
                 }
             }
-            Err(e) => report(&mut s, &e.to_string()),
+            Err(e) => report(&served, &mut s, &e.to_string()),
         }
     };
-    fn report(s: &mut Served, error: &str) {
+    fn report(shared: &Shared, s: &mut Served, error: &str) {
         let _ = writeln!(std::io::stderr(), "error: {error}");
         s.error = Some(error.to_string());
+        shared.notify(s);
     }
 
     let open = || Project::open_edition(config_path, edition).and_then(Session::open);
@@ -329,7 +405,7 @@ pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> 
     let mut session = match open() {
         Ok(session) => Some(session),
         Err(e) => {
-            report(&mut served.lock().unwrap_or_else(std::sync::PoisonError::into_inner), &e.to_string());
+            report(&served, &mut served.lock(), &e.to_string());
             None
         }
     };
@@ -392,7 +468,7 @@ pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> 
         };
         match (result, &session) {
             (Ok(what), Some(s)) => publish(s, &what, started),
-            (Err(e), _) => report(&mut served.lock().unwrap_or_else(std::sync::PoisonError::into_inner), &e.to_string()),
+            (Err(e), _) => report(&served, &mut served.lock(), &e.to_string()),
             _ => {}
         }
     }

@@ -1,5 +1,5 @@
-//! `serve` end to end: a template edit is served after the rebuild, and a broken template
-//! shows its error while the last good page stays served. Waits are bounded polls, not
+//! `serve` end to end: a template edit is served after the rebuild and pushed to the open
+//! pages, and a broken template shows its error while the last good page stays served. Waits are bounded polls, not
 //! timing assertions.
 
 mod common;
@@ -148,4 +148,49 @@ fn the_word_edition_follows_each_edit_after_edits_pause() {
     edit(dir.path(), "editions/2023/templates/chapters/01.md", "### （一）测试", "### （一）改过的标题");
     wait_for(port, "/report.html", |b| b.contains("改过的标题"));
     wait_for_docx(&|bytes| bytes != first.as_slice());
+}
+
+/// Reads one server-sent event's data (keep-alive comments skipped).
+fn next_event(reader: &mut impl BufRead) -> String {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "the event stream closed");
+        if let Some(data) = line.strip_prefix("data: ") {
+            return data.trim().to_string();
+        }
+    }
+}
+
+#[test]
+fn each_rebuild_and_each_error_is_pushed_to_the_open_pages() {
+    let dir = mini();
+    let (_server, port) = start(dir.path());
+    wait_for(port, "/__status", |b| b.contains("\"built\":true"));
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
+    write!(stream, "GET /__events HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if line.trim().is_empty() {
+            break;
+        }
+        head.push_str(&line);
+    }
+    assert!(head.contains("text/event-stream"), "{head}");
+    let first: serde_json::Value = serde_json::from_str(&next_event(&mut reader)).unwrap();
+    assert_eq!(first["error"], serde_json::Value::Null);
+
+    edit(dir.path(), "editions/2023/templates/chapters/01.md", "### （一）测试", "### （一）推送的标题");
+    let pushed: serde_json::Value = serde_json::from_str(&next_event(&mut reader)).unwrap();
+    assert!(pushed["version"].as_u64() > first["version"].as_u64(), "{pushed}");
+    assert!(get(port, "/report.html").contains("推送的标题"), "the pushed version is the one served");
+
+    edit(dir.path(), "editions/2023/templates/chapters/01.md", "{{ year }} 年测试规模", "{{ year 年测试规模");
+    let broken: serde_json::Value = serde_json::from_str(&next_event(&mut reader)).unwrap();
+    assert!(broken["error"].as_str().is_some_and(|e| e.contains("chapters/01.md:6:")), "{broken}");
+    assert_eq!(broken["version"], pushed["version"], "the last good page stays");
 }

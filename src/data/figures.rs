@@ -131,7 +131,7 @@ fn lookup<'n>(csv: &Path, line: usize, numbers: &'n [Number], key: &str, edition
 fn number_point(n: &Number, year: i32, edition: i32) -> Point {
     let value = if year == edition { n.value } else { n.years.get(&year).copied().unwrap_or(f64::NAN) };
     if !value.is_finite() {
-        let provenance = Told::missing(format!("{} 在 {year} 年没有值", n.name));
+        let provenance = told(n, year, edition, false);
         return Point {
             series: String::new(),
             category: String::new(),

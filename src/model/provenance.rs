@@ -118,6 +118,9 @@ pub fn label(n: &Number, year: i32, edition: i32) -> &'static str {
 /// the edition that brought the value. `as_published`: the edition prints the report's
 /// value although it disagrees with the computation.
 pub fn told(n: &Number, year: i32, edition: i32, as_published: bool) -> Told {
+    let Some(&value) = n.years.get(&year) else {
+        return Told::missing(format!("{} 在 {year} 年没有值（定义见 {}）", n.name, n.defined));
+    };
     let label = label(n, year, edition);
     let mut told = Told { label, ..Told::default() };
     match (&n.formula, &n.printed) {
@@ -125,14 +128,9 @@ pub fn told(n: &Number, year: i32, edition: i32, as_published: bool) -> Told {
         (None, _) => told.detail = format!("（{}）", n.defined),
         (Some(f), _) => {
             let explain = n.explained(year).map(|e| format!("（{e}）")).unwrap_or_default();
-            match (n.years.get(&year), n.worked.get(&year)) {
-                (Some(v), worked) => {
-                    let worked = worked.unwrap_or(f);
-                    told.detail = format!("：{worked} = {}{explain}", numfmt::number(*v, 4));
-                    told.formula = (worked != f).then(|| f.clone());
-                }
-                (None, _) => told.detail = format!("：{f}{explain}"),
-            }
+            let worked = n.worked.get(&year).unwrap_or(f);
+            told.detail = format!("：{worked} = {}{explain}", numfmt::number(value, 4));
+            told.formula = (worked != f).then(|| f.clone());
             told.data = n.inputs.iter().filter(|i| i.starts_with("data/")).cloned().collect();
             if year == edition
                 && as_published
