@@ -44,7 +44,7 @@ pub enum Print {
     Computed,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// The text and its own data disagree beyond the rounding the text used.
@@ -54,7 +54,7 @@ pub enum Severity {
     Agrees,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
     pub id: String,
     pub kind: String,
@@ -71,12 +71,12 @@ pub struct Finding {
     pub print: Option<Print>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Audit {
     pub findings: Vec<Finding>,
     pub unchecked: Vec<(String, String)>,
     /// What this edition's data changed in earlier editions (修订说明; see src/revisions.rs).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub revisions: Vec<crate::model::Revision>,
 }
 

@@ -17,6 +17,7 @@ use crate::render;
 use std::sync::Arc;
 
 mod project;
+mod record;
 pub use project::{Project, editions};
 
 pub const FONT: &str = "fonts/NotoSansSC-subset.otf";
@@ -80,6 +81,7 @@ pub struct Options {
 }
 
 /// What a build wrote, for the CLI's summary.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     pub tables: usize,
     pub figures: usize,
@@ -88,12 +90,14 @@ pub struct Summary {
     pub rasterised: Vec<String>,
     /// Whether report.pdf came from the cache rather than being typeset now.
     pub pdf_from_cache: bool,
+    /// Nothing had changed since the last build: its outputs stand as they are.
+    pub unchanged: bool,
     pub audit: crate::audit::Audit,
     pub numbers: NumberCounts,
 }
 
 /// The numbers printed in the prose, by kind.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NumberCounts {
     pub computed: usize,
     pub primary: usize,
@@ -459,6 +463,39 @@ impl Text {
 }
 
 pub fn build(project: &Project, options: Options) -> Result<Summary> {
+    if options.no_cache {
+        return build_all(project, options);
+    }
+    // Nothing to do when nothing it reads has changed and its outputs are as it wrote them.
+    let out = project.output_dir();
+    let name = format!("{:032x}.json", xxhash_rust::xxh3::xxh3_128(out.to_string_lossy().as_bytes()));
+    let mut fingerprint = record::Fingerprint::open(project.root.join(CACHE_DIR).join("builds").join(name));
+    let program = format!("{}\n{}\n{options:?}", crate::cache::renderer(), program_identity());
+    let editions = project.edition_dir.parent().map_or_else(|| project.edition_dir.clone(), Path::to_path_buf);
+    let roots = [project.config_path.clone(), project.data_dir(), editions, project.designs_dir(), project.assets_dir()];
+    let inputs = fingerprint.inputs(&roots, &program);
+    if let Some(summary) = fingerprint.unchanged(&inputs, &out) {
+        return Ok(Summary { unchanged: true, rasterised: Vec::new(), pdf_from_cache: options.targets.pdf, ..summary });
+    }
+    let (summary, written) = build_files(project, options)?;
+    fingerprint.write(inputs, &out, &written, &summary);
+    Ok(summary)
+}
+
+/// The running program's file: its size and times stand for its code (a rebuilt program
+/// may write other bytes under the same version).
+fn program_identity() -> String {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::env::current_exe().and_then(std::fs::metadata);
+    meta.map_or_else(|_| "unknown".into(), |m| format!("{} {} {}.{}", m.len(), m.ino(), m.mtime(), m.mtime_nsec()))
+}
+
+fn build_all(project: &Project, options: Options) -> Result<Summary> {
+    build_files(project, options).map(|(summary, _)| summary)
+}
+
+/// Builds everything and writes it; returns the summary and the files written.
+fn build_files(project: &Project, options: Options) -> Result<(Summary, Vec<PathBuf>)> {
     let project = Project {
         root: project.root.clone(),
         config_path: project.config_path.clone(),
@@ -495,15 +532,17 @@ pub fn build(project: &Project, options: Options) -> Result<Summary> {
         files.push(("report.docx".into(), docx));
     }
     write_atomically(&session.project.output_dir(), &files)?;
-    Ok(Summary {
+    let summary = Summary {
         tables: session.facts.tables.len(),
         figures: session.charts.len(),
         files: files.len(),
         rasterised: session.charts.iter().filter(|c| !c.png_cached).map(|c| c.id.clone()).collect(),
         pdf_from_cache,
+        unchanged: false,
         audit,
         numbers,
-    })
+    };
+    Ok((summary, files.into_iter().map(|(path, _)| path).collect()))
 }
 
 /// The table as ingested: one row per record, months as YYYY-MM.

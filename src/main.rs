@@ -179,15 +179,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let docx = blockchain_report::write::docx::Options { comments: docx_comments };
             let summary = build::build(&project, build::Options { targets: to, edition, no_cache, docx })
                 .context("build failed; the previous output/ is unchanged")?;
-            say!(
-                "built {}: {} tables, {} figures ({} from the cache), {} files{}",
-                project.output_dir().display(),
-                summary.tables,
-                summary.figures,
-                summary.figures - summary.rasterised.len(),
-                summary.files,
-                if summary.pdf_from_cache { " (report.pdf from the cache)" } else { "" }
-            );
+            if summary.unchanged {
+                say!(
+                    "{} is up to date: nothing it is built from has changed ({} tables, {} figures, {} files)",
+                    project.output_dir().display(),
+                    summary.tables,
+                    summary.figures,
+                    summary.files
+                );
+            } else {
+                say!(
+                    "built {}: {} tables, {} figures ({} from the cache), {} files{}",
+                    project.output_dir().display(),
+                    summary.tables,
+                    summary.figures,
+                    summary.figures - summary.rasterised.len(),
+                    summary.files,
+                    if summary.pdf_from_cache { " (report.pdf from the cache)" } else { "" }
+                );
+            }
             let n = summary.numbers;
             let kept = if corrected {
                 format!("{} corrected (the published value in a note)", n.corrected)

@@ -1,7 +1,8 @@
 //! The cache (.cache/ beside report.yaml) of rasterised charts and of the typeset PDF: each
 //! kind of input change redoes exactly the charts it affects, and the PDF when its source
 //! changes; a deleted or corrupted entry is rebuilt; a build without the cache writes the
-//! same bytes.
+//! same bytes. Above them, the build record (.cache/builds/) answers a build with nothing
+//! changed without running the pipeline, and never when an input or an output changed.
 
 mod common;
 use common::*;
@@ -15,6 +16,11 @@ fn rasterised(dir: &Path) -> Vec<String> {
     let mut ids = build(dir).unwrap().rasterised;
     ids.sort();
     ids
+}
+
+/// Forgets the last build, so the next one runs the pipeline over the chart cache.
+fn forget_the_last_build(dir: &Path) {
+    std::fs::remove_dir_all(dir.join(".cache/builds")).unwrap();
 }
 
 fn entries(dir: &Path) -> Vec<PathBuf> {
@@ -88,6 +94,7 @@ fn a_deleted_entry_is_rebuilt() {
     for entry in entries(dir.path()) {
         std::fs::remove_file(entry).unwrap();
     }
+    forget_the_last_build(dir.path());
     assert_eq!(rasterised(dir.path()), ALL);
     assert_eq!(png(dir.path(), "scale"), before);
     std::fs::remove_dir_all(dir.path().join(".cache")).unwrap();
@@ -107,8 +114,10 @@ fn a_corrupted_entry_is_never_served_and_is_rebuilt() {
     std::fs::write(&entries[0], flipped).unwrap();
     let cut = std::fs::read(&entries[1]).unwrap();
     std::fs::write(&entries[1], &cut[..cut.len() / 2]).unwrap();
+    forget_the_last_build(dir.path());
     assert_eq!(rasterised(dir.path()), ALL);
     assert_eq!(ALL.iter().map(|id| png(dir.path(), id)).collect::<Vec<_>>(), good, "the images are rebuilt, not served corrupted");
+    forget_the_last_build(dir.path());
     assert_eq!(rasterised(dir.path()), Vec::<String>::new(), "and stored again");
 }
 
@@ -176,7 +185,48 @@ fn a_corrupted_pdf_entry_is_typeset_again() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0xff;
     std::fs::write(&entry, bytes).unwrap();
+    forget_the_last_build(dir.path());
     assert!(!pdf_from_cache(dir.path()), "a corrupted entry is not served");
     assert_eq!(std::fs::read(dir.path().join("output/2023/report.pdf")).unwrap(), good);
+    forget_the_last_build(dir.path());
     assert!(pdf_from_cache(dir.path()), "and is stored again");
+}
+
+#[test]
+fn a_build_with_nothing_changed_is_answered_from_the_record() {
+    let dir = mini();
+    assert!(!build(dir.path()).unwrap().unchanged);
+    let report = read(dir.path(), "output/2023/report.md");
+    let again = build(dir.path()).unwrap();
+    assert!(again.unchanged && again.rasterised.is_empty(), "nothing to do");
+    assert_eq!(read(dir.path(), "output/2023/report.md"), report);
+    assert!(again.files > 0 && again.numbers.primary > 0, "the summary is the last build's");
+}
+
+/// The racy timestamp: a data file rewritten at once with the same size, its modification
+/// time set back to what it was, is still seen as changed.
+#[test]
+fn a_rewrite_with_the_same_size_and_time_is_still_seen() {
+    let dir = mini();
+    build(dir.path()).unwrap();
+    let stated = dir.path().join("data/stated/ch1.csv");
+    let text = std::fs::read_to_string(&stated).unwrap();
+    let modified = std::fs::metadata(&stated).unwrap().modified().unwrap();
+    assert!(text.contains(",60,"), "the mini's scale is 60");
+    std::fs::write(&stated, text.replacen(",60,", ",61,", 1)).unwrap();
+    std::fs::File::options().write(true).open(&stated).unwrap().set_modified(modified).unwrap();
+    assert_eq!(std::fs::metadata(&stated).unwrap().len() as usize, text.len(), "same size");
+    let summary = build(dir.path()).unwrap();
+    assert!(!summary.unchanged, "the rewrite is seen");
+    assert!(read(dir.path(), "output/2023/report.md").contains("61"), "and built");
+}
+
+#[test]
+fn an_output_edited_by_hand_is_written_again() {
+    let dir = mini();
+    build(dir.path()).unwrap();
+    let report = read(dir.path(), "output/2023/report.md");
+    std::fs::write(dir.path().join("output/2023/report.md"), "edited by hand\n").unwrap();
+    assert!(!build(dir.path()).unwrap().unchanged, "an output that is not as written is no shortcut");
+    assert_eq!(read(dir.path(), "output/2023/report.md"), report);
 }
