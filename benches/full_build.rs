@@ -274,7 +274,9 @@ fn serve(scratch: &Path, runs: usize) {
         );
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            let shown = browser.eval(&script).as_f64().unwrap_or(0.0);
+            // While the page reloads, the old document is gone: no answer yet.
+            let result = browser.try_call("Runtime.evaluate", serde_json::json!({"expression": script, "returnByValue": true}));
+            let shown = result.ok().and_then(|r| r["result"]["value"].as_f64()).unwrap_or(0.0);
             if shown > 0.0 {
                 return shown - written;
             }

@@ -56,9 +56,10 @@ impl Shared {
 /// An event stream sends a comment this often, so a closed tab is noticed and its thread ends.
 const KEEPALIVE: Duration = Duration::from_secs(15);
 
-/// How long the watched files must stay unchanged before a rebuild starts (the debounce),
-/// and how often they are looked at.
+/// How long the watched files must stay unchanged before a rebuild starts (the debounce).
 const SETTLE: Duration = Duration::from_millis(30);
+/// How often the watched files are looked at (a few hundred `stat`s).
+const LOOK: Duration = Duration::from_millis(10);
 
 const LIVE_JS: &str = r#"(function () {
   var version = null;
@@ -431,7 +432,7 @@ pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> 
     };
     let mut seen: BTreeMap<PathBuf, SystemTime> = snapshot(&watched(&session).into_iter().map(|(_, p)| p).collect::<Vec<_>>());
     loop {
-        std::thread::sleep(SETTLE);
+        std::thread::sleep(LOOK);
         let paths = watched(&session);
         let files: Vec<PathBuf> = paths.iter().map(|(_, p)| p.clone()).collect();
         let mut now = snapshot(&files);

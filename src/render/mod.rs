@@ -106,7 +106,7 @@ pub fn render_sources(
             // The font has exactly the characters of the page with its stylesheet (whose
             // generated content draws some too); inlining the font adds none but ASCII.
             let chars = page(&body, Some(s.css))?.chars().filter(|c| !c.is_control()).collect();
-            let font = crate::write::webfont::subset(s.font, &chars).map_err(Error::WebFont)?;
+            let font = crate::write::webfont::subset_remembered(s.font, &chars).map_err(Error::WebFont)?;
             let url = format!("url(data:font/otf;base64,{}) format(\"opentype\")", crate::write::webfont::base64(&font));
             let named = format!("url(\"{}\") format(\"woff2\")", s.font_url);
             let css = match s.css.contains(&named) {

@@ -8,6 +8,25 @@ use std::collections::BTreeSet;
 use ab_glyph::Font;
 
 /// An OpenType font (CFF outlines) with the glyphs of `chars` that the font has.
+/// [`subset`], remembering the last cut: `serve` renders the page on every save, and a save
+/// seldom brings a character the page did not have.
+pub fn subset_remembered(font: &[u8], chars: &BTreeSet<char>) -> Result<std::sync::Arc<Vec<u8>>, String> {
+    use std::sync::{Arc, Mutex};
+    static LAST: Mutex<Option<(u128, Arc<Vec<u8>>)>> = Mutex::new(None);
+    let text: String = chars.iter().collect();
+    let key = xxhash_rust::xxh3::xxh3_128(font) ^ xxhash_rust::xxh3::xxh3_128(text.as_bytes()).rotate_left(1);
+    if let Some((k, cut)) = LAST.lock().ok().and_then(|last| last.clone())
+        && k == key
+    {
+        return Ok(cut);
+    }
+    let cut = Arc::new(subset(font, chars)?);
+    if let Ok(mut last) = LAST.lock() {
+        *last = Some((key, cut.clone()));
+    }
+    Ok(cut)
+}
+
 pub fn subset(font: &[u8], chars: &BTreeSet<char>) -> Result<Vec<u8>, String> {
     let face = ab_glyph::FontRef::try_from_slice(font).map_err(|e| format!("not a usable OpenType font: {e}"))?;
     let mut remapper = subsetter::GlyphRemapper::new();

@@ -101,6 +101,11 @@ impl Browser {
 
     /// Sends one command (to the page once attached) and waits for its reply.
     pub fn call(&mut self, method: &str, params: Value) -> Value {
+        self.try_call(method, params).unwrap_or_else(|error| panic!("{method} failed: {error}"))
+    }
+
+    /// [`Browser::call`], with the browser's error (a page navigating away meanwhile) returned.
+    pub fn try_call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
         self.next_id += 1;
         let id = self.next_id;
         let mut message = json!({"id": id, "method": method, "params": params});
@@ -111,10 +116,10 @@ impl Browser {
         bytes.push(0);
         self.to_browser.write_all(&bytes).unwrap();
         let reply = self.wait(|m| m["id"] == id, &format!("the reply to {method}"));
-        if let Some(error) = reply.get("error") {
-            panic!("{method} failed: {error}");
+        match reply.get("error") {
+            Some(error) => Err(error.clone()),
+            None => Ok(reply["result"].clone()),
         }
-        reply["result"].clone()
     }
 
     /// Waits for a message, keeping every event that arrives meanwhile.
