@@ -177,7 +177,8 @@ pub struct PrintJob {
     templates_dir: PathBuf,
     config: Config,
     document: Arc<crate::document::Document>,
-    markdown: String,
+    /// Where a character the font lacks is looked for: the wording, the designs, the data.
+    sources: Vec<PathBuf>,
     charts: Vec<charts::Chart>,
 }
 
@@ -194,7 +195,7 @@ impl PrintJob {
     }
 
     fn source(&self) -> Result<crate::pdf::TypstSource> {
-        self.typesetter.source(&self.templates_dir, &self.config, &self.document, &self.markdown)
+        self.typesetter.source(&self.templates_dir, &self.config, &self.document, &self.sources)
     }
 
     /// The PDF: from the cache when the same source was typeset before, else typeset now
@@ -398,13 +399,14 @@ impl Session {
 
     /// What the PDF is typeset from, owned (see [`PrintJob`]).
     pub fn print_job(&self, text: &Text) -> Result<PrintJob> {
+        let templates = self.project.templates();
         Ok(PrintJob {
             typesetter: self.typesetter()?,
             cache: self.cache.clone(),
-            templates_dir: self.project.templates().path(crate::pdf::TEMPLATE).parent().map(Path::to_path_buf).unwrap_or_default(),
+            templates_dir: templates.path(crate::pdf::TEMPLATE).parent().map(Path::to_path_buf).unwrap_or_default(),
             config: self.project.config.clone(),
             document: Arc::new(text.rendered.document.clone()),
-            markdown: text.rendered.markdown.clone(),
+            sources: vec![templates.wording, templates.designs, self.project.data_dir()],
             charts: self.charts.clone(),
         })
     }

@@ -96,8 +96,9 @@ impl Typesetter {
 
     /// What Typst will compile: the report as markup calling the design's functions, every
     /// character checked against the fonts first (Typst would draw a missing one as an empty
-    /// box without a word). `markdown` is the Markdown edition, where an error points.
-    pub fn source(&self, templates_dir: &Path, config: &Config, document: &Document, markdown: &str) -> Result<TypstSource> {
+    /// box without a word). An error points to the first file under `sources` (the
+    /// wording, then the data) that has the character.
+    pub fn source(&self, templates_dir: &Path, config: &Config, document: &Document, sources: &[PathBuf]) -> Result<TypstSource> {
         let template_path = templates_dir.join(TEMPLATE);
         let template = crate::error::read_to_string(&template_path)?;
         let (body, runs) = markup::write(document);
@@ -106,18 +107,14 @@ impl Typesetter {
         let missing = self.missing_glyphs(&all);
         for (text, section) in runs.iter().filter(|_| !missing.is_empty()) {
             if let Some(c) = text.chars().find(|c| missing.contains(c)) {
-                let offset = markdown.find(c).unwrap_or(0);
-                let line = markdown[..offset].matches('\n').count() + 1;
-                let column = markdown[..offset].rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
                 let section = if section.is_empty() { "the cover".to_string() } else { section.clone() };
-                return Err(InputError::new(
-                    Path::new("report.md"),
-                    format!("character {c:?} (U+{:04X}) in {section} is not in the bundled font, so the PDF cannot print it", c as u32),
-                )
-                .at(line, column)
-                .excerpt_from(markdown)
-                .hint("replace it in templates/ or data/, or add it to the font subset (scripts/subset-font.py)")
-                .into());
+                let message =
+                    format!("character {c:?} (U+{:04X}) in {section} is not in the bundled font, so the PDF cannot print it", c as u32);
+                let error = match first_use(sources, c) {
+                    Some((path, text, line, column)) => InputError::new(&path, message).at(line, column).excerpt_from(&text),
+                    None => InputError::new(templates_dir, message),
+                };
+                return Err(error.hint("replace it in templates/ or data/, or add it to the font subset (scripts/subset-font.py)").into());
             }
         }
         let edition = &config.edition;
@@ -348,4 +345,28 @@ impl typst::World for ReportWorld<'_> {
 
 fn not_found(id: FileId) -> FileError {
     FileError::NotFound(id.vpath().realize(Path::new("")).unwrap_or_default())
+}
+
+/// The first file under `roots` (each walked in name order) that has `c`: the file, its
+/// text, and the line and column of `c` in it.
+fn first_use(roots: &[PathBuf], c: char) -> Option<(PathBuf, String, usize, usize)> {
+    fn walk(path: &Path, files: &mut Vec<PathBuf>) {
+        match std::fs::read_dir(path) {
+            Ok(entries) => {
+                let mut inside: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+                inside.sort();
+                inside.iter().for_each(|p| walk(p, files));
+            }
+            Err(_) => files.push(path.to_path_buf()),
+        }
+    }
+    let mut files = Vec::new();
+    roots.iter().for_each(|root| walk(root, &mut files));
+    files.into_iter().find_map(|path| {
+        let text = std::fs::read_to_string(&path).ok()?;
+        let offset = text.find(c)?;
+        let line = text[..offset].matches('\n').count() + 1;
+        let column = text[..offset].rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Some((path, text, line, column))
+    })
 }

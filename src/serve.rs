@@ -61,44 +61,8 @@ const SETTLE: Duration = Duration::from_millis(30);
 /// How often the watched files are looked at (a few hundred `stat`s).
 const LOOK: Duration = Duration::from_millis(10);
 
-const LIVE_JS: &str = r#"(function () {
-  var version = null;
-  function overlay(text) {
-    var o = document.getElementById("__report_error");
-    if (!text) { if (o) o.remove(); return; }
-    if (!o) {
-      o = document.createElement("pre");
-      o.id = "__report_error";
-      o.style.cssText = "position:fixed;left:1rem;right:1rem;bottom:1rem;max-height:55vh;z-index:9999;overflow:auto;margin:0;padding:1.2rem;background:#1e1e1e;color:#f3f3f3;font:14px/1.5 monospace;white-space:pre;border-left:6px solid #e5484d;box-shadow:0 4px 24px rgba(0,0,0,.4)";
-      document.body.appendChild(o);
-    }
-    o.textContent = (built ? "构建失败（仍显示上一次成功的版本）" : "构建失败（尚无成功的版本）") + "\n\n" + text;
-  }
-  var built = false;
-  // The reader stays where they were reading across the reloads.
-  var KEY = "__report_scroll";
-  var kept = sessionStorage.getItem(KEY);
-  if (kept !== null) {
-    sessionStorage.removeItem(KEY);
-    var xy = kept.split(",");
-    window.scrollTo(+xy[0], +xy[1]);
-  }
-  function status(s) {
-    if (version !== null && s.version !== version) {
-      sessionStorage.setItem(KEY, window.scrollX + "," + window.scrollY);
-      location.reload();
-      return;
-    }
-    version = s.version;
-    built = s.built;
-    overlay(s.error);
-  }
-  // The server pushes each rebuild's status (server-sent events); the browser reconnects
-  // by itself if the connection drops.
-  var events = new EventSource("/__events");
-  events.onmessage = function (e) { status(JSON.parse(e.data)); };
-})();
-"#;
+/// The pages' live script: the pushed status, and the changed parts replaced in place.
+const LIVE_JS: &str = include_str!("serve/live.js");
 
 fn content_type(path: &str) -> &'static str {
     match path.rsplit('.').next().unwrap_or("") {
@@ -159,6 +123,11 @@ fn events(mut stream: TcpStream, shared: &Shared) {
     }
 }
 
+/// The live script's tag, with the version of the page it is added to.
+fn live_tag(version: u64) -> String {
+    format!("<script src=\"/__live.js\" data-version=\"{version}\"></script>\n</body>")
+}
+
 fn handle(mut stream: TcpStream, shared: &Shared) {
     let _ = stream.set_read_timeout(Some(CLIENT_TIMEOUT));
     let _ = stream.set_write_timeout(Some(CLIENT_TIMEOUT));
@@ -181,7 +150,7 @@ fn handle(mut stream: TcpStream, shared: &Shared) {
             // Only names of files in the last build are served: no path reaches the disk.
             _ => match served.files.get(path.trim_start_matches('/')) {
                 Some(body) if path.ends_with(".html") => {
-                    let html = String::from_utf8_lossy(body).replace("</body>", "<script src=\"/__live.js\"></script>\n</body>");
+                    let html = String::from_utf8_lossy(body).replace("</body>", &live_tag(served.version));
                     ("200 OK", content_type(path), html.into_bytes())
                 }
                 Some(body) => ("200 OK", content_type(path), body.clone()),
@@ -192,7 +161,8 @@ fn handle(mut stream: TcpStream, shared: &Shared) {
                         "正在构建……"
                     };
                     let body = format!(
-                        "<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=utf-8><body><p>{note}</p><script src=\"/__live.js\"></script>"
+                        "<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=utf-8><body><p>{note}</p>{}",
+                        live_tag(served.version)
                     );
                     ("200 OK", "text/html; charset=utf-8", body.into_bytes())
                 }

@@ -422,14 +422,45 @@ fn serve_pushes_each_save_and_the_page_keeps_its_place() {
     let place = browser.eval("window.scrollTo(0, Math.min(500, document.documentElement.scrollHeight - innerHeight)); scrollY");
     let place = place.as_f64().unwrap();
     assert!(place > 100.0, "the page scrolls: {place}");
+    let shows = |browser: &mut cdp::Browser, text: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let script = format!("!!document.body && document.body.innerText.includes({text:?})");
+        // While the page reloads there is no document to ask.
+        while browser.try_call("Runtime.evaluate", json!({"expression": script, "returnByValue": true})).ok().map(|r| r["result"]["value"].clone()) != Some(json!(true)) {
+            assert!(std::time::Instant::now() < deadline, "the page never showed {text}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        browser.eval("new Promise(r => requestAnimationFrame(() => r(true)))");
+    };
 
+    // A wording edit is replaced in place: the same page (its script's state survives), the
+    // contents panel shows the new heading, the reader's place is kept.
+    browser.eval("window.__same_page = true");
     edit(dir.path(), "editions/2023/templates/chapters/01.md", "### （一）测试", "### （一）推送到页面的标题");
+    shows(&mut browser, "推送到页面的标题");
+    assert_eq!(browser.eval("window.__same_page === true"), true, "the edit was replaced in place, not reloaded");
+    assert_eq!(browser.eval("document.querySelector('#toc-menu').innerText.includes('推送到页面的标题')"), true);
+    let now = browser.eval("scrollY").as_f64().unwrap();
+    assert!((now - place).abs() <= 2.0, "the reader's place survives the edit: {place} → {now}");
+    // The page's script works on what was replaced: the section being read is marked once.
+    browser.eval("window.scrollBy(0, 1); new Promise(r => setTimeout(() => r(true), 100))");
+    assert!(browser.eval("document.querySelectorAll('#toc-menu [aria-current]').length").as_u64().unwrap() <= 1);
+
+    // A stylesheet edit changes nothing in the page: it reloads, where the reader was.
+    let css = dir.path().join("assets/style.css");
+    let mut style = std::fs::read_to_string(&css).unwrap();
+    style.push_str("\n.legend { letter-spacing: 0.01em; }\n");
+    std::fs::write(&css, style).unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while browser.eval("!!document.body && document.body.innerText.includes('推送到页面的标题')") != true {
-        assert!(std::time::Instant::now() < deadline, "the page never showed the edit");
+    loop {
+        let reloaded = browser.try_call("Runtime.evaluate", json!({"expression": "document.readyState === 'complete' && window.__same_page === undefined", "returnByValue": true}));
+        if reloaded.ok().map(|r| r["result"]["value"].clone()) == Some(json!(true)) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the page never reloaded after the stylesheet edit");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    browser.eval("new Promise(r => requestAnimationFrame(() => r(true)))");
+    shows(&mut browser, "推送到页面的标题");
     let now = browser.eval("scrollY").as_f64().unwrap();
     assert!((now - place).abs() <= 2.0, "the reader's place survives the reload: {place} → {now}");
     // The server has no favicon; nothing else may fail.
