@@ -119,9 +119,7 @@ fn next_report_yaml(text: &str, latest: i32, year: i32) -> String {
             if !line.starts_with(' ') && !line.starts_with('-') && !t.is_empty() {
                 in_tables = t.starts_with("tables:");
             }
-            let moved = if t.starts_with("year:") {
-                line.replace(&latest.to_string(), &year.to_string())
-            } else if in_tables && (t.starts_with("- id:") || t.starts_with("title:")) {
+            let moved = if t.starts_with("year:") || (in_tables && (t.starts_with("- id:") || t.starts_with("title:"))) {
                 line.replace(&latest.to_string(), &year.to_string())
             } else if t.starts_with("title:") {
                 line.replace(&format!("{latest}-{}", latest + 1), &format!("{year}-{}", year + 1))

@@ -307,7 +307,8 @@ fn print_worker(served: Arc<Shared>) -> std::sync::mpsc::Sender<Print> {
             }
             match docx {
                 Some(Ok(bytes)) => {
-                    if install(&mut s, &out, "report.docx", bytes) {
+                    let written = install(&mut s, &out, "report.docx", bytes);
+                    if written {
                         say(&format!("report.docx written in {} ms", (started.elapsed() - typeset).as_millis()));
                     }
                 }

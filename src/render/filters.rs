@@ -71,7 +71,7 @@ impl NamedNumber {
 }
 
 fn missing(num: &Number, year: i32) -> Option<String> {
-    num.years.get(&year).is_none().then(|| {
+    (!num.years.contains_key(&year)).then(|| {
         let known: Vec<String> = num.years.keys().map(i32::to_string).collect();
         format!(
             "`{}` has no value for {year} (defined at {}; it has values for {})",

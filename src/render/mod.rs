@@ -37,6 +37,7 @@ pub struct Rendered {
     pub used: Vec<NumberSpan>,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     dirs: &TemplateDirs,
     config: &Config,
