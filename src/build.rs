@@ -9,7 +9,6 @@ use crate::edition::Edition;
 use crate::cache::Cache;
 use crate::catalog::Catalog;
 use crate::charts::{self, ChartFont};
-use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::model::{Cell, Facts, NumberKind};
 use crate::pdf::Typesetter;
@@ -17,7 +16,9 @@ use crate::render;
 use std::sync::Arc;
 
 mod project;
+mod jobs;
 mod record;
+pub use jobs::{Pdf, PrintJob, StandaloneJob, WordJob};
 pub use project::{Project, editions};
 
 pub const FONT: &str = "fonts/NotoSansSC-subset.otf";
@@ -115,6 +116,8 @@ pub struct Prepared {
     pub print: Option<PrintJob>,
     /// The Word edition, written after the rest (in `serve`, once edits pause).
     pub word: Option<WordJob>,
+    /// The standalone page when it is made apart (`serve`), else it is in `files`.
+    pub standalone: Option<StandaloneJob>,
     pub counts: NumberCounts,
 }
 
@@ -141,77 +144,6 @@ pub struct Session {
     /// The Word edition's choices, and its embedded fonts (read on the first Word build).
     pub docx: crate::write::docx::Options,
     word_fonts: std::sync::OnceLock<Arc<crate::write::docx::Fonts>>,
-}
-
-/// Everything the Word edition is written from, owned (see [`PrintJob`]).
-pub struct WordJob {
-    document: Arc<crate::document::Document>,
-    styles: crate::write::docx::Styles,
-    fonts: Arc<crate::write::docx::Fonts>,
-    charts: Vec<charts::Chart>,
-    png_scale: f32,
-    organisation: Option<String>,
-    options: crate::write::docx::Options,
-}
-
-impl WordJob {
-    /// report.docx. The charts must be rasterised.
-    pub fn docx(&self) -> Result<Vec<u8>> {
-        let images = |id: &str| self.charts.iter().find(|c| c.id == id).map(|c| &c.png[..]);
-        let inputs = crate::write::docx::Inputs {
-            styles: &self.styles,
-            fonts: &self.fonts,
-            images: &images,
-            png_scale: self.png_scale,
-            organisation: self.organisation.as_deref(),
-        };
-        crate::write::docx::write(&self.document, &inputs, self.options)
-    }
-}
-
-/// Everything the PDF is typeset from, owned, so that `serve` can typeset in the
-/// background while the HTML preview is already served.
-pub struct PrintJob {
-    typesetter: Arc<Typesetter>,
-    cache: Cache,
-    templates_dir: PathBuf,
-    config: Config,
-    document: Arc<crate::document::Document>,
-    /// Where a character the font lacks is looked for: the wording, the designs, the data.
-    sources: Vec<PathBuf>,
-    charts: Vec<charts::Chart>,
-}
-
-/// The PDF's bytes and where they came from.
-pub struct Pdf {
-    pub bytes: Vec<u8>,
-    pub from_cache: bool,
-}
-
-impl PrintJob {
-    /// Typesets the PDF, with its page count and text (no cache).
-    pub fn run(&self) -> Result<crate::pdf::Print> {
-        self.typesetter.compile(&self.source()?, &self.charts)
-    }
-
-    fn source(&self) -> Result<crate::pdf::TypstSource> {
-        self.typesetter.source(&self.templates_dir, &self.config, &self.document, &self.sources)
-    }
-
-    /// The PDF: from the cache when the same source was typeset before, else typeset now
-    /// and stored. The characters are checked against the fonts either way.
-    pub fn pdf(&self) -> Result<Pdf> {
-        let source = self.source()?;
-        let key = self.cache.is_enabled().then(|| self.typesetter.cache_key(&source, &self.charts));
-        if let Some(bytes) = key.as_ref().and_then(|key| self.cache.get(crate::pdf::PDF_KIND, key)) {
-            return Ok(Pdf { bytes, from_cache: true });
-        }
-        let bytes = self.typesetter.compile(&source, &self.charts)?.pdf;
-        if let Some(key) = key {
-            self.cache.put(crate::pdf::PDF_KIND, &key, &bytes);
-        }
-        Ok(Pdf { bytes, from_cache: false })
-    }
 }
 
 /// A chart's inputs (its metadata and its points) as one comparable string.
@@ -321,12 +253,46 @@ impl Session {
     /// write those two when `targets` asks for them, and how many numbers of each kind the
     /// prose prints.
     pub fn prepare(&self, targets: Targets) -> Result<Prepared> {
-        let text = self.render_text(targets)?;
+        self.prepare_with(targets, false)
+    }
+
+    /// What `serve` shows first: every edition's files but the standalone page, which comes
+    /// as a job, like the PDF and the Word edition (made once edits pause).
+    pub fn prepare_preview(&self) -> Result<Prepared> {
+        self.prepare_with(Targets::default(), true)
+    }
+
+    fn prepare_with(&self, targets: Targets, standalone_apart: bool) -> Result<Prepared> {
+        let text = self.render_text_with(targets.html && !standalone_apart)?;
         let print = if targets.pdf { Some(self.print_job(&text)?) } else { None };
         let word = if targets.docx { Some(self.word_job(&text)?) } else { None };
+        let standalone = if standalone_apart { Some(self.standalone_job(&text)?) } else { None };
         let (audit, counts) = (text.audit.clone(), text.counts);
         let files = self.assemble(text, targets)?;
-        Ok(Prepared { files, audit, print, word, counts })
+        Ok(Prepared { files, audit, print, word, standalone, counts })
+    }
+
+    /// What report-standalone.html is made from.
+    fn standalone_job(&self, text: &Text) -> Result<StandaloneJob> {
+        let (css, font) = self.web_inputs()?;
+        Ok(StandaloneJob {
+            dirs: self.project.templates(),
+            config: self.project.config.clone(),
+            document: Arc::new(text.rendered.document.clone()),
+            charts: self.charts.clone(),
+            css,
+            font,
+        })
+    }
+
+    /// The page's stylesheet and the font its standalone web font is cut from.
+    fn web_inputs(&self) -> Result<(String, Vec<u8>)> {
+        let assets = self.project.assets_dir();
+        let read = |name: &str| {
+            let path = assets.join(name);
+            std::fs::read(&path).map_err(|source| Error::Io { path, source })
+        };
+        Ok((String::from_utf8_lossy(&read("style.css")?).into_owned(), read(FONT)?))
     }
 
     /// What the Word edition is written from: the document, the styles (read now, so an
@@ -356,19 +322,15 @@ impl Session {
     /// The audit and the rendered templates, which need the charts' SVGs only; with the
     /// standalone page when `targets` has the HTML edition.
     pub fn render_text(&self, targets: Targets) -> Result<Text> {
+        self.render_text_with(targets.html)
+    }
+
+    fn render_text_with(&self, standalone: bool) -> Result<Text> {
         let (catalog, facts) = (&self.catalog, &self.facts);
         let mut audit = crate::audit::run(catalog, facts)?;
         audit.revisions = self.revisions.clone();
         let shown = crate::edition::shown(facts, &audit, self.edition);
-        let assets = self.project.assets_dir();
-        let read = |name: &str| {
-            let path = assets.join(name);
-            std::fs::read(&path).map_err(|source| Error::Io { path, source })
-        };
-        let web = match targets.html {
-            true => Some((String::from_utf8_lossy(&read("style.css")?).into_owned(), read(FONT)?)),
-            false => None,
-        };
+        let web = if standalone { Some(self.web_inputs()?) } else { None };
         let standalone = web.as_ref().map(|(css, font)| render::Standalone { css, font_url: WEB_FONT, font });
         let rendered = render::render(
             &self.project.templates(),
@@ -570,6 +532,6 @@ fn table_csv(columns: &[crate::catalog::ColumnSpec], rows: &[Vec<Cell>]) -> Stri
 
 /// Writes the output: a fresh scratch directory beside `out`, swapped into place under the
 /// output lock (see [`crate::paths`]). Only a previous build's output is ever replaced.
-pub fn write_atomically(out: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
+pub fn write_atomically<B: AsRef<[u8]>>(out: &Path, files: &[(PathBuf, B)]) -> Result<()> {
     crate::paths::replace_output(out, files)
 }

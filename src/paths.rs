@@ -203,7 +203,7 @@ fn unique(out: &Path, what: &str) -> PathBuf {
 
 /// Writes every file into a fresh scratch directory beside `out`, then swaps it into place,
 /// holding the output lock throughout: the output is always one complete build.
-pub fn replace_output(out: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
+pub fn replace_output<B: AsRef<[u8]>>(out: &Path, files: &[(PathBuf, B)]) -> Result<()> {
     let _lock = OutputLock::acquire(out)?;
     replaceable(out).map_err(|why| InputError::new(out, why).hint(not_ours_hint()))?;
     remove_stale_scratch(out);
@@ -217,7 +217,7 @@ pub fn replace_output(out: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
             }
             // A file of the previous output with the same bytes is linked, not written again:
             // a rebuild that changes little writes little. Nothing is ever modified in place.
-            let previous = out.join(rel);
+            let (previous, bytes) = (out.join(rel), bytes.as_ref());
             if same_bytes(&previous, bytes) && std::fs::hard_link(&previous, &path).is_ok() {
                 continue;
             }

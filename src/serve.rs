@@ -2,10 +2,10 @@
 //! report.yaml, data/ and templates/, and rebuilds only what an edit affects: a template
 //! edit re-renders the templates; a data edit re-reads the data and redraws only the charts
 //! whose inputs changed. The server pushes each rebuild to the open pages (server-sent
-//! events), which reload where the reader was; a failed rebuild shows
-//! its error (file, line, column, hint) over the last good page, which stays served. The PDF
-//! is typeset afterwards on a worker thread, so it never delays the HTML preview; until it
-//! is ready the previous report.pdf stays served.
+//! events), which replace what changed in place; a failed rebuild shows
+//! its error (file, line, column, hint) over the last good page, which stays served. The PDF,
+//! the Word edition and the standalone page are made afterwards on a worker thread, once
+//! edits pause, so they never delay the preview; until then the previous ones stay served.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -14,14 +14,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::build::{PrintJob, Project, Session, Targets, WordJob, write_atomically};
+use crate::build::{PrintJob, Project, Session, StandaloneJob, WordJob, write_atomically};
 use crate::error::Result;
 
 /// What the server hands out: the last good build, and the last error if the latest
 /// rebuild failed.
 #[derive(Default)]
 struct Served {
-    files: BTreeMap<String, Vec<u8>>,
+    files: BTreeMap<String, Arc<Vec<u8>>>,
     version: u64,
     error: Option<String>,
     /// Counts every change of `version` or `error`, so that each event stream sends it once.
@@ -87,6 +87,9 @@ fn respond(stream: &mut TcpStream, status: &str, kind: &str, body: &[u8]) {
         "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
         body.len()
     );
+    // Without NODELAY the body waits for the head's acknowledgement (Nagle's algorithm
+    // against delayed ACKs: up to 40 ms on loopback).
+    let _ = stream.set_nodelay(true);
     let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(body));
 }
 
@@ -142,35 +145,39 @@ fn handle(mut stream: TcpStream, shared: &Shared) {
     if path == "/__events" {
         return events(stream, shared);
     }
-    let (status, kind, body): (&str, &str, Vec<u8>) = {
+    // A page is served with the live script's tag, for the version it is (`live`).
+    let (status, kind, body, live): (&str, &str, Arc<Vec<u8>>, Option<u64>) = {
         let served = shared.lock();
+        let text = |s: &str| Arc::new(s.as_bytes().to_vec());
         match path {
-            "/__status" => ("200 OK", "application/json", served.status().into_bytes()),
-            "/__live.js" => ("200 OK", "text/javascript; charset=utf-8", LIVE_JS.as_bytes().to_vec()),
+            "/__status" => ("200 OK", "application/json", text(&served.status()), None),
+            "/__live.js" => ("200 OK", "text/javascript; charset=utf-8", text(LIVE_JS), None),
             // Only names of files in the last build are served: no path reaches the disk.
             _ => match served.files.get(path.trim_start_matches('/')) {
-                Some(body) if path.ends_with(".html") => {
-                    let html = String::from_utf8_lossy(body).replace("</body>", &live_tag(served.version));
-                    ("200 OK", content_type(path), html.into_bytes())
+                Some(body) => {
+                    let live = path.ends_with(".html").then_some(served.version);
+                    ("200 OK", content_type(path), body.clone(), live)
                 }
-                Some(body) => ("200 OK", content_type(path), body.clone()),
                 None if served.files.is_empty() => {
                     let note = if served.error.is_some() {
                         "尚无成功的构建：修正错误后自动刷新。"
                     } else {
                         "正在构建……"
                     };
-                    let body = format!(
-                        "<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=utf-8><body><p>{note}</p>{}",
-                        live_tag(served.version)
-                    );
-                    ("200 OK", "text/html; charset=utf-8", body.into_bytes())
+                    let body = format!("<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=utf-8><body><p>{note}</p></body>");
+                    ("200 OK", "text/html; charset=utf-8", text(&body), Some(served.version))
                 }
-                None => ("404 Not Found", "text/plain; charset=utf-8", b"not found".to_vec()),
+                None => ("404 Not Found", "text/plain; charset=utf-8", text("not found"), None),
             },
         }
     };
-    respond(&mut stream, status, kind, &body);
+    match live {
+        Some(version) => {
+            let html = String::from_utf8_lossy(&body).replace("</body>", &live_tag(version));
+            respond(&mut stream, status, kind, html.as_bytes())
+        }
+        None => respond(&mut stream, status, kind, &body),
+    }
 }
 
 /// Accepts connections, one short-lived thread each, at most [`MAX_CLIENTS`] at once.
@@ -235,18 +242,27 @@ enum Edit {
 const PRINT_QUIET: Duration = Duration::from_millis(1000);
 
 /// What the print worker is told: a rebuild started (the pending PDF is stale), or a
-/// rebuild's PDF and Word edition can be written.
+/// rebuild's PDF, Word edition and standalone page can be made.
 enum Print {
     Rebuilding,
-    Job(u64, PathBuf, Box<(Option<PrintJob>, Option<WordJob>)>),
+    Job(u64, PathBuf, Box<Jobs>),
 }
+
+/// The files made after edits pause, and served as they were until then.
+struct Jobs {
+    print: Option<PrintJob>,
+    word: Option<WordJob>,
+    standalone: Option<StandaloneJob>,
+}
+
+const LATER: [&str; 3] = ["report.pdf", "report.docx", "report-standalone.html"];
 
 /// Puts a file the worker wrote into output/ and into what is served.
 fn install(s: &mut Served, out: &Path, name: &str, bytes: Vec<u8>) -> bool {
     let (scratch, path) = (out.join(format!(".{name}.new")), out.join(name));
     match std::fs::write(&scratch, &bytes).and_then(|_| std::fs::rename(&scratch, &path)) {
         Ok(()) => {
-            s.files.insert(name.into(), bytes);
+            s.files.insert(name.into(), Arc::new(bytes));
             true
         }
         Err(e) => {
@@ -276,47 +292,48 @@ fn print_worker(served: Arc<Shared>) -> std::sync::mpsc::Sender<Print> {
                 Err(RecvTimeoutError::Disconnected) => return,
                 Err(RecvTimeoutError::Timeout) => {}
             }
-            // Quiet for long enough: typeset, then write the Word edition.
+            // Quiet for long enough: typeset, then write the Word edition and the standalone page.
             let Some((version, out, jobs)) = pending.take_if(|_| quiet) else { continue };
-            let (print, word) = *jobs;
+            let Jobs { print, word, standalone } = *jobs;
             let started = Instant::now();
-            let pdf = print.map(|job| {
-                let result = job.pdf();
+            let mut made = Vec::new();
+            if let Some(job) = print {
+                let pdf = job.pdf();
                 crate::pdf::evict_cache(10);
-                result
-            });
-            let typeset = started.elapsed();
-            let docx = word.map(|job| job.docx());
+                let how = match &pdf {
+                    Ok(pdf) if pdf.from_cache => "from the cache",
+                    _ => "typeset",
+                };
+                made.push((LATER[0], pdf.map(|p| p.bytes), how, started.elapsed()));
+            }
+            let timed = |made: &mut Vec<_>, name, result, how| {
+                let before: Duration = made.iter().map(|(_, _, _, t)| *t).sum();
+                made.push((name, result, how, started.elapsed() - before));
+            };
+            if let Some(job) = word {
+                timed(&mut made, LATER[1], job.docx(), "written");
+            }
+            if let Some(job) = standalone {
+                timed(&mut made, LATER[2], job.page(), "written");
+            }
             let mut s = served.lock();
             if s.version != version {
                 continue;
             }
             let error_before = s.error.clone();
-            match pdf {
-                Some(Ok(pdf)) => {
-                    let how = if pdf.from_cache { "from the cache" } else { "typeset" };
-                    if install(&mut s, &out, "report.pdf", pdf.bytes) {
-                        say(&format!("report.pdf {how} in {} ms", typeset.as_millis()));
+            for (name, result, how, took) in made {
+                match result {
+                    Ok(bytes) => {
+                        let installed = install(&mut s, &out, name, bytes);
+                        if installed {
+                            say(&format!("{name} {how} in {} ms", took.as_millis()));
+                        }
+                    }
+                    Err(e) => {
+                        let _ = writeln!(std::io::stderr(), "error: {e}");
+                        s.error = Some(e.to_string());
                     }
                 }
-                Some(Err(e)) => {
-                    let _ = writeln!(std::io::stderr(), "error: {e}");
-                    s.error = Some(e.to_string());
-                }
-                None => {}
-            }
-            match docx {
-                Some(Ok(bytes)) => {
-                    let written = install(&mut s, &out, "report.docx", bytes);
-                    if written {
-                        say(&format!("report.docx written in {} ms", (started.elapsed() - typeset).as_millis()));
-                    }
-                }
-                Some(Err(e)) => {
-                    let _ = writeln!(std::io::stderr(), "error: {e}");
-                    s.error = Some(e.to_string());
-                }
-                None => {}
             }
             if s.error != error_before {
                 served.notify(&mut s);
@@ -339,31 +356,33 @@ pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> 
 
     let printer = print_worker(served.clone());
     let publish = |session: &Session, what: &str, started: Instant| {
-        let prepared = session.prepare(Targets::default());
-        let mut s = served.lock();
-        // The last PDF and Word edition stay in output/ until the worker has written new ones.
-        let result = prepared.and_then(|prepared| {
-            let (mut files, job) = (prepared.files, (prepared.print, prepared.word));
-            for name in ["report.pdf", "report.docx"] {
-                if let Some(bytes) = s.files.get(name) {
-                    files.push((name.into(), bytes.clone()));
-                }
+        let prepared = match session.prepare_preview() {
+            Ok(prepared) => prepared,
+            Err(e) => return report(&served, &mut served.lock(), &e.to_string()),
+        };
+        let jobs = Jobs { print: prepared.print, word: prepared.word, standalone: prepared.standalone };
+        let mut files: Vec<(String, Arc<Vec<u8>>)> =
+            prepared.files.into_iter().map(|(p, b)| (p.to_string_lossy().replace('\\', "/"), Arc::new(b))).collect();
+        let version = {
+            let mut s = served.lock();
+            // The files made later stay as they were until the worker has made new ones.
+            files.extend(LATER.iter().filter_map(|name| Some((name.to_string(), s.files.get(*name)?.clone()))));
+            s.files = files.iter().cloned().collect();
+            s.version += 1;
+            s.error = None;
+            served.notify(&mut s);
+            s.version
+        };
+        say(&format!("rebuilt ({what}) in {} ms", started.elapsed().as_millis()));
+        // Written after the pages were told, so writing never delays them. The worker
+        // writes only for the newest version, so the two never write at once.
+        let out = session.project.output_dir();
+        let written: Vec<(PathBuf, &[u8])> = files.iter().map(|(name, bytes)| (PathBuf::from(name), bytes.as_slice())).collect();
+        match write_atomically(&out, &written) {
+            Ok(()) => {
+                let _ = printer.send(Print::Job(version, out, Box::new(jobs)));
             }
-            write_atomically(&session.project.output_dir(), &files)?;
-            Ok((files, job))
-        });
-        match result {
-            Ok((files, job)) => {
-                s.files = files.into_iter().map(|(p, b)| (p.to_string_lossy().replace('\\', "/"), b)).collect();
-                s.version += 1;
-                s.error = None;
-                served.notify(&mut s);
-                say(&format!("rebuilt ({what}) in {} ms", started.elapsed().as_millis()));
-                if job.0.is_some() || job.1.is_some() {
-                    let _ = printer.send(Print::Job(s.version, session.project.output_dir(), Box::new(job)));
-                }
-            }
-            Err(e) => report(&served, &mut s, &e.to_string()),
+            Err(e) => report(&served, &mut served.lock(), &e.to_string()),
         }
     };
     fn report(shared: &Shared, s: &mut Served, error: &str) {

@@ -127,27 +127,31 @@ fn the_pdf_follows_each_edit_in_the_background() {
 
 /// The Word edition is written after edits pause, as the PDF is, and follows an edit.
 #[test]
-fn the_word_edition_follows_each_edit_after_edits_pause() {
+fn the_word_edition_and_the_standalone_page_follow_each_edit_after_edits_pause() {
     let dir = mini();
-    let docx = dir.path().join("output/2023/report.docx");
+    let out = dir.path().join("output/2023");
     let (_server, port) = start(dir.path());
     wait_for(port, "/report.html", |b| b.contains("测试政策一览表"));
-    let wait_for_docx = |ok: &dyn Fn(&[u8]) -> bool| {
+    let wait_for_file = |name: &str, ok: &dyn Fn(&[u8]) -> bool| {
         for _ in 0..600 {
-            if let Ok(bytes) = std::fs::read(&docx)
-                && bytes.starts_with(b"PK\x03\x04")
+            if let Ok(bytes) = std::fs::read(out.join(name))
                 && ok(&bytes)
             {
                 return bytes;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        panic!("output/2023/report.docx never became as expected");
+        panic!("output/2023/{name} never became as expected");
     };
-    let first = wait_for_docx(&|_| true);
+    let first = wait_for_file("report.docx", &|b| b.starts_with(b"PK\x03\x04"));
+    let page = |b: &[u8]| String::from_utf8_lossy(b).contains("改过的标题");
+    assert!(!page(&wait_for_file("report-standalone.html", &|_| true)));
     edit(dir.path(), "editions/2023/templates/chapters/01.md", "### （一）测试", "### （一）改过的标题");
     wait_for(port, "/report.html", |b| b.contains("改过的标题"));
-    wait_for_docx(&|bytes| bytes != first.as_slice());
+    wait_for_file("report.docx", &|b| b.starts_with(b"PK\x03\x04") && b != first.as_slice());
+    // The standalone page is made with them (it cuts a font: not on the preview's path).
+    wait_for_file("report-standalone.html", &page);
+    wait_for(port, "/report-standalone.html", |b| b.contains("改过的标题"));
 }
 
 /// Reads one server-sent event's data (keep-alive comments skipped).

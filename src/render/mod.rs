@@ -79,45 +79,10 @@ pub fn render_sources(
     let document = document(dirs, sources, config, catalog, facts, shown, charts, which)?;
     let markdown = crate::write::markdown::write(&document);
     let body = crate::write::html::body(&document, charts, crate::write::html::Links::Files);
-    let mut tera = Tera::new();
-    tera.autoescape_on([".html"]);
-    let page_name = "page.html";
-    let page_text = sources.iter().find(|(n, _)| n == page_name).map(|(_, t)| t.as_str()).unwrap_or("");
-    tera.add_raw_template(page_name, page_text).map_err(|e| templates::template_error(dirs, &e))?;
-    if !sources.iter().any(|(n, _)| n == page_name) {
-        return Err(Error::Template(format!(
-            "template 'page.html' not found\n  --> {}\n  = hint: the templates directory needs report.md (the report) and page.html (the HTML page around it)",
-            dirs.designs.display()
-        )));
-    }
-    let toc = crate::write::html::toc(&document);
-    let page = |body: &str, style: Option<&str>| {
-        let mut page = Context::new();
-        page.insert("edition", &config.edition);
-        page.insert("toc", &toc);
-        page.insert("body", body);
-        page.insert("standalone", &style.is_some());
-        page.insert("style", style.unwrap_or(""));
-        tera.render(page_name, &page).map_err(|e| templates::template_error(dirs, &e))
-    };
-    let html = page(&body, None)?;
-    let standalone = match standalone {
-        Some(s) => {
-            let body = crate::write::html::body(&document, charts, crate::write::html::Links::Standalone);
-            // The font has exactly the characters of the page with its stylesheet (whose
-            // generated content draws some too); inlining the font adds none but ASCII.
-            let chars = page(&body, Some(s.css))?.chars().filter(|c| !c.is_control()).collect();
-            let font = crate::write::webfont::subset_remembered(s.font, &chars).map_err(Error::WebFont)?;
-            let url = format!("url(data:font/otf;base64,{}) format(\"opentype\")", crate::write::webfont::base64(&font));
-            let named = format!("url(\"{}\") format(\"woff2\")", s.font_url);
-            let css = match s.css.contains(&named) {
-                true => s.css.replace(&named, &url),
-                false => format!("@font-face {{ font-family: \"{}\"; src: {url}; }}\n{}", crate::charts::FAMILY, s.css),
-            };
-            Some(page(&body, Some(&css))?)
-        }
-        None => None,
-    };
+    let page_text = sources.iter().find(|(n, _)| n == PAGE).map(|(_, t)| t.as_str());
+    let page = Page::new(dirs, page_text)?;
+    let html = page.render(config, &document, &body, None)?;
+    let standalone = standalone.map(|s| page.standalone(config, &document, charts, s)).transpose()?;
     let numbers = document.labels().into_iter().map(|(id, l)| (id, l.to_string())).collect();
     let used = crate::write::number_spans(&document).into_iter().cloned().collect();
     Ok(Rendered { document, markdown, html, standalone, numbers, used })
@@ -196,4 +161,64 @@ fn document(
         language: "zh-CN",
     };
     Ok(Document { edition, corrected: which == Edition::Corrected, front, blocks, provenance, end })
+}
+
+const PAGE: &str = "page.html";
+
+/// `templates/page.html`, the HTML page around the rendered body.
+struct Page<'a> {
+    tera: Tera,
+    dirs: &'a TemplateDirs,
+}
+
+impl<'a> Page<'a> {
+    /// The page template from its text (`None`: there is no page.html).
+    fn new(dirs: &'a TemplateDirs, text: Option<&str>) -> Result<Page<'a>> {
+        let Some(text) = text else {
+            return Err(Error::Template(format!(
+                "template 'page.html' not found\n  --> {}\n  = hint: the templates directory needs report.md (the report) and page.html (the HTML page around it)",
+                dirs.designs.display()
+            )));
+        };
+        let mut tera = Tera::new();
+        tera.autoescape_on([".html"]);
+        tera.add_raw_template(PAGE, text).map_err(|e| templates::template_error(dirs, &e))?;
+        Ok(Page { tera, dirs })
+    }
+
+    /// The page around `body`; `style` is the stylesheet to inline (the standalone page).
+    fn render(&self, config: &Config, document: &Document, body: &str, style: Option<&str>) -> Result<String> {
+        let mut page = Context::new();
+        page.insert("edition", &config.edition);
+        page.insert("toc", &crate::write::html::toc(document));
+        page.insert("body", body);
+        page.insert("standalone", &style.is_some());
+        page.insert("style", style.unwrap_or(""));
+        self.tera.render(PAGE, &page).map_err(|e| templates::template_error(self.dirs, &e))
+    }
+
+    /// `report-standalone.html`: the page with its stylesheet, its charts and a font of
+    /// exactly its characters inlined.
+    fn standalone(&self, config: &Config, document: &Document, charts: &[Chart], s: &Standalone) -> Result<String> {
+        let body = crate::write::html::body(document, charts, crate::write::html::Links::Standalone);
+        // The font has exactly the characters of the page with its stylesheet (whose
+        // generated content draws some too); inlining the font adds none but ASCII.
+        let chars = self.render(config, document, &body, Some(s.css))?.chars().filter(|c| !c.is_control()).collect();
+        let font = crate::write::webfont::subset_remembered(s.font, &chars).map_err(Error::WebFont)?;
+        let url = format!("url(data:font/otf;base64,{}) format(\"opentype\")", crate::write::webfont::base64(&font));
+        let named = format!("url(\"{}\") format(\"woff2\")", s.font_url);
+        let css = match s.css.contains(&named) {
+            true => s.css.replace(&named, &url),
+            false => format!("@font-face {{ font-family: \"{}\"; src: {url}; }}\n{}", crate::charts::FAMILY, s.css),
+        };
+        self.render(config, document, &body, Some(&css))
+    }
+}
+
+/// `report-standalone.html` of a rendered document, made apart from the rest: `serve`
+/// makes it once edits pause, as it does the PDF.
+pub fn standalone(dirs: &TemplateDirs, config: &Config, document: &Document, charts: &[Chart], s: &Standalone) -> Result<String> {
+    let path = dirs.path(PAGE);
+    let text = std::fs::read_to_string(&path).ok();
+    Page::new(dirs, text.as_deref())?.standalone(config, document, charts, s)
 }
