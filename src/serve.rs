@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
+mod patch;
+
 use crate::build::{PrintJob, Project, Session, StandaloneJob, WordJob, write_atomically};
 use crate::error::Result;
 
@@ -26,11 +28,15 @@ struct Served {
     error: Option<String>,
     /// Counts every change of `version` or `error`, so that each event stream sends it once.
     changes: u64,
+    /// What turns the page of the version before into this version's: sent with the
+    /// status, so that a page needs no second request.
+    patch: serde_json::Value,
 }
 
 impl Served {
     fn status(&self) -> String {
-        serde_json::json!({ "version": self.version, "error": self.error, "built": !self.files.is_empty() }).to_string()
+        let (version, error, built, patch) = (self.version, &self.error, !self.files.is_empty(), &self.patch);
+        serde_json::json!({ "version": version, "error": error, "built": built, "patch": patch }).to_string()
     }
 }
 
@@ -363,8 +369,16 @@ pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> 
         let jobs = Jobs { print: prepared.print, word: prepared.word, standalone: prepared.standalone };
         let mut files: Vec<(String, Arc<Vec<u8>>)> =
             prepared.files.into_iter().map(|(p, b)| (p.to_string_lossy().replace('\\', "/"), Arc::new(b))).collect();
+        // The page's changes since the version before, found outside the lock.
+        let before = served.lock().files.get("report.html").cloned();
+        let page = files.iter().find(|(name, _)| name == "report.html").map(|(_, b)| b.clone());
+        let patches = match (&before, &page) {
+            (Some(old), Some(new)) => patch::diff(&String::from_utf8_lossy(old), &String::from_utf8_lossy(new)),
+            _ => None,
+        };
         let version = {
             let mut s = served.lock();
+            s.patch = serde_json::json!({ "from": s.version, "to": s.version + 1, "patches": patches });
             // The files made later stay as they were until the worker has made new ones.
             files.extend(LATER.iter().filter_map(|name| Some((name.to_string(), s.files.get(*name)?.clone()))));
             s.files = files.iter().cloned().collect();

@@ -439,6 +439,9 @@ fn serve_pushes_each_save_and_the_page_keeps_its_place() {
     edit(dir.path(), "editions/2023/templates/chapters/01.md", "### （一）测试", "### （一）推送到页面的标题");
     shows(&mut browser, "推送到页面的标题");
     assert_eq!(browser.eval("window.__same_page === true"), true, "the edit was replaced in place, not reloaded");
+    // From the event's list of changed elements: the page was fetched once, when it loaded.
+    let fetched = "performance.getEntriesByType('resource').filter(e => e.initiatorType === 'fetch').map(e => new URL(e.name).pathname)";
+    assert_eq!(browser.eval(&format!("JSON.stringify({fetched})")), json!(r#"["/"]"#));
     assert_eq!(browser.eval("document.querySelector('#toc-menu').innerText.includes('推送到页面的标题')"), true);
     let now = browser.eval("scrollY").as_f64().unwrap();
     assert!((now - place).abs() <= 2.0, "the reader's place survives the edit: {place} → {now}");

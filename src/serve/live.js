@@ -1,9 +1,10 @@
 /* The live preview's script, added by `serve` to the pages it serves (never written to
-   output/). The server pushes each rebuild's status over server-sent events. A new version
-   is fetched and compared with the version the page shows, node by node, and only what
-   changed is replaced: the reader keeps their place and the browser redraws only that.
-   When the page's head or one of its scripts changed, or nothing in the page did (a
-   stylesheet did, say), the page reloads where the reader was. */
+   output/). The server pushes each rebuild's status over server-sent events. For the next
+   version the event lists the elements that changed, and only those are replaced; for
+   any other (or when the server has no list) the new version is fetched whole and compared
+   with the version shown, node by node. Either way the reader keeps their place and the
+   browser redraws only what changed. When the page's head or one of its scripts changed,
+   or nothing in the page did (a stylesheet did, say), the page reloads where the reader was. */
 (function () {
   var me = document.currentScript;
   var version = me && me.hasAttribute("data-version") ? +me.getAttribute("data-version") : null;
@@ -78,35 +79,67 @@
     return true;
   }
 
+  /* Replaces the elements the server says changed (`/__patch`: where each is, its tag, its
+     new HTML); false when one is not where it should be. */
+  function apply(doc, patches) {
+    var found = patches.map(function (p) {
+      var el = doc.body;
+      for (var i = 0; el && i < p.at.length; i++) el = el.children[p.at[i]];
+      return el && el.tagName.toLowerCase() === p.tag ? el : null;
+    });
+    if (found.some(function (el) { return !el; })) return false;
+    found.forEach(function (el, k) {
+      var t = doc.createElement("template");
+      t.innerHTML = patches[k].html;
+      el.replaceWith(t.content);
+    });
+    return true;
+  }
+
   var busy = false, wanted = null;
-  function update(to) {
-    if (busy) { wanted = to; return; }
-    if (!shown) return reload();
+  function done(to) {
+    busy = false;
+    version = to;
+    overlay(error);
+    document.dispatchEvent(new Event("report:replaced"));
+    // When the new text is on screen: after the next frame is drawn (read by the benchmark).
+    requestAnimationFrame(function () {
+      setTimeout(function () { window.__report_shown = performance.timeOrigin + performance.now(); });
+    });
+    if (wanted !== null && wanted.to !== version) { var w = wanted; wanted = null; update(w.to, w.p); }
+  }
+  function update(to, p) {
+    if (busy) { wanted = { to: to, p: p }; return; }
     busy = true;
+    window.__report_shown = 0;
+    var o = document.getElementById("__report_error");
+    if (o) o.remove();
+    // The next version comes with the server's list of changed elements (`patch`).
+    var listed = p && p.from === version && p.to === to && p.patches;
+    // Nothing in the page changed: something beside it did (the stylesheet).
+    if (listed && !p.patches.length) return reload();
+    if (listed && apply(document, p.patches)) {
+      if (shown && !apply(shown, p.patches)) shown = null;
+      return done(to);
+    }
+    whole();
+  }
+  // Any other version: the whole page fetched and compared with the page shown.
+  function whole() {
+    if (!shown) return reload();
     fetchPage().then(function (next) {
-      busy = false;
-      var o = document.getElementById("__report_error");
-      if (o) o.remove();
-      window.__report_shown = 0;
       if (!next.head.isEqualNode(shown.head) || next.body.isEqualNode(shown.body) ||
           !patch(document.body, shown.body, next.body)) return reload();
       shown = next;
-      version = next.version;
-      overlay(error);
-      document.dispatchEvent(new Event("report:replaced"));
-      // When the new text is on screen: after the next frame is drawn (read by the benchmark).
-      requestAnimationFrame(function () {
-        setTimeout(function () { window.__report_shown = performance.timeOrigin + performance.now(); });
-      });
-      if (wanted !== null && wanted !== version) { var w = wanted; wanted = null; update(w); }
-    }, function () { busy = false; reload(); });
+      done(next.version);
+    }, reload);
   }
   function status(s) {
     built = s.built;
     error = s.error;
     overlay(s.error);
     if (version === null) version = s.version;
-    else if (s.version !== version) update(s.version);
+    else if (s.version !== version) update(s.version, s.patch);
   }
   // The browser reconnects by itself if the connection drops.
   var events = new EventSource("/__events");
