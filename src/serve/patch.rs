@@ -30,11 +30,9 @@ pub fn diff(old: &str, new: &str) -> Option<Vec<Patch>> {
     if old_outside != new_outside {
         return None;
     }
+    let (Some(a), Some(b)) = (parse(old_body, 0, None)?.0, parse(new_body, 0, None)?.0) else { return None };
     let mut patches = Vec::new();
-    match level(old_body, new_body, &mut Vec::new(), &mut patches)? {
-        true => Some(patches),
-        false => None,
-    }
+    compare(&a, &b, &mut Vec::new(), &mut patches)?.then_some(patches)
 }
 
 /// The page without its body's content, and the body's content.
@@ -45,28 +43,80 @@ fn split_body(page: &str) -> Option<((&str, &str), &str)> {
     (inner <= close).then(|| ((&page[..inner], &page[close..]), &page[inner..close]))
 }
 
-/// One element at the top level of a fragment.
+/// An element: its tag, its start tag, its whole text, and its children when there is
+/// nothing but elements and whitespace inside it.
 struct Element<'a> {
     tag: &'a str,
     start_tag: &'a str,
-    inner: &'a str,
     whole: &'a str,
+    children: Option<Level<'a>>,
 }
 
-/// Compares the children of two versions of an element. `Some(true)`: `patches` now turns
-/// one into the other; `Some(false)`: not child by child (replace the element whole);
-/// `None`: only a reload is faithful.
-fn level(old: &str, new: &str, at: &mut Vec<usize>, patches: &mut Vec<Patch>) -> Option<bool> {
-    let (Some((a, a_text)), Some((b, b_text))) = (children(old), children(new)) else { return Some(false) };
-    if a.len() != b.len() || a_text != b_text {
+/// The elements inside an element, and the whitespace around them.
+#[derive(Default)]
+struct Level<'a> {
+    elements: Vec<Element<'a>>,
+    gaps: Vec<&'a str>,
+}
+
+/// Parses `s` from `pos` up to the end tag `</close>` (to the end of `s` for `None`), once
+/// for the whole page: the level (`None` when it holds text or comments) and where it ends.
+fn parse<'a>(s: &'a str, mut pos: usize, close: Option<&str>) -> Option<(Option<Level<'a>>, usize)> {
+    let mut level = Some(Level::default());
+    loop {
+        let next = s[pos..].find('<').map(|o| pos + o);
+        let gap = &s[pos..next.unwrap_or(s.len())];
+        if !gap.trim().is_empty() {
+            level = None;
+        }
+        if let Some(l) = level.as_mut() {
+            l.gaps.push(gap);
+        }
+        let Some(next) = next else {
+            return close.is_none().then_some((level, s.len()));
+        };
+        if s[next..].starts_with("</") {
+            let end = next + s[next..].find('>')?;
+            return (Some(&s[next + 2..end]) == close).then_some((level, end + 1));
+        }
+        if s[next..].starts_with("<!--") {
+            pos = next + s[next..].find("-->")? + 3;
+            level = None;
+            continue;
+        }
+        let (tag, start_end, closed) = start_tag(s, next)?;
+        let (children, end) = if closed || VOID.contains(&tag) {
+            (Some(Level::default()), start_end)
+        } else if tag == "script" || tag == "style" {
+            (None, start_end + s[start_end..].find(&format!("</{tag}>"))? + tag.len() + 3)
+        } else {
+            parse(s, start_end, Some(tag))?
+        };
+        if let Some(l) = level.as_mut() {
+            l.elements.push(Element { tag, start_tag: &s[next..start_end], whole: &s[next..end], children });
+        }
+        pos = end;
+    }
+}
+
+/// Compares two versions of a level. `Some(true)`: `patches` now turns one into the other;
+/// `Some(false)`: not element by element (replace the element around it whole); `None`:
+/// only a reload is faithful.
+fn compare(a: &Level, b: &Level, at: &mut Vec<usize>, patches: &mut Vec<Patch>) -> Option<bool> {
+    if a.elements.len() != b.elements.len() || a.gaps != b.gaps {
         return Some(false);
     }
-    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+    for (i, (x, y)) in a.elements.iter().zip(&b.elements).enumerate() {
         if x.whole == y.whole {
             continue;
         }
         at.push(i);
-        let inside = x.start_tag == y.start_tag && CONTAINERS.contains(&x.tag) && level(x.inner, y.inner, at, patches)?;
+        let inside = x.start_tag == y.start_tag
+            && CONTAINERS.contains(&x.tag)
+            && match (&x.children, &y.children) {
+                (Some(p), Some(q)) => compare(p, q, at, patches)?,
+                _ => false,
+            };
         if !inside {
             if runs_script(x.whole) || runs_script(y.whole) {
                 return None;
@@ -86,72 +136,22 @@ fn runs_script(html: &str) -> bool {
     })
 }
 
-/// The elements at the top level of a fragment, and the text between them (a level of
-/// whitespace only, or `None` when there is other text or the fragment is not understood).
-fn children(fragment: &str) -> Option<(Vec<Element<'_>>, Vec<&str>)> {
-    let (mut elements, mut texts, mut pos) = (Vec::new(), Vec::new(), 0);
-    while let Some(offset) = fragment[pos..].find('<') {
-        let start = pos + offset;
-        texts.push(&fragment[pos..start]);
-        if fragment[start..].starts_with("<!--") {
-            return None;
-        }
-        let (tag, start_end, end) = element(fragment, start)?;
-        elements.push(Element {
-            tag,
-            start_tag: &fragment[start..start_end],
-            inner: &fragment[start_end..end.saturating_sub(tag.len() + 3).max(start_end)],
-            whole: &fragment[start..end],
-        });
-        pos = end;
-    }
-    texts.push(&fragment[pos..]);
-    texts.iter().all(|t| t.trim().is_empty()).then_some((elements, texts))
-}
-
-/// The element starting at `start`: its tag name, where its start tag ends, where it ends.
-fn element(s: &str, start: usize) -> Option<(&str, usize, usize)> {
-    let (name, start_end, closed) = start_tag(s, start)?;
-    if closed || VOID.contains(&name) {
-        return Some((name, start_end, start_end));
-    }
-    if name == "script" || name == "style" {
-        let end = start_end + s[start_end..].find(&format!("</{name}>"))? + name.len() + 3;
-        return Some((name, start_end, end));
-    }
-    let mut pos = start_end;
-    loop {
-        let next = pos + s[pos..].find('<')?;
-        if s[next..].starts_with("</") {
-            let close = next + s[next..].find('>')?;
-            return (&s[next + 2..close] == name).then_some((name, start_end, close + 1));
-        }
-        if s[next..].starts_with("<!--") {
-            pos = next + s[next..].find("-->")? + 3;
-            continue;
-        }
-        pos = element(s, next)?.2;
-    }
-}
-
 /// The start tag at `start`: its name, where it ends, and whether it closes itself (`/>`).
+/// Bytes, not characters: the delimiters are ASCII, which UTF-8 never uses inside a character.
 fn start_tag(s: &str, start: usize) -> Option<(&str, usize, bool)> {
-    let rest = &s[start + 1..];
-    let name_len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))?;
+    let rest = &s.as_bytes()[start + 1..];
+    let name_len = rest.iter().position(|c| !(c.is_ascii_alphanumeric() || *c == b'-'))?;
     if name_len == 0 {
         return None;
     }
-    let mut quote = None;
-    for (i, c) in rest.char_indices().skip(name_len) {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '>') => return Some((&rest[..name_len], start + 1 + i + 1, rest[..i].ends_with('/'))),
-            _ => {}
+    let mut i = name_len;
+    loop {
+        i += rest[i..].iter().position(|c| matches!(c, b'>' | b'"' | b'\''))?;
+        match rest[i] {
+            b'>' => return Some((&s[start + 1..start + 1 + name_len], start + 1 + i + 1, rest[i - 1] == b'/')),
+            quote => i += 1 + rest[i + 1..].iter().position(|c| *c == quote)? + 1,
         }
     }
-    None
 }
 
 #[cfg(test)]
