@@ -414,9 +414,6 @@ pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> 
             None
         }
     };
-    if let Some(s) = &session {
-        publish(s, "full build", started);
-    }
     let root = config_path.parent().map(Path::to_path_buf).unwrap_or_default();
     let watched = |session: &Option<Session>| -> Vec<(Edit, PathBuf)> {
         let (data, templates, assets, edition) = match session {
@@ -434,7 +431,12 @@ pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> 
             (Edit::Templates, edition.join("templates")),
         ]
     };
+    // Taken before the first build renders the templates, so an edit made meanwhile (or as
+    // soon as the page is served) is seen.
     let mut seen: BTreeMap<PathBuf, SystemTime> = snapshot(&watched(&session).into_iter().map(|(_, p)| p).collect::<Vec<_>>());
+    if let Some(s) = &session {
+        publish(s, "full build", started);
+    }
     loop {
         std::thread::sleep(LOOK);
         let paths = watched(&session);

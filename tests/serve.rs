@@ -61,7 +61,13 @@ fn template_edit_is_served_and_a_broken_template_keeps_the_last_good_page() {
 
     edit(dir.path(), "editions/2023/templates/chapters/01.md", "### （一）测试", "### （一）改过的标题");
     wait_for(port, "/report.html", |b| b.contains("改过的标题"));
-    assert!(std::fs::read_to_string(dir.path().join("output/2023/report.md")).unwrap().contains("改过的标题"), "output/2023/ follows");
+    // output/ is written just after the pages are told.
+    let markdown = dir.path().join("output/2023/report.md");
+    let follows = (0..200).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::fs::read_to_string(&markdown).is_ok_and(|m| m.contains("改过的标题"))
+    });
+    assert!(follows, "output/2023/ follows");
 
     edit(dir.path(), "editions/2023/templates/chapters/01.md", "{{ year }} 年测试规模", "{{ year 年测试规模");
     let status = wait_for(port, "/__status", |b| b.contains("\"error\":\"") && !b.contains("\"error\":null"));

@@ -79,8 +79,8 @@
     return true;
   }
 
-  /* Replaces the elements the server says changed (`/__patch`: where each is, its tag, its
-     new HTML); false when one is not where it should be. */
+  /* Replaces the elements the server says changed (the event's `patch`: where each is, its
+     tag, its new HTML); false, and nothing replaced, when one is not where it should be. */
   function apply(doc, patches) {
     var found = patches.map(function (p) {
       var el = doc.body;
