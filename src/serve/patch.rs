@@ -22,8 +22,9 @@ const CONTAINERS: [&str; 9] = ["body", "div", "main", "nav", "details", "ol", "u
 /// Elements without an end tag.
 const VOID: [&str; 10] = ["br", "img", "input", "meta", "link", "hr", "wbr", "source", "col", "area"];
 
-/// The patches that turn the page `old` into `new`; `None` when a reload is needed (the head
-/// or the page around the body changed, a script changed, or the text is not understood).
+/// The patches that turn the page `old` into `new`; `None` when there is no such list (the
+/// head or the page around the body changed, a script changed, the structure changed at the
+/// top, or the text is not understood): the page then compares the whole version, or reloads.
 pub fn diff(old: &str, new: &str) -> Option<Vec<Patch>> {
     let (old_outside, old_body) = split_body(old)?;
     let (new_outside, new_body) = split_body(new)?;
