@@ -134,12 +134,14 @@ fn check_phone_charts(browser: &mut cdp::Browser, figures: usize) {
     }
 }
 
+/// Chromium, or `None` (with the line saying how to install it) outside CI.
+fn chromium() -> Option<PathBuf> {
+    outside_program(&["chromium", "chromium-browser", "google-chrome"], "CHROMIUM", "apt-get install -y chromium")
+}
+
 #[test]
 fn the_web_edition_in_chromium() {
-    let Some(chromium) = outside_program(&["chromium", "chromium-browser", "google-chrome"], "CHROMIUM", "apt-get install -y chromium")
-    else {
-        return;
-    };
+    let Some(chromium) = chromium() else { return };
     let dir = real();
     let summary = build(dir.path()).unwrap();
     let out = dir.path().join("output/2023");
@@ -384,15 +386,13 @@ fn the_web_edition_in_chromium() {
     assert_eq!(browser.errors(), Vec::<String>::new(), "no console errors");
 }
 
-/// `serve` with the page open: a save is pushed to the page, which reloads where the reader
-/// was. (The time it takes is the serve benchmark's, `cargo bench -- serve`.)
+/// `serve` with the page open: a save is pushed to the page, which replaces what changed
+/// where the reader is (a stylesheet edit reloads it at the same place). The time it takes
+/// is the serve benchmark's (`cargo bench -- serve`).
 #[test]
 fn serve_pushes_each_save_and_the_page_keeps_its_place() {
     use std::io::BufRead;
-    let Some(chromium) = outside_program(&["chromium", "chromium-browser", "google-chrome"], "CHROMIUM", "apt-get install -y chromium")
-    else {
-        return;
-    };
+    let Some(chromium) = chromium() else { return };
     let dir = mini();
     /// Stops the server however the test ends.
     struct Server(std::process::Child);
