@@ -8,7 +8,8 @@
 //! 2. Record-level data: synthetic registers of 10^5, 10^6 and 10^7 rows, in CSV and in
 //!    Parquet, added to a scratch copy of the mini report (never to data/) with derived
 //!    numbers over them (counts by province and year, a share, growth, a rank, a sum); a
-//!    child process loads that project's data.
+//!    child process loads that project's data. `RECORD_ROWS=100000000` (a comma-separated
+//!    list) measures other sizes instead, such as 10^8 rows (3.4 GB of CSV, not for CI).
 //!
 //! 3. Typesetting the PDF alone, in-process.
 //! 4. A two-edition series: the real series with the test 2024 edition added (TEST DATA,
@@ -158,7 +159,13 @@ fn record_child(config: &Path) {
 fn records_series(scratch: &Path) {
     println!("record-level data (SYNTHETIC rows, in a copy of tests/fixtures/mini under {}):", scratch.display());
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for rows in [100_000usize, 1_000_000, 10_000_000] {
+    // `RECORD_ROWS=100000000` measures a register of 10^8 rows (3.4 GB of CSV, written
+    // under the system's temporary directory and deleted after).
+    let sizes: Vec<usize> = match std::env::var("RECORD_ROWS") {
+        Ok(list) => list.split(',').map(|n| n.trim().parse().expect("RECORD_ROWS: comma-separated row counts")).collect(),
+        Err(_) => vec![100_000, 1_000_000, 10_000_000],
+    };
+    for rows in sizes {
         for format in [Format::Csv, Format::Parquet] {
             let project = scratch.join(format!("{format:?}-{rows}").to_lowercase());
             blockchain_report::diff::copy_dir(&repo.join("tests/fixtures/mini"), &project).expect("copy the mini report");

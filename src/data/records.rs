@@ -1,22 +1,24 @@
 //! Record-level datasets (an enterprise register, a patent database, financing events): one
 //! row per record, up to tens of millions of rows, declared in `data/records/<id>.yaml`
-//! like the tables but read by Polars' own lazy scanners (CSV or Parquet), so a query reads
-//! only the columns it needs and never holds the file in memory as text.
+//! like the tables but read by Polars in batches (CSV or Parquet, `batches`), so a query
+//! reads only the columns it needs and memory does not grow with the file.
 //!
 //! The small hand-edited tables keep their own reader (`csv_in`, a line and column in every
-//! error). Here a bad cell surfaces when a query runs; [`Dataset::run`] then finds the first
-//! bad row's line with one streaming pass of the csv crate, so the error still names the
-//! file, line and column.
+//! error). Here a bad cell surfaces when a batch is parsed; the first bad row's line is then
+//! found with one streaming pass of the csv crate, so the error still names the file, line
+//! and column.
 //!
 //! Derived numbers (`data/derived/*.yaml`) name a record dataset like a table:
 //! `count(enterprises, province = "广东")`, `rank(enterprises, field, "金融")`. The evaluator
-//! asks [`Dataset::tally`] for one streaming pass that counts the records of each
+//! asks [`Dataset::tally`] for one pass that counts the records of each
 //! combination of the columns its formulas use, and evaluates them on those counts.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+
+mod batches;
 
 use super::csv_in;
 use crate::catalog::{ColumnSpec, ColumnType};
@@ -52,10 +54,17 @@ impl Dataset {
         Ok(Dataset { meta, yaml: yaml.to_path_buf(), file })
     }
 
-    /// The dataset as a lazy query over its file: the declared columns
-    /// with their types (integer → Int64, number → Float64, string → String). Nothing is
-    /// read until the query runs.
-    pub fn scan(&self) -> Result<LazyFrame> {
+    /// The declared columns among `names`, each cast to its declared type.
+    fn declared_types(&self, names: &[&str]) -> Vec<Expr> {
+        self.meta
+            .columns
+            .iter()
+            .filter(|c| names.contains(&c.name.as_str()))
+            .filter_map(|c| Some(col(c.name.as_str()).strict_cast(dtype(c.kind)?).alias(c.name.as_str())))
+            .collect()
+    }
+
+    fn check_types(&self) -> Result<()> {
         for spec in &self.meta.columns {
             if dtype(spec.kind).is_none() {
                 return Err(InputError::new(
@@ -66,28 +75,36 @@ impl Dataset {
                 .into());
             }
         }
+        Ok(())
+    }
+
+    /// Every column of the CSV in the file's order, with its declared type. Undeclared
+    /// columns are read as text, and only if a query asks for them.
+    fn csv_schema(&self) -> Result<SchemaRef> {
+        let header = csv_header(&self.file)?;
+        for spec in &self.meta.columns {
+            if !header.contains(&spec.name) {
+                return Err(self.missing_column(&spec.name, &header));
+            }
+        }
+        let declared: BTreeMap<&str, &ColumnSpec> = self.meta.columns.iter().map(|c| (c.name.as_str(), c)).collect();
+        let schema: Schema = header
+            .iter()
+            .map(|name| {
+                Field::new(name.as_str().into(), declared.get(name.as_str()).and_then(|c| dtype(c.kind)).unwrap_or(DataType::String))
+            })
+            .collect();
+        Ok(Arc::new(schema))
+    }
+
+    /// The dataset as a lazy query over its file: the declared columns
+    /// with their types (integer → Int64, number → Float64, string → String). Nothing is
+    /// read until the query runs.
+    fn scan(&self) -> Result<LazyFrame> {
+        self.check_types()?;
         let path = PlRefPath::try_from_path(&self.file).map_err(|e| self.polars_error(e))?;
         let lf = match self.meta.format {
-            Format::Csv => {
-                let header = csv_header(&self.file)?;
-                for spec in &self.meta.columns {
-                    if !header.contains(&spec.name) {
-                        return Err(self.missing_column(&spec.name, &header));
-                    }
-                }
-                // Undeclared columns are read as text, and only if a query asks for them.
-                let declared: BTreeMap<&str, &ColumnSpec> = self.meta.columns.iter().map(|c| (c.name.as_str(), c)).collect();
-                let schema: Schema = header
-                    .iter()
-                    .map(|name| {
-                        Field::new(
-                            name.as_str().into(),
-                            declared.get(name.as_str()).and_then(|c| dtype(c.kind)).unwrap_or(DataType::String),
-                        )
-                    })
-                    .collect();
-                LazyCsvReader::new(path).with_has_header(true).with_schema(Some(Arc::new(schema))).finish()
-            }
+            Format::Csv => LazyCsvReader::new(path).with_has_header(true).with_schema(Some(self.csv_schema()?)).finish(),
             Format::Parquet => LazyFrame::scan_parquet(path, ScanArgsParquet::default()),
         }
         .map_err(|e| self.polars_error(e))?;
@@ -102,16 +119,11 @@ impl Dataset {
             }
         }
         // Parquet columns of another width (Int32, Float32) are cast to the declared type.
-        let columns: Vec<Expr> = self
-            .meta
-            .columns
-            .iter()
-            .filter_map(|c| Some(col(c.name.as_str()).strict_cast(dtype(c.kind)?).alias(c.name.as_str())))
-            .collect();
-        Ok(lf.select(columns))
+        let all: Vec<&str> = self.meta.columns.iter().map(|c| c.name.as_str()).collect();
+        Ok(lf.select(self.declared_types(&all)))
     }
 
-    /// Counts the records of each combination of `keys` in one streaming pass over the file,
+    /// Counts the records of each combination of `keys` in one pass over the file, in batches,
     /// and sums each of `sums` per combination (column [`sum_column`]); the count is column
     /// [`ROWS`]. The result has a row per combination (a few thousand for provinces × fields
     /// × years, whatever the file's size), so every derived number over the dataset costs
@@ -129,16 +141,41 @@ impl Dataset {
         let mut aggs = vec![len().cast(DataType::Float64).alias(ROWS)];
         aggs.extend(sums.iter().map(|c| col(*c).cast(DataType::Float64).sum().alias(sum_column(c).as_str())));
         aggs.extend(sums.iter().map(|c| col(*c).null_count().cast(DataType::Float64).alias(format!("__nulls__{c}").as_str())));
-        let tally = self.run(|lf| {
-            streaming(match keys {
-                [] => lf.select(aggs),
-                // Sorted, so the tally (and whatever keeps its order) is deterministic.
-                _ => lf
-                    .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
-                    .agg(aggs)
-                    .sort(keys.iter().map(|k| k.to_string()).collect::<Vec<_>>(), SortMultipleOptions::default()),
-            })
-        })?;
+        let by = || keys.iter().map(|k| col(*k)).collect::<Vec<_>>();
+        let counted = |lf: LazyFrame| match keys {
+            [] => lf.select(aggs.clone()),
+            _ => lf.group_by(by()).agg(aggs.clone()),
+        };
+        // Sorted, so the tally (and whatever keeps its order) is deterministic.
+        let sorted = |lf: LazyFrame| match keys {
+            [] => lf,
+            _ => lf.sort(keys.iter().map(|k| k.to_string()).collect::<Vec<_>>(), SortMultipleOptions::default()),
+        };
+        // Counts, sums and null counts of two batches add up.
+        let added = |lf: LazyFrame| match keys {
+            [] => lf.select([all().as_expr().sum()]),
+            _ => lf.group_by(by()).agg([all().as_expr().sum()]),
+        };
+        self.check_types()?;
+        let read: Vec<&str> = keys.iter().chain(sums).copied().collect();
+        let tally = match self.meta.format {
+            Format::Csv => {
+                let schema = self.csv_schema()?;
+                let empty = DataFrame::empty_with_schema(&schema);
+                batches::csv(&self.file, schema, read.iter().map(|c| PlSmallStr::from(*c)).collect())
+                    .and_then(|batches| batches::tally(batches, counted, added, empty))
+            }
+            Format::Parquet => {
+                // Columns of another width (Int32, Float32) are cast to the declared type.
+                let declared = self.declared_types(&read);
+                let typed = |lf: LazyFrame| counted(lf.with_columns(declared.clone()));
+                let empty = self.scan()?.limit(0).collect().map_err(|e| self.polars_error(e))?;
+                batches::parquet(&self.file, read.iter().map(|c| c.to_string()).collect())
+                    .and_then(|batches| batches::tally(batches, typed, added, empty))
+            }
+        }
+        .and_then(|df| sorted(df.lazy()).collect())
+        .map_err(|e| self.first_bad_cell().unwrap_or_else(|| self.polars_error(e)))?;
         let required = |name: &str| self.meta.columns.iter().any(|c| c.name == name && !c.nullable);
         let missing = keys.iter().filter(|k| required(k)).find(|k| tally.column(k).is_ok_and(|c| c.null_count() > 0)).or_else(|| {
             sums.iter()
@@ -154,17 +191,6 @@ impl Dataset {
                     .into()
             })),
         }
-    }
-
-    /// Runs a query over this dataset. A Polars error becomes one located error: for a CSV
-    /// with a bad cell, the first bad row's line and column (found by one streaming pass),
-    /// otherwise the dataset and Polars' first line, never a query-plan dump.
-    pub fn run<T>(&self, query: impl FnOnce(LazyFrame) -> PolarsResult<T>) -> Result<T> {
-        let lf = self.scan()?;
-        query(lf).map_err(|e| match self.first_bad_cell() {
-            Some(located) => located,
-            None => self.polars_error(e),
-        })
     }
 
     fn missing_column(&self, name: &str, found: &[String]) -> Error {
@@ -244,14 +270,6 @@ fn dtype(kind: ColumnType) -> Option<DataType> {
         ColumnType::String => Some(DataType::String),
         ColumnType::Month | ColumnType::Date => None,
     }
-}
-
-/// Runs a query on Polars' streaming engine: the file is read in batches and only the
-/// aggregates are kept, so memory stays flat however many rows the file has (the default
-/// engine would first read the projected columns whole).
-fn streaming(lf: LazyFrame) -> PolarsResult<DataFrame> {
-    // A query with one sink has one result.
-    Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single())
 }
 
 /// Synthetic record data for benchmarks and tests, **not real**: an invented enterprise
