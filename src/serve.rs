@@ -215,6 +215,16 @@ fn say(line: &str) {
     let _ = writeln!(out, "{line}").and_then(|_| out.flush());
 }
 
+/// How much longer to wait before the files may be taken as saved: until [`SETTLE`] after
+/// the newest modification time among the changes (the save itself, not when it was seen,
+/// so the time the watcher took to notice is not waited again), and at least [`LOOK`]
+/// after the last look (a copy that keeps old times must still stay unchanged).
+fn settle_left(now: &BTreeMap<PathBuf, SystemTime>, seen: &BTreeMap<PathBuf, SystemTime>, looked: Instant) -> Duration {
+    let newest = now.iter().filter(|(p, t)| seen.get(*p) != Some(t)).map(|(_, t)| *t).max();
+    let since_save = newest.and_then(|t| SystemTime::now().duration_since(t).ok()).unwrap_or_default();
+    SETTLE.saturating_sub(since_save).max(LOOK.saturating_sub(looked.elapsed()))
+}
+
 /// Modification times of every file under the watched paths.
 fn snapshot(paths: &[PathBuf]) -> BTreeMap<PathBuf, SystemTime> {
     fn walk(p: &Path, out: &mut BTreeMap<PathBuf, SystemTime>) {
@@ -446,13 +456,14 @@ pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> 
             continue;
         }
         // A save of several files gives one rebuild: wait until nothing changed for SETTLE.
+        let mut looked = Instant::now();
         loop {
-            std::thread::sleep(SETTLE);
+            std::thread::sleep(settle_left(&now, &seen, looked));
             let later = snapshot(&files);
             if later == now {
                 break;
             }
-            now = later;
+            (now, looked) = (later, Instant::now());
         }
         let changed: Vec<&PathBuf> = now.keys().chain(seen.keys()).filter(|p| now.get(*p) != seen.get(*p)).collect();
         let edit = changed

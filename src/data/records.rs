@@ -157,21 +157,20 @@ impl Dataset {
             _ => lf.group_by(by()).agg([all().as_expr().sum()]),
         };
         self.check_types()?;
-        let read: Vec<&str> = keys.iter().chain(sums).copied().collect();
         let tally = match self.meta.format {
             Format::Csv => {
                 let schema = self.csv_schema()?;
-                let empty = DataFrame::empty_with_schema(&schema);
-                batches::csv(&self.file, schema, read.iter().map(|c| PlSmallStr::from(*c)).collect())
-                    .and_then(|batches| batches::tally(batches, counted, added, empty))
+                let empty = DataFrame::empty_with_schema(&schema).lazy();
+                let columns = keys.iter().chain(sums).map(|c| PlSmallStr::from(*c)).collect();
+                batches::csv(&self.file, schema, columns).and_then(|batches| batches::tally(batches, counted, added, empty))
             }
             Format::Parquet => {
                 // Columns of another width (Int32, Float32) are cast to the declared type.
+                let read: Vec<&str> = keys.iter().chain(sums).copied().collect();
                 let declared = self.declared_types(&read);
                 let typed = |lf: LazyFrame| counted(lf.with_columns(declared.clone()));
-                let empty = self.scan()?.limit(0).collect().map_err(|e| self.polars_error(e))?;
-                batches::parquet(&self.file, read.iter().map(|c| c.to_string()).collect())
-                    .and_then(|batches| batches::tally(batches, typed, added, empty))
+                let empty = self.scan()?.limit(0);
+                batches::parquet(&self.file).and_then(|batches| batches::tally(batches, typed, added, empty))
             }
         }
         .and_then(|df| sorted(df.lazy()).collect())

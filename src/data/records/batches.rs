@@ -4,10 +4,11 @@
 //! Polars' streaming engine maps the whole file into memory: its heap stays small, but every
 //! page it has read counts as the process's memory until the end (359 MiB of a 337 MiB CSV
 //! at 10^7 rows), and it decodes up to 16 Parquet row groups ahead (354 MiB of heap for a
-//! 62 MiB file). Here a reader thread reads [`BATCH`] bytes of CSV at a time, cut after a
-//! whole record, or one Parquet row group, and Polars parses it while the batch before is
-//! tallied; each batch's tally is added to the running one. Counts, sums and null counts
-//! add up across batches, so the result is what one pass over the whole file gives.
+//! 62 MiB file). Here a reading thread takes [`BATCH`] bytes of CSV at a time, cut after a
+//! whole record, and Polars parses them while the batch before is tallied; a Parquet file is
+//! taken a few row groups at a time, each run a query of its own. Each batch's tally is
+//! added to the running one: counts, sums and null counts add up across batches, so the
+//! result is what one pass over the whole file gives.
 
 use std::io::Read;
 use std::path::Path;
@@ -116,9 +117,14 @@ fn last_record_end(buf: &[u8]) -> Option<usize> {
     last
 }
 
-/// A CSV file's records as frames of about [`BATCH`] bytes each. `schema` names every
-/// column of the file in order, `columns` the ones the query reads.
-pub(super) fn csv(path: &Path, schema: SchemaRef, columns: Arc<[PlSmallStr]>) -> PolarsResult<impl Iterator<Item = PolarsResult<DataFrame>> + Send> {
+/// A CSV file's records in batches of about [`BATCH`] bytes, each parsed by Polars when it
+/// is taken (on the reading thread). `schema` names every column of the file in order,
+/// `columns` the ones parsed.
+pub(super) fn csv(
+    path: &Path,
+    schema: SchemaRef,
+    columns: Arc<[PlSmallStr]>,
+) -> PolarsResult<impl Iterator<Item = PolarsResult<LazyFrame>> + Send> {
     csv_in_batches_of(BATCH, path, schema, columns)
 }
 
@@ -127,7 +133,7 @@ fn csv_in_batches_of(
     path: &Path,
     schema: SchemaRef,
     columns: Arc<[PlSmallStr]>,
-) -> PolarsResult<impl Iterator<Item = PolarsResult<DataFrame>> + Send> {
+) -> PolarsResult<impl Iterator<Item = PolarsResult<LazyFrame>> + Send> {
     let file = std::fs::File::open(path).map_err(|e| polars_err!(ComputeError: "{e}"))?;
     let mut batches = Batches { file, carry: Vec::new(), started: false, done: false, size };
     Ok(std::iter::from_fn(move || {
@@ -141,41 +147,49 @@ fn csv_in_batches_of(
                 .with_schema(Some(schema.clone()))
                 .with_columns(Some(columns.clone()))
                 .into_reader_with_file_handle(std::io::Cursor::new(bytes))
-                .finish(),
+                .finish()
+                .map(DataFrame::lazy),
         )
     }))
 }
 
-/// A Parquet file's records, a row group at a time. Each group is read through its own
-/// mapping of the file, dropped before the next, so only one group's pages are resident.
-pub(super) fn parquet(path: &Path, columns: Vec<String>) -> PolarsResult<impl Iterator<Item = PolarsResult<DataFrame>> + Send> {
-    let open = || std::fs::File::open(path).map_err(|e| polars_err!(ComputeError: "{e}"));
-    let mut first = ParquetReader::new(open()?);
-    let metadata = first.get_metadata()?.clone();
-    let groups: Vec<usize> = metadata.row_groups.iter().map(|g| g.num_rows()).collect();
-    let path = path.to_path_buf();
+/// Rows per Parquet batch: whole row groups, as many as fit (at least one).
+const GROUP_ROWS: usize = 1 << 21;
+
+/// A Parquet file's records in runs of whole row groups, each a query of its own: Polars
+/// maps the file for a query and unmaps it at its end, so only one run's pages are resident.
+pub(super) fn parquet(path: &Path) -> PolarsResult<impl Iterator<Item = PolarsResult<LazyFrame>> + Send> {
+    let file = std::fs::File::open(path).map_err(|e| polars_err!(ComputeError: "{e}"))?;
+    let groups: Vec<usize> = ParquetReader::new(file).get_metadata()?.row_groups.iter().map(|g| g.num_rows()).collect();
+    let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut start = 0;
-    Ok(groups.into_iter().map(move |rows| {
-        let file = std::fs::File::open(&path).map_err(|e| polars_err!(ComputeError: "{e}"))?;
-        let mut reader = ParquetReader::new(file);
-        reader.set_metadata(metadata.clone());
-        let df = reader.with_columns(Some(columns.clone())).with_slice(Some((start, rows))).finish();
+    for rows in groups {
+        match runs.last_mut() {
+            Some((_, len)) if *len + rows <= GROUP_ROWS => *len += rows,
+            _ => runs.push((start, rows)),
+        }
         start += rows;
-        df
+    }
+    let path = PlRefPath::try_from_path(path)?;
+    Ok(runs.into_iter().map(move |(start, len)| {
+        Ok(LazyFrame::scan_parquet(path.clone(), ScanArgsParquet::default())?.slice(start as i64, len as IdxSize))
     }))
 }
 
-/// Tallies a file batch by batch: `batches` are read (and parsed) on a thread of their own
-/// while the batch before is counted; `per_batch` makes a batch's tally and `merge` adds
-/// tallies (concatenated) into one. `empty` is the tally of a file without records.
+/// Tallies a file batch by batch on Polars' streaming engine: the next batch is read on a
+/// thread of its own while this one is counted; `per_batch` makes a batch's tally and
+/// `merge` adds tallies (concatenated) into one. `empty` stands for a file without records.
 pub(super) fn tally(
-    batches: impl Iterator<Item = PolarsResult<DataFrame>> + Send,
+    batches: impl Iterator<Item = PolarsResult<LazyFrame>> + Send,
     per_batch: impl Fn(LazyFrame) -> LazyFrame,
     merge: impl Fn(LazyFrame) -> LazyFrame,
-    empty: DataFrame,
+    empty: LazyFrame,
 ) -> PolarsResult<DataFrame> {
+    // The streaming engine groups a parsed batch faster than the in-memory one (1.29 against
+    // 1.40–1.73 s for 10^7 rows of CSV).
+    let streaming = |lf: LazyFrame| -> PolarsResult<DataFrame> { Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single()) };
     // No queue: the next batch is read while this one is tallied, and no more.
-    let (send, receive) = sync_channel::<PolarsResult<DataFrame>>(0);
+    let (send, receive) = sync_channel::<PolarsResult<LazyFrame>>(0);
     std::thread::scope(|scope| {
         scope.spawn(move || {
             for batch in batches {
@@ -187,7 +201,7 @@ pub(super) fn tally(
         });
         let mut running: Option<DataFrame> = None;
         for batch in receive {
-            let counted = per_batch(batch?.lazy()).collect()?;
+            let counted = streaming(per_batch(batch?))?;
             running = Some(match running {
                 None => counted,
                 Some(before) => merge(concat([before.lazy(), counted.lazy()], UnionArgs::default())?).collect()?,
@@ -195,7 +209,7 @@ pub(super) fn tally(
         }
         match running {
             Some(df) => Ok(df),
-            None => per_batch(empty.lazy()).collect(),
+            None => per_batch(empty).collect(),
         }
     })
 }
@@ -236,7 +250,7 @@ mod tests {
         assert_eq!(whole.height(), 200);
         for size in [1, 7, 64, 1 << 20] {
             let frames: Vec<DataFrame> =
-                csv_in_batches_of(size, &path, schema.clone(), ["name".into(), "n".into()].into()).unwrap().map(Result::unwrap).collect();
+                csv_in_batches_of(size, &path, schema.clone(), ["name".into(), "n".into()].into()).unwrap().map(|lf| lf.unwrap().collect().unwrap()).collect();
             let mut read = frames[0].clone();
             for f in &frames[1..] {
                 read.vstack_mut(f).unwrap();
