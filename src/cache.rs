@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 /// The crates whose versions are part of every key: a new resvg or png release may draw or
-/// compress differently. usvg 0.47 shapes text with rustybuzz and reads glyph outlines with
-/// ttf-parser.
-const RENDERER_CRATES: [&str; 8] = ["resvg", "usvg", "tiny-skia", "png", "fdeflate", "rustybuzz", "ttf-parser", "fontdb"];
+/// compress differently.
+const RENDERER_CRATES: [&str; 8] = ["resvg", "usvg", "tiny-skia", "png", "fdeflate", "harfrust", "skrifa", "fontdb"];
 
-/// Versions of the crates that turn an SVG into PNG bytes, e.g. `resvg 0.47.0; usvg 0.47.0; …`.
+/// Versions of the crates that turn an SVG into PNG bytes, e.g. `resvg 0.49.0; usvg 0.49.0; …`
+/// (with Typst's own resvg 0.47 beside them: a key may name more than draws, never less).
 pub fn renderer() -> &'static str {
     static RENDERER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     RENDERER.get_or_init(|| versions(&RENDERER_CRATES))
@@ -132,15 +132,14 @@ impl Cache {
 
 #[cfg(test)]
 mod tests {
-    /// Every crate named in the key is in Cargo.lock once: a name the renderer no longer uses
-    /// would be silently left out of the key, and two versions would leave it unclear which
-    /// one draws.
+    /// Every crate named in the key is in Cargo.lock: a name the renderer no longer uses
+    /// would be silently left out of the key.
     #[test]
-    fn each_renderer_crate_is_locked_once() {
+    fn each_renderer_crate_is_locked() {
         let renderer = super::renderer();
         for name in super::RENDERER_CRATES {
             let found = renderer.split("; ").filter(|entry| entry.split(' ').next() == Some(name)).count();
-            assert_eq!(found, 1, "{name} in {renderer}");
+            assert!(found >= 1, "{name} in {renderer}");
         }
     }
 }
