@@ -491,3 +491,48 @@ pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(entries: &[(&str, SystemTime)]) -> BTreeMap<PathBuf, SystemTime> {
+        entries.iter().map(|(p, t)| (PathBuf::from(p), *t)).collect()
+    }
+
+    #[test]
+    fn a_save_just_made_waits_the_whole_settle() {
+        let before = SystemTime::now() - Duration::from_secs(60);
+        let seen = files(&[("a.md", before)]);
+        let now = files(&[("a.md", SystemTime::now())]);
+        let left = settle_left(&now, &seen, Instant::now());
+        assert!(left > SETTLE - Duration::from_millis(5) && left <= SETTLE, "{left:?}");
+    }
+
+    #[test]
+    fn the_time_taken_to_notice_a_save_is_not_waited_again() {
+        let before = SystemTime::now() - Duration::from_secs(60);
+        let seen = files(&[("a.md", before), ("b.md", before)]);
+        // Saved 20 ms ago: 10 ms of SETTLE remain, not 30.
+        let now = files(&[("a.md", SystemTime::now() - Duration::from_millis(20)), ("b.md", before)]);
+        let left = settle_left(&now, &seen, Instant::now() - LOOK);
+        assert!(left <= Duration::from_millis(10), "{left:?}");
+    }
+
+    #[test]
+    fn the_newest_of_several_saves_counts() {
+        let before = SystemTime::now() - Duration::from_secs(60);
+        let seen = files(&[("a.md", before), ("b.md", before)]);
+        let now = files(&[("a.md", SystemTime::now() - Duration::from_secs(5)), ("b.md", SystemTime::now())]);
+        assert!(settle_left(&now, &seen, Instant::now()) > SETTLE - Duration::from_millis(5));
+    }
+
+    #[test]
+    fn a_copy_with_an_old_time_still_waits_one_more_look() {
+        let seen = files(&[]);
+        let now = files(&[("copied.md", SystemTime::now() - Duration::from_secs(3600))]);
+        let left = settle_left(&now, &seen, Instant::now());
+        assert!(left > Duration::ZERO && left <= LOOK, "{left:?}");
+        assert_eq!(settle_left(&now, &seen, Instant::now() - LOOK), Duration::ZERO);
+    }
+}
