@@ -206,7 +206,18 @@ impl Session {
 
     /// Gives every chart drawn since the last call its PNG (from the cache or rasterised).
     pub fn rasterise(&mut self) -> Result<()> {
-        charts::rasterise(&mut self.charts, &self.font, self.project.config.settings.png_scale, &self.cache)
+        let pngs = self.pngs()?;
+        self.give_pngs(pngs);
+        Ok(())
+    }
+
+    /// The PNGs [`Session::rasterise`] would give, made without changing the session.
+    fn pngs(&self) -> Result<Vec<charts::Png>> {
+        charts::pngs(&self.charts, &self.font, self.project.config.settings.png_scale, &self.cache)
+    }
+
+    fn give_pngs(&mut self, pngs: Vec<charts::Png>) {
+        charts::give(&mut self.charts, pngs);
     }
 
     fn draw_changed_charts(&mut self) -> Result<Vec<String>> {
@@ -471,21 +482,29 @@ fn build_files(project: &Project, options: Options) -> Result<(Summary, Vec<Path
     let mut session = Session::load(project, cache)?;
     session.edition = options.edition;
     session.docx = options.docx;
-    let text = session.render_text(options.targets)?;
-    let job = if options.targets.pdf { Some(session.print_job(&text)?) } else { None };
-    // The PDF embeds the SVGs: it is typeset on its own thread while the PNGs are rasterised
-    // on the others (typesetting is mostly one core's work), then the Word edition, which
-    // embeds the PNGs, is written meanwhile.
-    let (pdf, docx) = std::thread::scope(|scope| {
-        let typesetting = job.as_ref().map(|job| scope.spawn(|| job.pdf()));
-        let docx = session.rasterise().and_then(|()| match options.targets.docx {
-            true => session.word_job(&text)?.docx().map(Some),
-            false => Ok(None),
+    // The PNGs are rasterised on the pool's threads while the templates are rendered from the
+    // SVGs; the PDF, which embeds the SVGs, is typeset on a thread of its own from then on
+    // (mostly one core's work), and the Word edition, which embeds the PNGs, is written
+    // meanwhile.
+    let (text, pdf, docx) = std::thread::scope(|outer| -> Result<_> {
+        let (text, pngs, typesetting) = std::thread::scope(|inner| {
+            let pngs = inner.spawn(|| session.pngs());
+            let text = session.render_text(options.targets);
+            let typesetting = match (&text, options.targets.pdf) {
+                (Ok(text), true) => Some(session.print_job(text).map(|job| outer.spawn(move || job.pdf()))),
+                _ => None,
+            };
+            (text, joined(pngs), typesetting)
         });
-        (typesetting.map(|t| t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))), docx)
-    });
-    let docx = docx?;
-    let pdf = pdf.transpose()?;
+        let (text, typesetting) = (text?, typesetting.transpose()?);
+        session.give_pngs(pngs?);
+        let docx = match options.targets.docx {
+            true => Some(session.word_job(&text)?.docx()?),
+            false => None,
+        };
+        let pdf = typesetting.map(joined).transpose()?;
+        Ok((text, pdf, docx))
+    })?;
     let (audit, numbers) = (text.audit.clone(), text.counts);
     let mut files = session.assemble(text, options.targets)?;
     let pdf_from_cache = pdf.as_ref().is_some_and(|p| p.from_cache);
@@ -507,6 +526,11 @@ fn build_files(project: &Project, options: Options) -> Result<(Summary, Vec<Path
         numbers,
     };
     Ok((summary, files.into_iter().map(|(path, _)| path).collect()))
+}
+
+/// A scoped thread's result; its panic goes on in the caller.
+fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// The table as ingested: one row per record, months as YYYY-MM.

@@ -32,7 +32,7 @@ pub const HEIGHT: u32 = 480;
 pub struct Chart {
     pub id: String,
     pub svg: String,
-    /// Empty from [`draw`] until [`rasterise`].
+    /// Empty from [`draw`] until [`give`].
     pub png: Vec<u8>,
     pub alt: String,
     /// The values drawn, with their provenance.
@@ -89,12 +89,12 @@ fn body(meta: &FigureMeta, font: &ChartFont) -> (u32, u32) {
 }
 
 /// Draws every figure as SVG, with its alt text and values, in parallel. The PNGs come
-/// later from [`rasterise`]: the PDF embeds the SVGs, so it is typeset meanwhile.
+/// later from [`pngs`]: the PDF embeds the SVGs, so it is typeset meanwhile.
 pub fn draw_all(figures: &[(&FigureMeta, &FigureData)], font: &ChartFont) -> Result<Vec<Chart>> {
     figures.par_iter().map(|(meta, data)| draw(meta, data, font)).collect()
 }
 
-/// Draws one figure; its `png` stays empty until [`rasterise`].
+/// Draws one figure; its `png` stays empty until [`give`].
 pub fn draw(meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Result<Chart> {
     let chart_error = |message: String| Error::Chart { figure: format!("{} ({})", meta.id, meta.printed_number), message };
     font.check_text(&labels(meta, data))
@@ -124,21 +124,33 @@ pub fn draw(meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Result<Ch
     })
 }
 
-/// Gives every chart without a PNG its PNG, in parallel: from `cache` when the same SVG was
-/// rasterised before with the same scale, font and renderer, else rasterised now.
-pub fn rasterise(charts: &mut [Chart], font: &ChartFont, png_scale: f32, cache: &Cache) -> Result<()> {
-    charts.par_iter_mut().filter(|c| c.png.is_empty()).try_for_each(|chart| {
-        let key = font.png_key(&chart.svg, png_scale);
-        match cache.get(PNG_KIND, &key) {
-            Some(png) => (chart.png, chart.png_cached) = (png, true),
-            None => {
-                let png = font.to_png(&chart.svg, png_scale).map_err(|message| Error::Chart { figure: chart.id.clone(), message })?;
-                cache.put(PNG_KIND, &key, &png);
-                (chart.png, chart.png_cached) = (png, false);
+/// A chart's PNG and whether it came from the cache.
+pub type Png = (Vec<u8>, bool);
+
+/// The PNG of every chart that has none yet, in order and in parallel: from `cache` when the
+/// same SVG was rasterised before with the same scale, font and renderer, else rasterised
+/// now. It reads the charts only, so the templates can be rendered from them meanwhile.
+pub fn pngs(charts: &[Chart], font: &ChartFont, png_scale: f32, cache: &Cache) -> Result<Vec<Png>> {
+    charts
+        .par_iter()
+        .filter(|c| c.png.is_empty())
+        .map(|chart| {
+            let key = font.png_key(&chart.svg, png_scale);
+            if let Some(png) = cache.get(PNG_KIND, &key) {
+                return Ok((png, true));
             }
-        }
-        Ok(())
-    })
+            let png = font.to_png(&chart.svg, png_scale).map_err(|message| Error::Chart { figure: chart.id.clone(), message })?;
+            cache.put(PNG_KIND, &key, &png);
+            Ok((png, false))
+        })
+        .collect()
+}
+
+/// Gives the charts without a PNG the ones [`pngs`] made for them.
+pub fn give(charts: &mut [Chart], pngs: Vec<Png>) {
+    for (chart, (png, cached)) in charts.iter_mut().filter(|c| c.png.is_empty()).zip(pngs) {
+        (chart.png, chart.png_cached) = (png, cached);
+    }
 }
 
 /// Every piece of text a chart may draw, for the glyph check.
