@@ -18,8 +18,9 @@ use polars::prelude::*;
 
 /// Bytes of CSV per batch: large enough that Polars' parser keeps both cores busy, small
 /// enough that the two batches in flight (one parsed while the one before is tallied) stay
-/// well under 250 MiB.
-const BATCH: usize = 16 << 20;
+/// well under 250 MiB. At 10^8 rows, 16 MiB peaked at 251 MiB, 8 MiB at 171 MiB and was no
+/// slower (8.9 s against 9.3 s; `cargo bench -- records`, 2026-12-03).
+const BATCH: usize = 8 << 20;
 
 /// A file's records in batches, each a run of whole records without the header line.
 struct Batches {
@@ -153,7 +154,10 @@ fn csv_in_batches_of(
     }))
 }
 
-/// Rows per Parquet batch: whole row groups, as many as fit (at least one).
+/// Rows per Parquet batch: whole row groups, as many as fit (at least one). Each run costs a
+/// query's start and drain, so larger runs are quicker, but Polars decodes a run's row
+/// groups ahead: at 2^22 rows, 10^8 rows took 3.0 s instead of 4.1 but peaked at 316 MiB
+/// instead of 190.
 const GROUP_ROWS: usize = 1 << 21;
 
 /// A Parquet file's records in runs of whole row groups, each a query of its own: Polars
