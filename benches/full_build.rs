@@ -30,7 +30,6 @@ use std::time::{Duration, Instant};
 
 use blockchain_report::data::records::{Format, synthetic};
 
-#[allow(dead_code)]
 #[path = "../tests/common/mod.rs"]
 mod common;
 

@@ -58,7 +58,7 @@ fn an_edited_partial_that_still_prints_its_node_gives_the_same_tree() {
 fn a_partial_that_no_longer_prints_its_figure_is_an_error_at_the_placement() {
     let dir = mini();
     edit(dir.path(), "templates/partials/figure.md", "{{ f.node }}", "**{{ f.number }} {{ f.caption }}**");
-    let e = document(dir.path()).err().expect("an error").to_string();
+    let e = document(dir.path()).expect_err("an error").to_string();
     assert!(e.contains("figure `scale` is placed here but nothing prints it"), "{e}");
     assert!(e.contains("chapters/01.md:10"), "{e}");
 }
@@ -67,7 +67,7 @@ fn a_partial_that_no_longer_prints_its_figure_is_an_error_at_the_placement() {
 fn a_figure_inside_a_sentence_is_an_error_with_its_line() {
     let dir = mini();
     edit(dir.path(), "editions/2023/templates/chapters/01.md", "{% set f = figure(id=\"shares\") %}", "见下图：{% set f = figure(id=\"shares\") %}");
-    let e = document(dir.path()).err().expect("an error").to_string();
+    let e = document(dir.path()).expect_err("an error").to_string();
     assert!(e.contains("`shares` is placed inside a paragraph"), "{e}");
     assert!(e.contains("chapters/01.md:12"), "{e}");
 }
@@ -76,7 +76,7 @@ fn a_figure_inside_a_sentence_is_an_error_with_its_line() {
 fn raw_html_in_the_wording_is_an_error_not_a_silent_paragraph() {
     let dir = mini();
     edit(dir.path(), "editions/2023/templates/chapters/01.md", "### （一）测试", "### （一）测试\n\n<section>段落</section>");
-    let e = document(dir.path()).err().expect("an error").to_string();
+    let e = document(dir.path()).expect_err("an error").to_string();
     assert!(e.contains("raw HTML"), "{e}");
     assert!(e.contains("chapters/01.md"), "{e}");
 }

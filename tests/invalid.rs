@@ -208,8 +208,11 @@ fn normalise(text: &str, project: &Path, outside: &Path) -> String {
 /// cases on other bases go on.
 #[derive(Default)]
 struct Bases {
-    built: Mutex<BTreeMap<String, Arc<OnceLock<Result<tempfile::TempDir, String>>>>>,
+    built: Mutex<BTreeMap<String, Arc<OnceLock<Built>>>>,
 }
+
+/// A base fixture's build: its directory, or why it could not be built.
+type Built = Result<tempfile::TempDir, String>;
 
 impl Bases {
     fn get(&self, name: &str) -> Result<PathBuf, String> {

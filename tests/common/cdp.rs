@@ -33,7 +33,7 @@ impl Browser {
         let (from_browser_r, from_browser_w) = std::io::pipe().unwrap();
         let (read_fd, write_fd) = (OwnedFd::from(to_browser_r), OwnedFd::from(from_browser_w));
         let (r, w) = (read_fd.as_raw_fd(), write_fd.as_raw_fd());
-        let mut command = Command::new(&binary);
+        let mut command = Command::new(binary);
         command
             .args([
                 "--headless",
