@@ -4,7 +4,8 @@
 //!    process (wall time, and peak memory from the kernel's accounting of that child):
 //!    a cold web build (`build --to md,html --no-cache`), a rebuild with nothing changed, a
 //!    rebuild after a template edit and after a data edit (both with the chart cache), and
-//!    the full build with the PDF, cold and with nothing changed.
+//!    the full build with the PDF, cold and with nothing changed, and the cold build of every
+//!    edition (Markdown, HTML, PDF and Word).
 //! 2. Record-level data: synthetic registers of 10^5, 10^6 and 10^7 rows, in CSV and in
 //!    Parquet, added to a scratch copy of the mini report (never to data/) with derived
 //!    numbers over them (counts by province and year, a share, growth, a rank, a sum); a
@@ -110,6 +111,7 @@ fn builds(scratch: &Path, runs: usize) {
     build(&[]);
     report("rebuild, nothing changed", (0..runs).map(|_| build(&[])).collect());
     report("full build with the PDF (--no-cache)", (0..runs).map(|_| build_to("md,html,pdf", &["--no-cache"])).collect());
+    report("full build, every edition (--no-cache)", (0..runs).map(|_| build_to("md,html,pdf,docx", &["--no-cache"])).collect());
     build_to("md,html,pdf", &[]);
     report("full build with the PDF, nothing changed", (0..runs).map(|_| build_to("md,html,pdf", &[])).collect());
 

@@ -56,24 +56,29 @@ pub fn read(catalog: &Catalog) -> Result<Sources> {
 }
 
 impl Sources {
-    /// The data as known to `vintage`.
+    /// The data as known to `vintage`. Each table is a small query of its own, so they run
+    /// in parallel; the first error in the catalog's order is the one reported.
     fn frames(&self, catalog: &Catalog, vintage: i32) -> Result<Frames> {
-        let mut tables = BTreeMap::new();
-        for (yaml, meta) in &catalog.datasets {
+        use rayon::prelude::*;
+        let table = |(yaml, meta): &(std::path::PathBuf, crate::catalog::TableMeta)| -> Result<(String, DataFrame)> {
             let csv = yaml.with_extension("csv");
             let raw = match self.tables.get(&meta.id) {
                 Some(df) => df.clone(),
                 None => vintage::read(&csv, meta)?,
             };
-            tables.insert(meta.id.clone(), vintage::table(raw, &csv, meta, vintage)?);
-        }
-        let stated = vintage::stated(self.stated.clone(), vintage, &catalog.root.join("stated"))?;
+            Ok((meta.id.clone(), vintage::table(raw, &csv, meta, vintage)?))
+        };
+        let (tables, stated) = rayon::join(
+            || catalog.datasets.par_iter().map(table).collect::<Vec<_>>(),
+            || vintage::stated(self.stated.clone(), vintage, &catalog.root.join("stated")),
+        );
+        let tables = tables.into_iter().collect::<Result<BTreeMap<_, _>>>()?;
         let records = catalog
             .records
             .iter()
             .map(|(yaml, meta)| Ok((meta.id.clone(), records::Dataset::new(yaml, meta.clone())?)))
             .collect::<Result<_>>()?;
-        Ok(Frames { tables, records, stated, places: self.places.clone() })
+        Ok(Frames { tables, records, stated: stated?, places: self.places.clone() })
     }
 }
 

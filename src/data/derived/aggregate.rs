@@ -2,6 +2,7 @@
 //! counts and ranks over a table as loaded or a record dataset's tally, each table read once.
 
 use super::*;
+use rayon::prelude::*;
 
 /// One table aggregate's result.
 pub(super) struct AggregateValue {
@@ -31,7 +32,8 @@ pub(super) fn aggregate_all(
     let queries: Vec<&TableQuery> = concrete.iter().map(|(q, ..)| q).collect();
     let mut results: Vec<Option<AggregateValue>> = queries.iter().map(|_| None).collect();
     let tables: BTreeSet<&str> = queries.iter().map(|q| q.table.as_str()).collect();
-    for table in tables {
+    // One select per table, each a query of its own: the tables run in parallel.
+    let per_table = |table: &str| -> Result<Vec<(usize, AggregateValue)>> {
         let mine: Vec<usize> = (0..queries.len()).filter(|&i| queries[i].table == table).collect();
         let mut derived_cols: BTreeSet<Column> = BTreeSet::new();
         let mut sums: BTreeSet<&str> = BTreeSet::new();
@@ -50,7 +52,7 @@ pub(super) fn aggregate_all(
                 Aggregate::Count => {}
             }
         }
-        let Some(Source { df, columns, path, tallied }) = source(table, &derived_cols, &sums, frames, catalog)? else { continue };
+        let Some(Source { df, columns, path, tallied }) = source(table, &derived_cols, &sums, frames, catalog)? else { return Ok(Vec::new()) };
         let joined = prepared(table, &df, columns, &derived_cols, &frames.places, &path)?;
         let mut exprs = Vec::new();
         for &i in &mine {
@@ -82,6 +84,7 @@ pub(super) fn aggregate_all(
                     .map_err(|e| polars_error(&format!("derived numbers over `{table}`"), &path, e))?,
             )
         };
+        let mut found = Vec::new();
         for &i in &mine {
             let q = queries[i];
             let get = |n: &str| summary.as_ref().and_then(|s| super::super::floats(s, n).first().copied().flatten());
@@ -127,6 +130,13 @@ pub(super) fn aggregate_all(
                 }
                 _ => AggregateValue { value: get(&format!("q{i}")).unwrap_or(0.0), ties: Vec::new() },
             };
+            found.push((i, value));
+        }
+        Ok(found)
+    };
+    let tables: Vec<&str> = tables.into_iter().collect();
+    for found in tables.par_iter().map(|t| per_table(t)).collect::<Vec<_>>() {
+        for (i, value) in found? {
             results[i] = Some(value);
         }
     }
