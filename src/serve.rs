@@ -218,11 +218,17 @@ fn say(line: &str) {
 /// How much longer to wait before the files may be taken as saved: until [`SETTLE`] after
 /// the newest modification time among the changes (the save itself, not when it was seen,
 /// so the time the watcher took to notice is not waited again), and at least [`LOOK`]
-/// after the last look (a copy that keeps old times must still stay unchanged).
-fn settle_left(now: &BTreeMap<PathBuf, SystemTime>, seen: &BTreeMap<PathBuf, SystemTime>, looked: Instant) -> Duration {
+/// after the last look, `since_look` ago (a copy that keeps old times must still stay
+/// unchanged). `clock` is the time now; a pure function, so its tests need no timing.
+fn settle_left(
+    now: &BTreeMap<PathBuf, SystemTime>,
+    seen: &BTreeMap<PathBuf, SystemTime>,
+    since_look: Duration,
+    clock: SystemTime,
+) -> Duration {
     let newest = now.iter().filter(|(p, t)| seen.get(*p) != Some(t)).map(|(_, t)| *t).max();
-    let since_save = newest.and_then(|t| SystemTime::now().duration_since(t).ok()).unwrap_or_default();
-    SETTLE.saturating_sub(since_save).max(LOOK.saturating_sub(looked.elapsed()))
+    let since_save = newest.and_then(|t| clock.duration_since(t).ok()).unwrap_or_default();
+    SETTLE.saturating_sub(since_save).max(LOOK.saturating_sub(since_look))
 }
 
 /// Modification times of every file under the watched paths.
@@ -458,7 +464,7 @@ pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> 
         // A save of several files gives one rebuild: wait until nothing changed for SETTLE.
         let mut looked = Instant::now();
         loop {
-            std::thread::sleep(settle_left(&now, &seen, looked));
+            std::thread::sleep(settle_left(&now, &seen, looked.elapsed(), SystemTime::now()));
             let later = snapshot(&files);
             if later == now {
                 break;
@@ -496,43 +502,50 @@ pub fn serve(config_path: &Path, edition: Option<i32>, port: u16) -> Result<()> 
 mod tests {
     use super::*;
 
+    const MS: Duration = Duration::from_millis(1);
+
     fn files(entries: &[(&str, SystemTime)]) -> BTreeMap<PathBuf, SystemTime> {
         entries.iter().map(|(p, t)| (PathBuf::from(p), *t)).collect()
     }
 
+    fn clock() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)
+    }
+
     #[test]
     fn a_save_just_made_waits_the_whole_settle() {
-        let before = SystemTime::now() - Duration::from_secs(60);
-        let seen = files(&[("a.md", before)]);
-        let now = files(&[("a.md", SystemTime::now())]);
-        let left = settle_left(&now, &seen, Instant::now());
-        assert!(left > SETTLE - Duration::from_millis(5) && left <= SETTLE, "{left:?}");
+        let seen = files(&[("a.md", clock() - Duration::from_secs(60))]);
+        let now = files(&[("a.md", clock())]);
+        assert_eq!(settle_left(&now, &seen, Duration::ZERO, clock()), SETTLE);
     }
 
     #[test]
     fn the_time_taken_to_notice_a_save_is_not_waited_again() {
-        let before = SystemTime::now() - Duration::from_secs(60);
+        let before = clock() - Duration::from_secs(60);
         let seen = files(&[("a.md", before), ("b.md", before)]);
-        // Saved 20 ms ago: 10 ms of SETTLE remain, not 30.
-        let now = files(&[("a.md", SystemTime::now() - Duration::from_millis(20)), ("b.md", before)]);
-        let left = settle_left(&now, &seen, Instant::now() - LOOK);
-        assert!(left <= Duration::from_millis(10), "{left:?}");
+        let now = files(&[("a.md", clock() - 20 * MS), ("b.md", before)]);
+        assert_eq!(settle_left(&now, &seen, LOOK, clock()), SETTLE - 20 * MS);
     }
 
     #[test]
     fn the_newest_of_several_saves_counts() {
-        let before = SystemTime::now() - Duration::from_secs(60);
+        let before = clock() - Duration::from_secs(60);
         let seen = files(&[("a.md", before), ("b.md", before)]);
-        let now = files(&[("a.md", SystemTime::now() - Duration::from_secs(5)), ("b.md", SystemTime::now())]);
-        assert!(settle_left(&now, &seen, Instant::now()) > SETTLE - Duration::from_millis(5));
+        let now = files(&[("a.md", clock() - Duration::from_secs(5)), ("b.md", clock() - 5 * MS)]);
+        assert_eq!(settle_left(&now, &seen, LOOK, clock()), SETTLE - 5 * MS);
     }
 
     #[test]
     fn a_copy_with_an_old_time_still_waits_one_more_look() {
-        let seen = files(&[]);
-        let now = files(&[("copied.md", SystemTime::now() - Duration::from_secs(3600))]);
-        let left = settle_left(&now, &seen, Instant::now());
-        assert!(left > Duration::ZERO && left <= LOOK, "{left:?}");
-        assert_eq!(settle_left(&now, &seen, Instant::now() - LOOK), Duration::ZERO);
+        let now = files(&[("copied.md", clock() - Duration::from_secs(3600))]);
+        assert_eq!(settle_left(&now, &files(&[]), Duration::ZERO, clock()), LOOK);
+        assert_eq!(settle_left(&now, &files(&[]), 4 * MS, clock()), LOOK - 4 * MS);
+        assert_eq!(settle_left(&now, &files(&[]), LOOK, clock()), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_save_dated_in_the_future_waits_the_whole_settle() {
+        let now = files(&[("a.md", clock() + Duration::from_secs(2))]);
+        assert_eq!(settle_left(&now, &files(&[]), LOOK, clock()), SETTLE);
     }
 }

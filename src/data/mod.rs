@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::catalog::{Catalog, ColumnSpec, ColumnType};
 use crate::error::{InputError, Result};
@@ -59,7 +60,6 @@ impl Sources {
     /// The data as known to `vintage`. Each table is a small query of its own, so they run
     /// in parallel; the first error in the catalog's order is the one reported.
     fn frames(&self, catalog: &Catalog, vintage: i32) -> Result<Frames> {
-        use rayon::prelude::*;
         let table = |(yaml, meta): &(std::path::PathBuf, crate::catalog::TableMeta)| -> Result<(String, DataFrame)> {
             let csv = yaml.with_extension("csv");
             let raw = match self.tables.get(&meta.id) {
