@@ -10,7 +10,8 @@
 //!    Parquet, added to a scratch copy of the mini report (never to data/) with derived
 //!    numbers over them (counts by province and year, a share, growth, a rank, a sum); a
 //!    child process loads that project's data. `RECORD_ROWS=100000000` (a comma-separated
-//!    list) measures other sizes instead, such as 10^8 rows (3.4 GB of CSV, not for CI).
+//!    list) measures other sizes instead, such as 10^8 rows (3.4 GB of CSV, not for CI);
+//!    `RECORD_FORMATS=parquet` (or `csv`) one format.
 //!
 //! 3. Typesetting the PDF alone, in-process.
 //! 4. A two-edition series: the real series with the test 2024 edition added (TEST DATA,
@@ -166,8 +167,13 @@ fn records_series(scratch: &Path) {
         Ok(list) => list.split(',').map(|n| n.trim().parse().expect("RECORD_ROWS: comma-separated row counts")).collect(),
         Err(_) => vec![100_000, 1_000_000, 10_000_000],
     };
+    // `RECORD_FORMATS=parquet` measures one format only.
+    let formats: Vec<Format> = match std::env::var("RECORD_FORMATS") {
+        Ok(list) => [Format::Csv, Format::Parquet].into_iter().filter(|f| list.to_lowercase().contains(&format!("{f:?}").to_lowercase())).collect(),
+        Err(_) => vec![Format::Csv, Format::Parquet],
+    };
     for rows in sizes {
-        for format in [Format::Csv, Format::Parquet] {
+        for &format in &formats {
             let project = scratch.join(format!("{format:?}-{rows}").to_lowercase());
             blockchain_report::diff::copy_dir(&repo.join("tests/fixtures/mini"), &project).expect("copy the mini report");
             blockchain_report::diff::copy_dir(&repo.join("assets"), &project.join("assets")).expect("copy assets");

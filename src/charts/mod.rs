@@ -8,6 +8,7 @@ mod hbar;
 pub mod marks;
 pub mod narrow;
 mod pie;
+mod raster;
 mod text;
 
 use rayon::prelude::*;

@@ -170,7 +170,7 @@ impl Dataset {
                 let declared = self.declared_types(&read);
                 let typed = |lf: LazyFrame| counted(lf.with_columns(declared.clone()));
                 let empty = self.scan()?.limit(0);
-                batches::parquet(&self.file).and_then(|batches| batches::tally(batches, typed, added, empty))
+                batches::parquet(&self.file, &read).and_then(|batches| batches::tally(batches, typed, added, empty))
             }
         }
         .and_then(|df| sorted(df.lazy()).collect())
