@@ -169,7 +169,9 @@ fn records_series(scratch: &Path) {
     };
     // `RECORD_FORMATS=parquet` measures one format only.
     let formats: Vec<Format> = match std::env::var("RECORD_FORMATS") {
-        Ok(list) => [Format::Csv, Format::Parquet].into_iter().filter(|f| list.to_lowercase().contains(&format!("{f:?}").to_lowercase())).collect(),
+        Ok(list) => {
+            [Format::Csv, Format::Parquet].into_iter().filter(|f| list.to_lowercase().contains(&format!("{f:?}").to_lowercase())).collect()
+        }
         Err(_) => vec![Format::Csv, Format::Parquet],
     };
     for rows in sizes {
@@ -253,9 +255,9 @@ fn epoch_ms() -> f64 {
 fn serve(scratch: &Path, runs: usize) {
     use std::io::BufRead;
     let chromium = std::env::var_os("CHROMIUM").map(PathBuf::from).or_else(|| {
-        ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
-            std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
-        })
+        ["chromium", "chromium-browser", "google-chrome"]
+            .iter()
+            .find_map(|name| std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file()))
     });
     let Some(chromium) = chromium else {
         println!("serve: skipped, no Chromium (apt-get install -y chromium, or set CHROMIUM)");
@@ -300,7 +302,10 @@ fn serve(scratch: &Path, runs: usize) {
             let shown = result.ok().and_then(|r| r["result"]["value"].as_f64()).unwrap_or(0.0);
             if shown > 0.0 {
                 // A page kept in place still has the mark set on the page before.
-                let kept = browser.try_call("Runtime.evaluate", serde_json::json!({"expression": "window.__bench_kept === true; ", "returnByValue": true}));
+                let kept = browser.try_call(
+                    "Runtime.evaluate",
+                    serde_json::json!({"expression": "window.__bench_kept === true; ", "returnByValue": true}),
+                );
                 if kept.ok().and_then(|r| r["result"]["value"].as_bool()) != Some(true) {
                     reloads += 1;
                 }

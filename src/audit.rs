@@ -439,7 +439,14 @@ pub fn markdown(audit: &Audit) -> String {
     if !audit.revisions.is_empty() {
         md.push_str("\n## 修订说明\n\n往期报告按其出版时已知的数据计算；本版数据对其所印数值的修订如下。\n\n| 往期 | 数值或表 | 往期所印 | 现值 | 说明 |\n| --- | --- | --- | --- | --- |\n");
         for r in &audit.revisions {
-            md.push_str(&format!("| {} 年版 | {} | {} | {} | {} |\n", r.edition, md_cell(&r.name), md_cell(&r.printed), md_cell(&r.now), md_cell(&r.because)));
+            md.push_str(&format!(
+                "| {} 年版 | {} | {} | {} | {} |\n",
+                r.edition,
+                md_cell(&r.name),
+                md_cell(&r.printed),
+                md_cell(&r.now),
+                md_cell(&r.because)
+            ));
         }
     }
     md

@@ -5,18 +5,18 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::edition::Edition;
 use crate::cache::Cache;
 use crate::catalog::Catalog;
 use crate::charts::{self, ChartFont};
+use crate::edition::Edition;
 use crate::error::{Error, Result};
 use crate::model::{Cell, Facts, NumberKind};
 use crate::pdf::Typesetter;
 use crate::render;
 use std::sync::Arc;
 
-mod project;
 mod jobs;
+mod project;
 mod record;
 pub use jobs::{Pdf, PrintJob, StandaloneJob, WordJob};
 pub use project::{Project, editions};

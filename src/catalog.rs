@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{self, Error, InputError, Result};
 
 mod views;
-pub use views::{PrintedCell, View};
 pub(crate) use views::line_of;
 use views::placed;
+pub use views::{PrintedCell, View};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -331,7 +331,6 @@ impl Catalog {
         self.dataset(id).map(|t| t.columns.as_slice()).or_else(|| self.record(id).map(|r| r.columns.as_slice()))
     }
 }
-
 
 /// Reads every `*.yaml` in a directory, sorted by file name so the order never depends on
 /// the file system.

@@ -175,7 +175,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let project = build::Project::open_edition(&cli.config, cli.edition)?;
     match cli.command {
         Command::Build { to, corrected, no_cache, docx_comments } => {
-            let edition = if corrected { blockchain_report::edition::Edition::Corrected } else { blockchain_report::edition::Edition::Published };
+            let edition =
+                if corrected { blockchain_report::edition::Edition::Corrected } else { blockchain_report::edition::Edition::Published };
             let docx = blockchain_report::write::docx::Options { comments: docx_comments };
             let summary = build::build(&project, build::Options { targets: to, edition, no_cache, docx })
                 .context("build failed; the previous output/ is unchanged")?;
@@ -235,7 +236,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Vars { filter, json } => {
             let (catalog, facts) = project.load()?;
             let audit = audit::run(&catalog, &facts)?;
-            let vars = blockchain_report::edition::variables(&facts, &blockchain_report::edition::shown(&facts, &audit, blockchain_report::edition::Edition::Published), project.config.edition.year);
+            let vars = blockchain_report::edition::variables(
+                &facts,
+                &blockchain_report::edition::shown(&facts, &audit, blockchain_report::edition::Edition::Published),
+                project.config.edition.year,
+            );
             let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
             let vars: Vec<_> = vars.iter().map(|(k, v)| (format!("n.{k}"), v)).filter(|(n, _)| wanted(n)).collect();
             // External values are drawn in figures only; they are listed for completeness.

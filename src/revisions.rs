@@ -131,7 +131,15 @@ pub fn terminal(revisions: &[Revision]) -> String {
     }
     let mut out = format!("\nrevisions by later editions ({}):\n", revisions.len());
     for r in revisions {
-        out.push_str(&format!("  {} ({}): printed {}, now {} — changed by the {} edition; {}\n", r.name, kind(r.kind), r.printed, r.now, r.by, r.because));
+        out.push_str(&format!(
+            "  {} ({}): printed {}, now {} — changed by the {} edition; {}\n",
+            r.name,
+            kind(r.kind),
+            r.printed,
+            r.now,
+            r.by,
+            r.because
+        ));
     }
     out
 }

@@ -104,11 +104,8 @@ impl Fingerprint {
     pub fn unchanged(&mut self, inputs: &str, out: &Path) -> Option<Summary> {
         let record = self.previous.as_ref().filter(|r| r.inputs == inputs)?;
         let summary = record.summary.clone();
-        let wanted: Vec<(PathBuf, Option<String>)> = record
-            .outputs
-            .iter()
-            .map(|rel| (out.join(rel), record.files.get(&out.join(rel)).map(|s| s.hash.clone())))
-            .collect();
+        let wanted: Vec<(PathBuf, Option<String>)> =
+            record.outputs.iter().map(|rel| (out.join(rel), record.files.get(&out.join(rel)).map(|s| s.hash.clone()))).collect();
         for (path, hash) in wanted {
             if Some(self.see(&path)?.hash) != hash {
                 return None;

@@ -177,7 +177,8 @@ pub fn rows_above_source(wanted: &[bool]) -> (Vec<Option<i32>>, i32) {
 fn draw_on(area: &Area, meta: &FigureMeta, data: &FigureData, font: &ChartFont) -> Result<(), String> {
     let w = WIDTH as i32;
     let all_series = ordered(data.points.iter().map(|p| p.series.as_str()));
-    let line_series = (meta.kind() == crate::catalog::ChartKind::BarLine && all_series.len() > 1).then(|| *all_series.last().expect("two series"));
+    let line_series =
+        (meta.kind() == crate::catalog::ChartKind::BarLine && all_series.len() > 1).then(|| *all_series.last().expect("two series"));
     let bar_series: Vec<&str> = all_series.iter().copied().filter(|s| Some(*s) != line_series).collect();
     let bars: Vec<&Point> = data.points.iter().filter(|p| Some(p.series.as_str()) != line_series).collect();
     let categories = ordered(bars.iter().map(|p| p.category.as_str()));

@@ -225,8 +225,14 @@ pub fn values_csv(data: &FigureData) -> String {
     let _ = w.write_record(["series", "category", "value", "qualifier", "status", "provenance"]);
     for p in &data.points {
         let v = p.value.map(|v| numfmt::number(v, 6)).unwrap_or_default();
-        let _ =
-            w.write_record([p.series.as_str(), &p.category, &v, p.qualifier.as_deref().unwrap_or(""), p.status.as_str(), &p.provenance.sentence()]);
+        let _ = w.write_record([
+            p.series.as_str(),
+            &p.category,
+            &v,
+            p.qualifier.as_deref().unwrap_or(""),
+            p.status.as_str(),
+            &p.provenance.sentence(),
+        ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }

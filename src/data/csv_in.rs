@@ -262,4 +262,3 @@ fn to_column(spec: &ColumnSpec, values: Vec<Option<String>>) -> Column {
         ColumnType::Date => Column::new(name, values.iter().map(|v| v.as_deref().and_then(parse_date)).collect::<Vec<_>>()),
     }
 }
-

@@ -24,8 +24,8 @@ mod aggregate;
 mod definitions;
 
 use aggregate::*;
-use definitions::*;
 pub(super) use aggregate::{mask, prepared};
+use definitions::*;
 
 /// Computes every derived number in every year of the series, given the primaries.
 ///

@@ -40,7 +40,10 @@ pub fn read(csv: &Path, meta: &TableMeta) -> Result<DataFrame> {
         let key: Vec<String> = meta.key.iter().cloned().chain([EDITION.to_string()]).collect();
         let first = lit(i64::from(meta.first_edition()));
         let df = csv_in::read(csv, &columns, &key)?;
-        df.lazy().with_column(col(EDITION).cast(DataType::Int64).fill_null(first)).collect().map_err(|e| polars_error("editions", csv, e))?
+        df.lazy()
+            .with_column(col(EDITION).cast(DataType::Int64).fill_null(first))
+            .collect()
+            .map_err(|e| polars_error("editions", csv, e))?
     } else {
         let mut df = csv_in::read(csv, &meta.columns, &meta.key)?;
         let first = vec![i64::from(meta.first_edition()); df.height()];

@@ -135,7 +135,13 @@ impl Sources<'_> {
 pub fn parse(rendered: &str, placed: &Placed, sources: &Sources) -> Result<(Vec<Spaced>, String)> {
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
-    let mut p = Builder { src: rendered, placed, sources, used: vec![0; placed.blocks.len()], events: (Box::new(Parser::new_ext(rendered, options).into_offset_iter()) as Box<dyn Iterator<Item = _>>).peekable() };
+    let mut p = Builder {
+        src: rendered,
+        placed,
+        sources,
+        used: vec![0; placed.blocks.len()],
+        events: (Box::new(Parser::new_ext(rendered, options).into_offset_iter()) as Box<dyn Iterator<Item = _>>).peekable(),
+    };
     let (blocks, end) = p.blocks(None, 0)?;
     for (i, uses) in p.used.iter().enumerate() {
         if *uses == 0 {
@@ -319,7 +325,10 @@ impl<'a> Builder<'a, '_> {
                     self.events.next();
                     return Ok((out, end));
                 }
-                Event::Start(Tag::Paragraph) | Event::Start(Tag::List(_)) | Event::Start(Tag::Heading { .. }) | Event::Start(Tag::HtmlBlock) => {
+                Event::Start(Tag::Paragraph)
+                | Event::Start(Tag::List(_))
+                | Event::Start(Tag::Heading { .. })
+                | Event::Start(Tag::HtmlBlock) => {
                     // One block, parsed by `blocks` up to its end.
                     let (mut blocks, last) = self.one_block(end)?;
                     out.append(&mut blocks);
@@ -359,7 +368,13 @@ impl<'a> Builder<'a, '_> {
                 break;
             }
         }
-        let mut inner = Builder { src: self.src, placed: self.placed, sources: self.sources, used: std::mem::take(&mut self.used), events: (Box::new(events.into_iter()) as Box<dyn Iterator<Item = _>>).peekable() };
+        let mut inner = Builder {
+            src: self.src,
+            placed: self.placed,
+            sources: self.sources,
+            used: std::mem::take(&mut self.used),
+            events: (Box::new(events.into_iter()) as Box<dyn Iterator<Item = _>>).peekable(),
+        };
         let result = inner.blocks(None, end);
         self.used = inner.used;
         result
@@ -406,7 +421,11 @@ impl<'a> Builder<'a, '_> {
                 out.push(Inline::Link { url: dest_url.to_string(), inlines });
             }
             Event::InlineHtml(_) | Event::Html(_) => {
-                return Err(self.unsupported(range, "raw HTML in the wording has no place in the document", "write Markdown: **strong**, *emphasis*, [text](url)"));
+                return Err(self.unsupported(
+                    range,
+                    "raw HTML in the wording has no place in the document",
+                    "write Markdown: **strong**, *emphasis*, [text](url)",
+                ));
             }
             _ => {
                 return Err(self.unsupported(

@@ -69,7 +69,10 @@ pub enum Block {
     Figure(Figure),
     /// A block the page design styles as a whole (`<div class="names">` in the wording):
     /// the class names a function of templates/report.typ and a CSS class of the page.
-    Styled { style: Style, blocks: Vec<Spaced> },
+    Styled {
+        style: Style,
+        blocks: Vec<Spaced>,
+    },
     /// A generated list of sections, figures or tables, placed by `{{ contents }}`,
     /// `{{ list_of_figures }}`, `{{ list_of_tables }}`.
     Contents(Contents),
@@ -278,7 +281,10 @@ pub enum Inline {
     Emph(Vec<Inline>),
     Strong(Vec<Inline>),
     /// A link: `url` is external (https://…) or an internal anchor (`#sec-3`).
-    Link { url: String, inlines: Vec<Inline> },
+    Link {
+        url: String,
+        inlines: Vec<Inline>,
+    },
     SoftBreak,
     /// A forced line break (two trailing spaces in the Markdown).
     HardBreak,

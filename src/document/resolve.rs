@@ -58,8 +58,12 @@ pub fn resolve(blocks: &mut [Spaced], placed: &Placed) {
             .blocks
             .iter()
             .filter_map(|b| match (b, figures) {
-                (PlacedBlock::Figure(f), true) => Some(super::Entry { level: 1, anchor: f.anchor.clone(), label: Some(f.label), text: f.caption.clone() }),
-                (PlacedBlock::Table(t), false) => Some(super::Entry { level: 1, anchor: t.anchor.clone(), label: Some(t.label), text: t.caption.clone() }),
+                (PlacedBlock::Figure(f), true) => {
+                    Some(super::Entry { level: 1, anchor: f.anchor.clone(), label: Some(f.label), text: f.caption.clone() })
+                }
+                (PlacedBlock::Table(t), false) => {
+                    Some(super::Entry { level: 1, anchor: t.anchor.clone(), label: Some(t.label), text: t.caption.clone() })
+                }
                 _ => None,
             })
             .collect()

@@ -163,4 +163,3 @@ fn locate_template_error(dirs: &TemplateDirs, tera_report: &str) -> String {
     };
     format!("{headline}\n{}\n  = hint: {hint}", body.join("\n"))
 }
-

@@ -165,7 +165,9 @@ mod tests {
 
     #[test]
     fn a_changed_paragraph_is_the_one_patch() {
-        let old = page("<nav><ol><li>a</li><li>b</li></ol></nav>\n<main id=\"main\">\n<h2 id=\"x\">一</h2>\n<p>甲 <span class=\"num\">1</span></p>\n<figure><svg viewBox=\"0 0 1 1\"><g/></svg></figure>\n</main>");
+        let old = page(
+            "<nav><ol><li>a</li><li>b</li></ol></nav>\n<main id=\"main\">\n<h2 id=\"x\">一</h2>\n<p>甲 <span class=\"num\">1</span></p>\n<figure><svg viewBox=\"0 0 1 1\"><g/></svg></figure>\n</main>",
+        );
         let new = old.replace("甲 <span class=\"num\">1</span>", "甲 <span class=\"num\">2</span>");
         let patches = diff(&old, &new).unwrap();
         assert_eq!(patches, vec![Patch { at: vec![1, 1], tag: "p".into(), html: "<p>甲 <span class=\"num\">2</span></p>".into() }]);

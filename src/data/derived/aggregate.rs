@@ -52,7 +52,9 @@ pub(super) fn aggregate_all(
                 Aggregate::Count => {}
             }
         }
-        let Some(Source { df, columns, path, tallied }) = source(table, &derived_cols, &sums, frames, catalog)? else { return Ok(Vec::new()) };
+        let Some(Source { df, columns, path, tallied }) = source(table, &derived_cols, &sums, frames, catalog)? else {
+            return Ok(Vec::new());
+        };
         let joined = prepared(table, &df, columns, &derived_cols, &frames.places, &path)?;
         let mut exprs = Vec::new();
         for &i in &mine {
@@ -306,7 +308,14 @@ pub(super) fn rank_items(df: &DataFrame, key: &Column) -> Vec<String> {
 
 /// Dense rank of `item` by row count among the key's values (1 = most), and the others
 /// sharing it; None when the item is not a value of the key.
-pub(super) fn rank(df: &DataFrame, key: &Column, item: &str, mask: &Option<Expr>, tallied: bool, path: &Path) -> Result<Option<(f64, Vec<String>)>> {
+pub(super) fn rank(
+    df: &DataFrame,
+    key: &Column,
+    item: &str,
+    mask: &Option<Expr>,
+    tallied: bool,
+    path: &Path,
+) -> Result<Option<(f64, Vec<String>)>> {
     let k = lookup_name(key);
     let mut lf = df.clone().lazy();
     if let Some(m) = mask {

@@ -31,7 +31,6 @@ pub fn parse_series(text: &str) -> Result<Series, ParseError> {
 
 const SERIES_HINT: &str = "write e.g. count(industry-parks) by region, year(founded); the first of two columns names the series";
 
-
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
     Number(f64),

@@ -154,12 +154,13 @@ fn csv_in_batches_of(
     }))
 }
 
-/// Rows per Parquet batch: whole row groups, as many as fit (at least one). Two batches are
-/// decoded at a time (one tallied while the next is read), so this bounds the memory.
+/// Rows per Parquet batch: whole row groups, as many as fit (at least one). One run is in
+/// memory at a time, decoded (about 50 bytes a row for the synthetic register's four
+/// columns), so this bounds the memory.
 const GROUP_ROWS: usize = 1 << 21;
 
 /// A Parquet file's records in runs of whole row groups, each read into memory with only
-/// `columns` when it is taken. The file's metadata is read once: a lazy scan per run read it
+/// `columns` when it is taken (on both cores). The file's metadata is read once: a lazy scan per run read it
 /// again and paid a query's start and drain, about 40 ms a run (10^8 rows took 4.1 s in
 /// runs of 2^21 rows, 3.0 s in runs of 2^22).
 pub(super) fn parquet(path: &Path, columns: &[&str]) -> PolarsResult<impl Iterator<Item = PolarsResult<LazyFrame>> + Send> {
@@ -197,31 +198,33 @@ fn parquet_in_runs_of(
     }))
 }
 
-/// Tallies a file batch by batch on Polars' streaming engine: the next batch is read on a
-/// thread of its own while this one is counted; `per_batch` makes a batch's tally and
-/// `merge` adds tallies (concatenated) into one. `empty` stands for a file without records.
+/// Whether the next batch is read while this one is tallied.
+#[derive(Clone, Copy)]
+pub(super) enum ReadAhead {
+    /// For CSV: reading and splitting the bytes is one thread's work, which the tally overlaps.
+    OneBatch,
+    /// For Parquet: decoding takes both cores already, and a second decoded run in memory
+    /// cost 135 MiB at 10^8 rows for 17 % of the time (3.0 s against 3.7 s, runs of 2^21
+    /// rows; `cargo bench -- records`, 2026-12-04).
+    Nothing,
+}
+
+/// Tallies a file batch by batch on Polars' streaming engine; `per_batch` makes a batch's
+/// tally and `merge` adds tallies (concatenated) into one. `empty` stands for a file
+/// without records.
 pub(super) fn tally(
     batches: impl Iterator<Item = PolarsResult<LazyFrame>> + Send,
+    read_ahead: ReadAhead,
     per_batch: impl Fn(LazyFrame) -> LazyFrame,
     merge: impl Fn(LazyFrame) -> LazyFrame,
     empty: LazyFrame,
 ) -> PolarsResult<DataFrame> {
     // The streaming engine groups a parsed batch faster than the in-memory one (1.29 against
-    // 1.40–1.73 s for 10^7 rows of CSV).
+    // 1.40–1.73 s for 10^7 rows of CSV; 0.37 against 0.78 s for 10^7 rows of Parquet).
     let streaming = |lf: LazyFrame| -> PolarsResult<DataFrame> { Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single()) };
-    // No queue: the next batch is read while this one is tallied, and no more.
-    let (send, receive) = sync_channel::<PolarsResult<LazyFrame>>(0);
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            for batch in batches {
-                let failed = batch.is_err();
-                if send.send(batch).is_err() || failed {
-                    return;
-                }
-            }
-        });
+    let count = |batches: &mut dyn Iterator<Item = PolarsResult<LazyFrame>>| -> PolarsResult<DataFrame> {
         let mut running: Option<DataFrame> = None;
-        for batch in receive {
+        for batch in batches {
             let counted = streaming(per_batch(batch?))?;
             running = Some(match running {
                 None => counted,
@@ -230,9 +233,27 @@ pub(super) fn tally(
         }
         match running {
             Some(df) => Ok(df),
-            None => per_batch(empty).collect(),
+            None => per_batch(empty.clone()).collect(),
         }
-    })
+    };
+    match read_ahead {
+        ReadAhead::Nothing => count(&mut { batches }),
+        ReadAhead::OneBatch => {
+            // No queue: the next batch is read while this one is tallied, and no more.
+            let (send, receive) = sync_channel::<PolarsResult<LazyFrame>>(0);
+            std::thread::scope(|scope| {
+                scope.spawn(move || {
+                    for batch in batches {
+                        let failed = batch.is_err();
+                        if send.send(batch).is_err() || failed {
+                            return;
+                        }
+                    }
+                });
+                count(&mut receive.into_iter())
+            })
+        }
+    }
 }
 
 #[cfg(test)]
@@ -270,8 +291,10 @@ mod tests {
             .unwrap();
         assert_eq!(whole.height(), 200);
         for size in [1, 7, 64, 1 << 20] {
-            let frames: Vec<DataFrame> =
-                csv_in_batches_of(size, &path, schema.clone(), ["name".into(), "n".into()].into()).unwrap().map(|lf| lf.unwrap().collect().unwrap()).collect();
+            let frames: Vec<DataFrame> = csv_in_batches_of(size, &path, schema.clone(), ["name".into(), "n".into()].into())
+                .unwrap()
+                .map(|lf| lf.unwrap().collect().unwrap())
+                .collect();
             let mut read = frames[0].clone();
             for f in &frames[1..] {
                 read.vstack_mut(f).unwrap();

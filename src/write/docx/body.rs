@@ -44,7 +44,14 @@ pub fn walk(doc: &Document, images: Images, png_scale: f32, comments: bool) -> R
         png_scale,
         comments_on: comments,
         bookmarks: Bookmarks::default(),
-        out: Body { xml: String::new(), media: Vec::new(), links: Vec::new(), ordered_lists: Vec::new(), comments: Vec::new(), chapters: Vec::new() },
+        out: Body {
+            xml: String::new(),
+            media: Vec::new(),
+            links: Vec::new(),
+            ordered_lists: Vec::new(),
+            comments: Vec::new(),
+            chapters: Vec::new(),
+        },
     };
     let first_chapter = doc.blocks.iter().position(|s| matches!(&s.block, Block::Heading(h) if h.level >= 2)).unwrap_or(0);
     let (cover, rest) = doc.blocks.split_at(first_chapter);
@@ -172,8 +179,11 @@ impl Walk<'_, '_> {
                 match &s.block {
                     Block::Paragraph(inlines) => {
                         let runs = self.inlines(inlines, RunFormat::PLAIN);
-                        let numbering =
-                            if first { format!(r#"<w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>"#) } else { String::new() };
+                        let numbering = if first {
+                            format!(r#"<w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>"#)
+                        } else {
+                            String::new()
+                        };
                         self.out.xml.push_str(&paragraph_with(style, &numbering, &runs));
                     }
                     Block::List(inner) => self.list(inner, depth + 1)?,
@@ -202,8 +212,10 @@ impl Walk<'_, '_> {
     /// A chart, its source note, caption and notes, as the PDF sets them; the chart keeps
     /// with its caption.
     fn figure(&mut self, f: &Figure) -> Result<()> {
-        let png = (self.images)(&f.id).ok_or_else(|| Error::Chart { figure: f.id.clone(), message: "no PNG was drawn for the Word edition".into() })?;
-        let size = media::png_size(png).ok_or_else(|| Error::Chart { figure: f.id.clone(), message: "its PNG has no readable header".into() })?;
+        let png = (self.images)(&f.id)
+            .ok_or_else(|| Error::Chart { figure: f.id.clone(), message: "no PNG was drawn for the Word edition".into() })?;
+        let size =
+            media::png_size(png).ok_or_else(|| Error::Chart { figure: f.id.clone(), message: "its PNG has no readable header".into() })?;
         let id = self.out.media.len() as u32 + 1;
         let relationship = format!("rIdImage{id}");
         let picture = media::picture(id, &format!("{}.png", f.id), &f.alt, &relationship, media::extent(size, self.png_scale));
@@ -229,7 +241,8 @@ impl Walk<'_, '_> {
             ContentsKind::Figures => r#"TOC \h \z \c "Figure""#,
             ContentsKind::Tables => r#"TOC \h \z \c "Table""#,
         };
-        let lines: Vec<ContentsLine> = c.entries.iter().map(|e| ContentsLine { level: e.level, text: e.display(), anchor: e.anchor.clone() }).collect();
+        let lines: Vec<ContentsLine> =
+            c.entries.iter().map(|e| ContentsLine { level: e.level, text: e.display(), anchor: e.anchor.clone() }).collect();
         self.out.xml.push_str(&fields::contents(&mut self.bookmarks, instruction, &lines));
     }
 

@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::styles::ParaStyle;
-use crate::document::{Chapter, Label, LabelKind};
 use super::xml::{RunFormat, escape, internal_link, paragraph, run};
+use crate::document::{Chapter, Label, LabelKind};
 
 /// A complex field: instruction, then its result (runs), then the end mark.
 pub fn field(instruction: &str, result: &str) -> String {
@@ -157,7 +157,10 @@ mod tests {
         let mut b = Bookmarks::default();
         let label = Label { kind: LabelKind::Figure, chapter: Chapter::Numbered(1), n: 2 };
         let p = caption(&mut b, "fig-industry-scale", &label, &run("产业规模", RunFormat::PLAIN));
-        assert!(p.starts_with(r#"<w:p><w:pPr><w:pStyle w:val="Caption"/></w:pPr><w:bookmarkStart w:id="0" w:name="_Ref_fig_industry_scale"/>"#), "{p}");
+        assert!(
+            p.starts_with(r#"<w:p><w:pPr><w:pStyle w:val="Caption"/></w:pPr><w:bookmarkStart w:id="0" w:name="_Ref_fig_industry_scale"/>"#),
+            "{p}"
+        );
         assert!(p.contains(r#"<w:instrText xml:space="preserve"> SEQ Figure \* ARABIC \s 1 </w:instrText>"#), "{p}");
         assert!(p.contains(r#">图 1-</w:t>"#), "{p}");
         let (seq, number, end) = (p.find("SEQ").unwrap(), p.find(">2</w:t>").unwrap(), p.find("<w:bookmarkEnd").unwrap());

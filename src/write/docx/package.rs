@@ -3,11 +3,11 @@
 //! page (A4 with the PDF's margins). Each part is written in full here; the zip keeps their
 //! order.
 
+use super::fields;
 use super::font::{ALT_NAME, Embedded, FAMILY};
 use super::styles::{CharStyle, ParaStyle};
 use super::xml::{RunFormat, escape, paragraph, run};
 use super::zip::{Method, Zip};
-use super::fields;
 
 const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#;
 const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
@@ -43,7 +43,10 @@ pub fn section(which: Section) -> String {
     let (refs, numbering) = match which {
         Section::Cover => (String::new(), ""),
         Section::Chapter(n) => (
-            format!(r#"<w:headerReference w:type="default" r:id="rIdHeader{}"/><w:footerReference w:type="default" r:id="rIdFooter"/>"#, n + 1),
+            format!(
+                r#"<w:headerReference w:type="default" r:id="rIdHeader{}"/><w:footerReference w:type="default" r:id="rIdFooter"/>"#,
+                n + 1
+            ),
             if n == 0 { r#"<w:pgNumType w:start="1"/>"# } else { "" },
         ),
     };
@@ -292,7 +295,8 @@ pub fn package(parts: Parts) -> Vec<u8> {
     for (id, url) in &parts.links {
         document_rels.push((id.clone(), format!("{REL}/hyperlink"), url.clone(), true));
     }
-    let font_rels: Vec<_> = (1..=parts.fonts.len()).map(|i| item(&format!("rIdFont{i}"), "font", &format!("fonts/font{i}.odttf"))).collect();
+    let font_rels: Vec<_> =
+        (1..=parts.fonts.len()).map(|i| item(&format!("rIdFont{i}"), "font", &format!("fonts/font{i}.odttf"))).collect();
 
     let mut zip = Zip::new();
     let xml = |zip: &mut Zip, name: &str, text: &str| zip.add(name, text.as_bytes(), Method::Deflated);
@@ -336,7 +340,11 @@ mod tests {
         assert_eq!((Page::LEFT_RIGHT, Page::TOP, Page::BOTTOM), (twips(2.5), twips(2.6), twips(2.4)));
         assert_eq!((Page::WIDTH, Page::HEIGHT), (twips(21.0), twips(29.7)));
         let s = section(Section::Chapter(0));
-        assert!(s.contains(r#"<w:pgSz w:w="11906" w:h="16838"/>"#) && s.contains(r#"<w:pgNumType w:start="1"/>"#) && s.contains(r#"r:id="rIdHeader1""#));
+        assert!(
+            s.contains(r#"<w:pgSz w:w="11906" w:h="16838"/>"#)
+                && s.contains(r#"<w:pgNumType w:start="1"/>"#)
+                && s.contains(r#"r:id="rIdHeader1""#)
+        );
         assert!(!section(Section::Chapter(1)).contains("pgNumType") && section(Section::Chapter(1)).contains("rIdHeader2"));
         assert!(!section(Section::Cover).contains("headerReference"));
     }
@@ -344,7 +352,10 @@ mod tests {
     #[test]
     fn the_properties_carry_title_authors_language_and_date() {
         let authors = vec!["中国电子信息产业发展研究院".to_string(), "赛迪（青岛）区块链研究院".to_string()];
-        let c = core(&Properties { title: "2023-2024 中国区块链年度发展报告", authors: &authors, published: (2024, 5), organisation: None });
+        let c =
+            core(&Properties {
+                title: "2023-2024 中国区块链年度发展报告", authors: &authors, published: (2024, 5), organisation: None
+            });
         assert!(c.contains("<dc:title>2023-2024 中国区块链年度发展报告</dc:title>"));
         assert!(c.contains("<dc:creator>中国电子信息产业发展研究院；赛迪（青岛）区块链研究院</dc:creator>"));
         assert!(c.contains(r#"<dcterms:created xsi:type="dcterms:W3CDTF">2024-05</dcterms:created>"#));
@@ -354,7 +365,10 @@ mod tests {
     #[test]
     fn ordered_lists_get_their_own_numbering_from_their_start() {
         let n = numbering(&[1, 3]);
-        assert!(n.contains(r#"<w:num w:numId="3"><w:abstractNumId w:val="1"/><w:lvlOverride w:ilvl="0"><w:startOverride w:val="3"/>"#), "{n}");
+        assert!(
+            n.contains(r#"<w:num w:numId="3"><w:abstractNumId w:val="1"/><w:lvlOverride w:ilvl="0"><w:startOverride w:val="3"/>"#),
+            "{n}"
+        );
         assert!(n.find("<w:num ").unwrap() > n.rfind("</w:abstractNum>").unwrap(), "abstract numberings come first");
     }
 

@@ -185,20 +185,25 @@ impl Styles {
         })?;
         let root = doc.root_element();
         if root.tag_name().name() != "styles" || root.tag_name().namespace() != Some(W) {
-            return Err(InputError::new(path, format!("the Word styles part must be a <w:styles> element, not <{}>", root.tag_name().name()))
-                .line(doc.text_pos_at(root.range().start).row as usize)
-                .hint("this file is word/styles.xml of a .docx (unzip a document saved by Word to get one)")
-                .into());
+            return Err(InputError::new(
+                path,
+                format!("the Word styles part must be a <w:styles> element, not <{}>", root.tag_name().name()),
+            )
+            .line(doc.text_pos_at(root.range().start).row as usize)
+            .hint("this file is word/styles.xml of a .docx (unzip a document saved by Word to get one)")
+            .into());
         }
         let declared = |kind: &str, id: &str| {
-            root.children().any(|s| s.has_tag_name((W, "style")) && s.attribute((W, "styleId")) == Some(id) && s.attribute((W, "type")) == Some(kind))
+            root.children()
+                .any(|s| s.has_tag_name((W, "style")) && s.attribute((W, "styleId")) == Some(id) && s.attribute((W, "type")) == Some(kind))
         };
         let wanted = ParaStyle::ALL
             .iter()
             .map(|s| ("paragraph", s.id()))
             .chain(CharStyle::ALL.iter().map(|s| ("character", s.id())))
             .chain([("table", TableStyle::Data.id())]);
-        let missing: Vec<String> = wanted.filter(|(kind, id)| !declared(kind, id)).map(|(kind, id)| format!("{kind} style `{id}`")).collect();
+        let missing: Vec<String> =
+            wanted.filter(|(kind, id)| !declared(kind, id)).map(|(kind, id)| format!("{kind} style `{id}`")).collect();
         if !missing.is_empty() {
             return Err(InputError::new(path, format!("the Word styles lack the {}", missing.join(", ")))
                 .hint("declare each as <w:style w:type=\"…\" w:styleId=\"…\"> (see the project's templates/docx/styles.xml; templates/README.md lists what each styles)")

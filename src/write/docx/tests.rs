@@ -59,7 +59,12 @@ pub(crate) fn sample() -> Document {
         spaced(Block::Paragraph(vec![text("测试研究院"), Inline::HardBreak, text("二零二四年五月")])),
         spaced(heading(2, Some("sec-1"), "目录")),
         spaced(Block::Contents(Contents { kind: ContentsKind::Sections, entries })),
-        spaced(Block::Heading(Heading { level: 2, number: Some(Chapter::Numbered(1)), anchor: Some("sec-2".into()), inlines: vec![text("一、总体现状")] })),
+        spaced(Block::Heading(Heading {
+            level: 2,
+            number: Some(Chapter::Numbered(1)),
+            anchor: Some("sec-2".into()),
+            inlines: vec![text("一、总体现状")],
+        })),
         spaced(Block::Paragraph(vec![
             text("2023 年新增 "),
             Inline::Number(number),
@@ -76,7 +81,9 @@ pub(crate) fn sample() -> Document {
     ];
     let mut provenance = BTreeMap::new();
     provenance.insert("policies_new".to_string(), {
-        let parts = crate::model::provenance::Told { label: "报告原文", detail: "（测试）：2023 年的数据".into(), ..Default::default() };
+        let parts = crate::model::provenance::Told {
+            label: "报告原文", detail: "（测试）：2023 年的数据".into(), ..Default::default()
+        };
         Provenance { kind: NumberKind::Primary, label: parts.label, sentence: parts.sentence(), parts }
     });
     Document {
@@ -141,7 +148,14 @@ fn every_xml_part_is_well_formed_and_content_types_come_first() {
         }
     }
     let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
-    for wanted in ["word/document.xml", "word/styles.xml", "word/media/scale.png", "word/fonts/font1.odttf", "word/fonts/font2.odttf", "docProps/core.xml"] {
+    for wanted in [
+        "word/document.xml",
+        "word/styles.xml",
+        "word/media/scale.png",
+        "word/fonts/font1.odttf",
+        "word/fonts/font2.odttf",
+        "docProps/core.xml",
+    ] {
         assert!(names.contains(&wanted), "{wanted} in {names:?}");
     }
     assert!(!names.contains(&"word/comments.xml"), "no comments by default");

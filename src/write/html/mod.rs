@@ -159,7 +159,12 @@ impl Writer<'_> {
         }
         let link = |e: &crate::document::Entry| {
             vec![
-                Event::Start(Tag::Link { link_type: LinkType::Inline, dest_url: CowStr::from(format!("#{}", e.anchor)), title: "".into(), id: "".into() }),
+                Event::Start(Tag::Link {
+                    link_type: LinkType::Inline,
+                    dest_url: CowStr::from(format!("#{}", e.anchor)),
+                    title: "".into(),
+                    id: "".into(),
+                }),
                 Event::Text(CowStr::from(e.display())),
                 Event::End(TagEnd::Link),
             ]
@@ -213,7 +218,12 @@ impl Writer<'_> {
                     self.events.push(Event::End(TagEnd::Strong));
                 }
                 Inline::Link { url, inlines } => {
-                    self.events.push(Event::Start(Tag::Link { link_type: LinkType::Inline, dest_url: CowStr::from(url.clone()), title: "".into(), id: "".into() }));
+                    self.events.push(Event::Start(Tag::Link {
+                        link_type: LinkType::Inline,
+                        dest_url: CowStr::from(url.clone()),
+                        title: "".into(),
+                        id: "".into(),
+                    }));
                     self.inlines(inlines);
                     self.events.push(Event::End(TagEnd::Link));
                 }
@@ -289,7 +299,10 @@ fn table(t: &Table, links: Links) -> String {
         s.push_str(&format!("<p class=\"note\">注：{}</p>\n", esc(n)));
     }
     if links == Links::Files {
-        s.push_str(&format!("<p class=\"downloads\">数据：<a href=\"{}\" type=\"text/csv\" aria-label=\"{l} CSV 数据\">CSV</a></p>\n", t.csv));
+        s.push_str(&format!(
+            "<p class=\"downloads\">数据：<a href=\"{}\" type=\"text/csv\" aria-label=\"{l} CSV 数据\">CSV</a></p>\n",
+            t.csv
+        ));
     }
     s.push_str("</div>\n");
     s
