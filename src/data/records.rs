@@ -23,7 +23,6 @@ mod batches;
 use super::csv_in;
 use crate::catalog::{ColumnSpec, ColumnType};
 use crate::error::{Error, InputError, Result};
-use batches::ReadAhead;
 
 pub use crate::catalog::{RecordFormat as Format, RecordMeta};
 
@@ -163,7 +162,7 @@ impl Dataset {
                 let schema = self.csv_schema()?;
                 let empty = DataFrame::empty_with_schema(&schema).lazy();
                 let columns = keys.iter().chain(sums).map(|c| PlSmallStr::from(*c)).collect();
-                batches::csv(&self.file, schema, columns).and_then(|b| batches::tally(b, ReadAhead::OneBatch, counted, added, empty))
+                batches::csv(&self.file, schema, columns).and_then(|batches| batches::tally(batches, counted, added, empty))
             }
             Format::Parquet => {
                 // Columns of another width (Int32, Float32) are cast to the declared type.
@@ -171,7 +170,7 @@ impl Dataset {
                 let declared = self.declared_types(&read);
                 let typed = |lf: LazyFrame| counted(lf.with_columns(declared.clone()));
                 let empty = self.scan()?.limit(0);
-                batches::parquet(&self.file, &read).and_then(|b| batches::tally(b, ReadAhead::Nothing, typed, added, empty))
+                batches::parquet(&self.file).and_then(|batches| batches::tally(batches, typed, added, empty))
             }
         }
         .and_then(|df| sorted(df.lazy()).collect())

@@ -154,77 +154,57 @@ fn csv_in_batches_of(
     }))
 }
 
-/// Rows per Parquet batch: whole row groups, as many as fit (at least one). One run is in
-/// memory at a time, decoded (about 50 bytes a row for the synthetic register's four
-/// columns), so this bounds the memory.
+/// Rows per Parquet batch: whole row groups, as many as fit (at least one). Each run costs a
+/// query's start and drain, so larger runs are quicker, but Polars decodes a run's row
+/// groups ahead: at 2^22 rows, 10^8 rows took 3.0 s instead of 4.1 but peaked at 316 MiB
+/// instead of 190.
 const GROUP_ROWS: usize = 1 << 21;
 
-/// A Parquet file's records in runs of whole row groups, each read into memory with only
-/// `columns` when it is taken (on both cores). The file's metadata is read once: a lazy scan per run read it
-/// again and paid a query's start and drain, about 40 ms a run (10^8 rows took 4.1 s in
-/// runs of 2^21 rows, 3.0 s in runs of 2^22).
-pub(super) fn parquet(path: &Path, columns: &[&str]) -> PolarsResult<impl Iterator<Item = PolarsResult<LazyFrame>> + Send> {
-    parquet_in_runs_of(GROUP_ROWS, path, columns)
-}
-
-fn parquet_in_runs_of(
-    run_rows: usize,
-    path: &Path,
-    columns: &[&str],
-) -> PolarsResult<impl Iterator<Item = PolarsResult<LazyFrame>> + Send> {
-    let open = |path: &Path| std::fs::File::open(path).map_err(|e| polars_err!(ComputeError: "{}: {e}", path.display()));
-    let mut reader = ParquetReader::new(open(path)?);
-    let metadata = reader.get_metadata()?.clone();
-    // A count alone still reads one column: a frame without columns has no rows.
-    let columns: Vec<String> = match columns {
-        [] => reader.schema()?.iter_names().take(1).map(|n| n.to_string()).collect(),
-        _ => columns.iter().enumerate().filter(|(i, c)| !columns[..*i].contains(c)).map(|(_, c)| c.to_string()).collect(),
-    };
+/// A Parquet file's records in runs of whole row groups, each a query of its own: Polars
+/// maps the file for a query and unmaps it at its end, so only one run's pages are resident.
+pub(super) fn parquet(path: &Path) -> PolarsResult<impl Iterator<Item = PolarsResult<LazyFrame>> + Send> {
+    let file = std::fs::File::open(path).map_err(|e| polars_err!(ComputeError: "{e}"))?;
+    let groups: Vec<usize> = ParquetReader::new(file).get_metadata()?.row_groups.iter().map(|g| g.num_rows()).collect();
     let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut start = 0;
-    for group in &metadata.row_groups {
-        let rows = group.num_rows();
+    for rows in groups {
         match runs.last_mut() {
-            Some((_, len)) if *len + rows <= run_rows => *len += rows,
+            Some((_, len)) if *len + rows <= GROUP_ROWS => *len += rows,
             _ => runs.push((start, rows)),
         }
         start += rows;
     }
-    let path = path.to_path_buf();
+    let path = PlRefPath::try_from_path(path)?;
     Ok(runs.into_iter().map(move |(start, len)| {
-        let mut reader = ParquetReader::new(open(&path)?).with_columns(Some(columns.clone())).with_slice(Some((start, len)));
-        reader.set_metadata(metadata.clone());
-        reader.finish().map(DataFrame::lazy)
+        Ok(LazyFrame::scan_parquet(path.clone(), ScanArgsParquet::default())?.slice(start as i64, len as IdxSize))
     }))
 }
 
-/// Whether the next batch is read while this one is tallied.
-#[derive(Clone, Copy)]
-pub(super) enum ReadAhead {
-    /// For CSV: reading and splitting the bytes is one thread's work, which the tally overlaps.
-    OneBatch,
-    /// For Parquet: decoding takes both cores already, and a second decoded run in memory
-    /// cost 135 MiB at 10^8 rows for 17 % of the time (3.0 s against 3.7 s, runs of 2^21
-    /// rows; `cargo bench -- records`, 2026-12-04).
-    Nothing,
-}
-
-/// Tallies a file batch by batch on Polars' streaming engine; `per_batch` makes a batch's
-/// tally and `merge` adds tallies (concatenated) into one. `empty` stands for a file
-/// without records.
+/// Tallies a file batch by batch on Polars' streaming engine: the next batch is read on a
+/// thread of its own while this one is counted; `per_batch` makes a batch's tally and
+/// `merge` adds tallies (concatenated) into one. `empty` stands for a file without records.
 pub(super) fn tally(
     batches: impl Iterator<Item = PolarsResult<LazyFrame>> + Send,
-    read_ahead: ReadAhead,
     per_batch: impl Fn(LazyFrame) -> LazyFrame,
     merge: impl Fn(LazyFrame) -> LazyFrame,
     empty: LazyFrame,
 ) -> PolarsResult<DataFrame> {
     // The streaming engine groups a parsed batch faster than the in-memory one (1.29 against
-    // 1.40–1.73 s for 10^7 rows of CSV; 0.37 against 0.78 s for 10^7 rows of Parquet).
+    // 1.40–1.73 s for 10^7 rows of CSV).
     let streaming = |lf: LazyFrame| -> PolarsResult<DataFrame> { Ok(lf.collect_with_engine(Engine::Streaming)?.unwrap_single()) };
-    let count = |batches: &mut dyn Iterator<Item = PolarsResult<LazyFrame>>| -> PolarsResult<DataFrame> {
+    // No queue: the next batch is read while this one is tallied, and no more.
+    let (send, receive) = sync_channel::<PolarsResult<LazyFrame>>(0);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for batch in batches {
+                let failed = batch.is_err();
+                if send.send(batch).is_err() || failed {
+                    return;
+                }
+            }
+        });
         let mut running: Option<DataFrame> = None;
-        for batch in batches {
+        for batch in receive {
             let counted = streaming(per_batch(batch?))?;
             running = Some(match running {
                 None => counted,
@@ -233,27 +213,9 @@ pub(super) fn tally(
         }
         match running {
             Some(df) => Ok(df),
-            None => per_batch(empty.clone()).collect(),
+            None => per_batch(empty).collect(),
         }
-    };
-    match read_ahead {
-        ReadAhead::Nothing => count(&mut { batches }),
-        ReadAhead::OneBatch => {
-            // No queue: the next batch is read while this one is tallied, and no more.
-            let (send, receive) = sync_channel::<PolarsResult<LazyFrame>>(0);
-            std::thread::scope(|scope| {
-                scope.spawn(move || {
-                    for batch in batches {
-                        let failed = batch.is_err();
-                        if send.send(batch).is_err() || failed {
-                            return;
-                        }
-                    }
-                });
-                count(&mut receive.into_iter())
-            })
-        }
-    }
+    })
 }
 
 #[cfg(test)]
@@ -291,47 +253,13 @@ mod tests {
             .unwrap();
         assert_eq!(whole.height(), 200);
         for size in [1, 7, 64, 1 << 20] {
-            let frames: Vec<DataFrame> = csv_in_batches_of(size, &path, schema.clone(), ["name".into(), "n".into()].into())
-                .unwrap()
-                .map(|lf| lf.unwrap().collect().unwrap())
-                .collect();
+            let frames: Vec<DataFrame> =
+                csv_in_batches_of(size, &path, schema.clone(), ["name".into(), "n".into()].into()).unwrap().map(|lf| lf.unwrap().collect().unwrap()).collect();
             let mut read = frames[0].clone();
             for f in &frames[1..] {
                 read.vstack_mut(f).unwrap();
             }
             assert!(read.equals(&whole), "batches of {size} bytes");
-        }
-        std::fs::remove_dir_all(&dir).ok();
-    }
-
-    /// Runs of one or more row groups, with or without columns asked for, read every row
-    /// once.
-    #[test]
-    fn runs_of_row_groups_read_every_row_once() {
-        let dir = std::env::temp_dir().join(format!("parquet-runs-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("r.parquet");
-        let n: Vec<i64> = (0..1000).collect();
-        let name: Vec<String> = n.iter().map(|i| format!("r{}", i % 7)).collect();
-        let mut whole = df!("n" => &n, "name" => &name).unwrap();
-        ParquetWriter::new(std::fs::File::create(&path).unwrap()).with_row_group_size(Some(64)).finish(&mut whole).unwrap();
-        for run_rows in [1, 64, 200, 1 << 20] {
-            let frames: Vec<DataFrame> =
-                parquet_in_runs_of(run_rows, &path, &["name", "n", "name"]).unwrap().map(|lf| lf.unwrap().collect().unwrap()).collect();
-            let groups = ParquetReader::new(std::fs::File::open(&path).unwrap()).get_metadata().unwrap().row_groups.len();
-            assert!(groups > 10, "the file has {groups} row groups");
-            match run_rows {
-                1 | 64 => assert_eq!(frames.len(), groups, "a run per row group"),
-                1048576 => assert_eq!(frames.len(), 1, "one run"),
-                _ => assert!((2..groups).contains(&frames.len()), "runs of {run_rows}: {}", frames.len()),
-            }
-            let mut read = frames[0].clone();
-            for f in &frames[1..] {
-                read.vstack_mut(f).unwrap();
-            }
-            assert!(read.equals(&whole.select(["name", "n"]).unwrap()), "runs of {run_rows} rows");
-            let counted: usize = parquet_in_runs_of(run_rows, &path, &[]).unwrap().map(|lf| lf.unwrap().collect().unwrap().height()).sum();
-            assert_eq!(counted, 1000, "a count without columns, runs of {run_rows}");
         }
         std::fs::remove_dir_all(&dir).ok();
     }
