@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 /// The crates whose versions are part of every key: a new resvg or png release may draw or
-/// compress differently.
-const RENDERER_CRATES: [&str; 8] = ["resvg", "usvg", "tiny-skia", "png", "fdeflate", "harfrust", "skrifa", "fontdb"];
+/// compress differently (ab_glyph draws the charts' text, src/charts/raster.rs).
+const RENDERER_CRATES: [&str; 10] =
+    ["resvg", "usvg", "tiny-skia", "png", "fdeflate", "harfrust", "skrifa", "fontdb", "ab_glyph", "ab_glyph_rasterizer"];
 
 /// Versions of the crates that turn an SVG into PNG bytes, e.g. `resvg 0.49.0; usvg 0.49.0; …`
 /// (with Typst's own resvg 0.47 beside them: a key may name more than draws, never less).
