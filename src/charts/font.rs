@@ -192,6 +192,10 @@ mod tests {
         // The rect drawn after the red label hides it, in both.
         let at = |x: usize, y: usize| &fast[(y * 400 + x) * 4..(y * 400 + x) * 4 + 3];
         assert!((260..310).all(|x| at(x, 120) == [0x3A, 0x9A, 0x5B]), "the later rect covers the text");
+        // Regression: resvg::render_node skips a node whose bounding box has no area, which
+        // had dropped every horizontal and vertical line.
+        assert_eq!(at(200, 180), &resvg[(180 * 400 + 200) * 4..(180 * 400 + 200) * 4 + 3], "the grid line is drawn");
+        assert_ne!(at(200, 180), [255, 255, 255], "the grid line is drawn");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Draws every figure with plotters: SVG for the web, PNG (rendered from that SVG by resvg)
+//! Draws every figure with plotters: SVG for the web, PNG (rendered from that SVG: shapes by
+//! resvg, text from cached glyph masks)
 //! for Markdown and print, plus alt text and the CSV of exactly the values drawn.
 //! Charts are drawn in parallel; the font is parsed once.
 
