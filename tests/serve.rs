@@ -38,6 +38,15 @@ fn wait_for(port: u16, path: &str, ok: impl Fn(&str) -> bool) -> String {
     panic!("{path} never became as expected; last:\n{last}");
 }
 
+/// output/ is written just after the pages are told, so a reader of it polls too (at most
+/// 200 times 50 ms apart).
+fn file_follows(path: &std::path::Path, text: &str) -> bool {
+    (0..200).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::fs::read_to_string(path).is_ok_and(|m| m.contains(text))
+    })
+}
+
 fn start(dir: &std::path::Path) -> (Server, u16) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_blockchain-report"))
         .args(["serve", "--port", "0", "--config"])
@@ -61,13 +70,7 @@ fn template_edit_is_served_and_a_broken_template_keeps_the_last_good_page() {
 
     edit(dir.path(), "editions/2023/templates/chapters/01.md", "### （一）测试", "### （一）改过的标题");
     wait_for(port, "/report.html", |b| b.contains("改过的标题"));
-    // output/ is written just after the pages are told.
-    let markdown = dir.path().join("output/2023/report.md");
-    let follows = (0..200).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        std::fs::read_to_string(&markdown).is_ok_and(|m| m.contains("改过的标题"))
-    });
-    assert!(follows, "output/2023/ follows");
+    assert!(file_follows(&dir.path().join("output/2023/report.md"), "改过的标题"), "output/2023/ follows");
 
     edit(dir.path(), "editions/2023/templates/chapters/01.md", "{{ year }} 年测试规模", "{{ year 年测试规模");
     let status = wait_for(port, "/__status", |b| b.contains("\"error\":\"") && !b.contains("\"error\":null"));
@@ -88,7 +91,7 @@ fn data_edit_redraws_the_chart() {
     wait_for(port, "/charts/scale.svg", |b| b.contains("约62"));
     // The prose number is a focusable span described by its popover: 约 <span …>62亿元</span>
     assert!(get(port, "/report.html").contains("\">62亿元</span>"));
-    assert!(std::fs::read_to_string(dir.path().join("output/2023/report.md")).unwrap().contains("约 62亿元"));
+    assert!(file_follows(&dir.path().join("output/2023/report.md"), "约 62亿元"), "output/2023/ follows");
 }
 
 /// What serve does on a data edit: re-read the data, redraw only the charts whose inputs
