@@ -11,6 +11,7 @@ use crate::charts::{self, ChartFont};
 use crate::edition::Edition;
 use crate::error::{Error, Result};
 use crate::model::{Cell, Facts, NumberKind};
+use crate::paths;
 use crate::pdf::Typesetter;
 use crate::render;
 use std::sync::Arc;
@@ -489,9 +490,10 @@ fn build_files(project: &Project, options: Options) -> Result<(Summary, Vec<Path
     session.docx = options.docx;
     // The PNGs are rasterised on the pool's threads while the templates are rendered from the
     // SVGs; the PDF, which embeds the SVGs, is typeset on a thread of its own from then on
-    // (mostly one core's work), and the Word edition, which embeds the PNGs, is written
-    // meanwhile.
-    let (text, pdf, docx) = std::thread::scope(|outer| -> Result<_> {
+    // (mostly one core's work), and meanwhile the Word edition, which embeds the PNGs, is
+    // written and every other file is staged in the output's scratch directory, so only the
+    // PDF is left to write once it is typeset.
+    let (staged, written, pdf_from_cache, audit, numbers) = std::thread::scope(|outer| -> Result<_> {
         let (text, pngs, typesetting) = std::thread::scope(|inner| {
             let pngs = inner.spawn(|| session.pngs());
             let text = session.render_text(options.targets);
@@ -507,30 +509,32 @@ fn build_files(project: &Project, options: Options) -> Result<(Summary, Vec<Path
             true => Some(session.word_job(&text)?.docx()?),
             false => None,
         };
+        let (audit, numbers) = (text.audit.clone(), text.counts);
+        let mut files = session.assemble(text, options.targets)?;
+        files.extend(docx.map(|docx| ("report.docx".into(), docx)));
+        let staged = paths::Staged::begin(&session.project.output_dir())?;
+        staged.write(&files)?;
+        let mut written: Vec<PathBuf> = files.into_iter().map(|(path, _)| path).collect();
         let pdf = typesetting.map(joined).transpose()?;
-        Ok((text, pdf, docx))
+        let pdf_from_cache = pdf.as_ref().is_some_and(|p| p.from_cache);
+        if let Some(pdf) = pdf {
+            staged.write(&[("report.pdf".into(), &pdf.bytes)])?;
+            written.push("report.pdf".into());
+        }
+        Ok((staged, written, pdf_from_cache, audit, numbers))
     })?;
-    let (audit, numbers) = (text.audit.clone(), text.counts);
-    let mut files = session.assemble(text, options.targets)?;
-    let pdf_from_cache = pdf.as_ref().is_some_and(|p| p.from_cache);
-    if let Some(pdf) = pdf {
-        files.push(("report.pdf".into(), pdf.bytes));
-    }
-    if let Some(docx) = docx {
-        files.push(("report.docx".into(), docx));
-    }
-    write_atomically(&session.project.output_dir(), &files)?;
+    staged.commit()?;
     let summary = Summary {
         tables: session.facts.tables.len(),
         figures: session.charts.len(),
-        files: files.len(),
+        files: written.len(),
         rasterised: session.charts.iter().filter(|c| !c.png_cached).map(|c| c.id.clone()).collect(),
         pdf_from_cache,
         unchanged: false,
         audit,
         numbers,
     };
-    Ok((summary, files.into_iter().map(|(path, _)| path).collect()))
+    Ok((summary, written))
 }
 
 /// A scoped thread's result; its panic goes on in the caller.

@@ -204,30 +204,57 @@ fn unique(out: &Path, what: &str) -> PathBuf {
 /// Writes every file into a fresh scratch directory beside `out`, then swaps it into place,
 /// holding the output lock throughout: the output is always one complete build.
 pub fn replace_output<B: AsRef<[u8]>>(out: &Path, files: &[(PathBuf, B)]) -> Result<()> {
-    let _lock = OutputLock::acquire(out)?;
-    replaceable(out).map_err(|why| InputError::new(out, why).hint(not_ours_hint()))?;
-    remove_stale_scratch(out);
-    let scratch = unique(out, "new");
-    let result = (|| {
-        write_marker(&scratch)?;
+    let staged = Staged::begin(out)?;
+    staged.write(files)?;
+    staged.commit()
+}
+
+/// An output being written: files go into a scratch directory beside `out` while the
+/// output's lock is held, so a build can write what is ready while it still makes the rest
+/// (the web files while the PDF is typeset). Dropped before [`Staged::commit`], the scratch
+/// directory goes and the previous output stays as it was.
+pub struct Staged {
+    out: PathBuf,
+    scratch: PathBuf,
+    _lock: OutputLock,
+}
+
+impl Staged {
+    pub fn begin(out: &Path) -> Result<Staged> {
+        let lock = OutputLock::acquire(out)?;
+        replaceable(out).map_err(|why| InputError::new(out, why).hint(not_ours_hint()))?;
+        remove_stale_scratch(out);
+        let staged = Staged { out: out.to_path_buf(), scratch: unique(out, "new"), _lock: lock };
+        write_marker(&staged.scratch)?;
+        Ok(staged)
+    }
+
+    /// Adds files to the scratch directory.
+    pub fn write<B: AsRef<[u8]>>(&self, files: &[(PathBuf, B)]) -> Result<()> {
         for (rel, bytes) in files {
-            let path = scratch.join(rel);
+            let path = self.scratch.join(rel);
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(io(parent))?;
             }
             // A file of the previous output with the same bytes is linked, not written again:
             // a rebuild that changes little writes little. Nothing is ever modified in place.
-            let (previous, bytes) = (out.join(rel), bytes.as_ref());
+            let (previous, bytes) = (self.out.join(rel), bytes.as_ref());
             if same_bytes(&previous, bytes) && std::fs::hard_link(&previous, &path).is_ok() {
                 continue;
             }
             std::fs::write(&path, bytes).map_err(io(&path))?;
         }
+        Ok(())
+    }
+
+    /// Swaps the scratch directory into place of the output.
+    pub fn commit(self) -> Result<()> {
+        let (out, scratch) = (&self.out, &self.scratch);
         let old = unique(out, "old");
         if out.exists() {
             std::fs::rename(out, &old).map_err(io(out))?;
         }
-        if let Err(e) = std::fs::rename(&scratch, out) {
+        if let Err(e) = std::fs::rename(scratch, out) {
             let _ = std::fs::rename(&old, out);
             return Err(io(out)(e));
         }
@@ -236,11 +263,17 @@ pub fn replace_output<B: AsRef<[u8]>>(out: &Path, files: &[(PathBuf, B)]) -> Res
             std::fs::remove_dir_all(&old).map_err(io(&old))?;
         }
         Ok(())
-    })();
-    if result.is_err() && scratch.exists() {
-        let _ = std::fs::remove_dir_all(&scratch);
     }
-    result
+}
+
+impl Drop for Staged {
+    /// Not committed (an error, a panic): the scratch directory goes. Committed, it is
+    /// the output now and no longer exists under the scratch name.
+    fn drop(&mut self) {
+        if self.scratch.exists() {
+            let _ = std::fs::remove_dir_all(&self.scratch);
+        }
+    }
 }
 
 /// Adds files to the output directory (the audit that `check` writes), creating and

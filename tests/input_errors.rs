@@ -34,6 +34,21 @@ fn failed_build_leaves_previous_output_intact() {
     assert!(tree(&dir.path().join("output")) == before, "the failed build changed output/");
 }
 
+/// The web files and the Word edition are staged in the scratch directory while the PDF is
+/// typeset: a PDF that then fails removes them and leaves the previous output as it was.
+#[test]
+fn failed_typesetting_after_the_other_files_were_staged_leaves_previous_output_intact() {
+    let dir = mini();
+    build(dir.path()).unwrap();
+    let before = tree(&dir.path().join("output"));
+    edit(dir.path(), "editions/2023/templates/chapters/01.md", "年测试规模约", "年测试规模大约");
+    edit(dir.path(), "templates/report.typ", "set par(justify: true,", "set par(justify: ture,");
+    let err = build_error(dir.path());
+    assert!(err.contains("templates/report.typ:"), "{err}");
+    assert_only_the_output_and_its_lock(dir.path());
+    assert!(tree(&dir.path().join("output")) == before, "the failed build changed output/");
+}
+
 /// A build whose writes fail half-way through the scratch directory (a file-size limit,
 /// which stops root too): one error naming the file, the scratch directory removed, the
 /// previous output byte for byte as it was.
