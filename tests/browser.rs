@@ -426,7 +426,12 @@ fn serve_pushes_each_save_and_the_page_keeps_its_place() {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         let script = format!("!!document.body && document.body.innerText.includes({text:?})");
         // While the page reloads there is no document to ask.
-        while browser.try_call("Runtime.evaluate", json!({"expression": script, "returnByValue": true})).ok().map(|r| r["result"]["value"].clone()) != Some(json!(true)) {
+        while browser
+            .try_call("Runtime.evaluate", json!({"expression": script, "returnByValue": true}))
+            .ok()
+            .map(|r| r["result"]["value"].clone())
+            != Some(json!(true))
+        {
             assert!(std::time::Instant::now() < deadline, "the page never showed {text}");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
@@ -456,7 +461,10 @@ fn serve_pushes_each_save_and_the_page_keeps_its_place() {
     std::fs::write(&css, style).unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        let reloaded = browser.try_call("Runtime.evaluate", json!({"expression": "document.readyState === 'complete' && window.__same_page === undefined", "returnByValue": true}));
+        let reloaded = browser.try_call(
+            "Runtime.evaluate",
+            json!({"expression": "document.readyState === 'complete' && window.__same_page === undefined", "returnByValue": true}),
+        );
         if reloaded.ok().map(|r| r["result"]["value"].clone()) == Some(json!(true)) {
             break;
         }

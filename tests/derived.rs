@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use blockchain_report::audit::Severity;
-use blockchain_report::edition::Edition;
 use blockchain_report::build::{self, Options, Project};
+use blockchain_report::edition::Edition;
 
 /// Lines of `new` not in `old`, and of `old` not in `new` (as multisets).
 fn changed_lines(old: &str, new: &str) -> (Vec<String>, Vec<String>) {
@@ -76,7 +76,17 @@ fn removing_a_table_row_changes_its_count_everywhere_and_nothing_else() {
     let files = changed_files(&repo().join("output/2023"), &dir.path().join("output/2023"));
     assert_eq!(
         files,
-        ["audit.json", "audit.md", "data/tables/national-policies.csv", "figures.json", "report-standalone.html", "report.docx", "report.html", "report.md", "report.pdf"]
+        [
+            "audit.json",
+            "audit.md",
+            "data/tables/national-policies.csv",
+            "figures.json",
+            "report-standalone.html",
+            "report.docx",
+            "report.html",
+            "report.md",
+            "report.pdf"
+        ]
     );
 }
 

@@ -34,7 +34,8 @@ fn references_numbers_and_placements_are_typed_nodes() {
             _ => None,
         })
         .expect("the paragraph with references");
-    let refs: Vec<String> = paragraph.iter().filter_map(|i| if let Inline::CrossRef(r) = i { Some(r.label.to_string()) } else { None }).collect();
+    let refs: Vec<String> =
+        paragraph.iter().filter_map(|i| if let Inline::CrossRef(r) = i { Some(r.label.to_string()) } else { None }).collect();
     assert_eq!(refs, ["图 1-1", "表 1-1"]);
     let spans: Vec<&str> = paragraph.iter().filter_map(|i| if let Inline::Number(n) = i { Some(n.name.as_str()) } else { None }).collect();
     assert_eq!(spans, ["scale", "scale_yoy", "share_assets"]);
@@ -50,7 +51,9 @@ fn an_edited_partial_that_still_prints_its_node_gives_the_same_tree() {
     let edited = mini();
     edit(edited.path(), "templates/partials/figure.md", "{{ f.node }}", "{# the figure #}{{ f.node }}");
     let (a, b) = (document(plain.path()).unwrap(), document(edited.path()).unwrap());
-    let json = |d: &Document| serde_json::to_value(d.walk().into_iter().filter(|b| !matches!(b, Block::Paragraph(_))).collect::<Vec<_>>()).unwrap();
+    let json = |d: &Document| {
+        serde_json::to_value(d.walk().into_iter().filter(|b| !matches!(b, Block::Paragraph(_))).collect::<Vec<_>>()).unwrap()
+    };
     assert_eq!(json(&a), json(&b));
 }
 
@@ -66,7 +69,12 @@ fn a_partial_that_no_longer_prints_its_figure_is_an_error_at_the_placement() {
 #[test]
 fn a_figure_inside_a_sentence_is_an_error_with_its_line() {
     let dir = mini();
-    edit(dir.path(), "editions/2023/templates/chapters/01.md", "{% set f = figure(id=\"shares\") %}", "见下图：{% set f = figure(id=\"shares\") %}");
+    edit(
+        dir.path(),
+        "editions/2023/templates/chapters/01.md",
+        "{% set f = figure(id=\"shares\") %}",
+        "见下图：{% set f = figure(id=\"shares\") %}",
+    );
     let e = document(dir.path()).expect_err("an error").to_string();
     assert!(e.contains("`shares` is placed inside a paragraph"), "{e}");
     assert!(e.contains("chapters/01.md:12"), "{e}");

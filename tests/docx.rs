@@ -71,7 +71,10 @@ fn libreoffice_converts_the_word_edition_with_its_captions_charts_and_a_cjk_font
     assert!(missing.is_empty(), "captions missing from LibreOffice's rendering: {missing:?}");
 
     let images = String::from_utf8(Command::new(&pdfimages).arg("-list").arg(&pdf).output().unwrap().stdout).unwrap();
-    let charts = std::fs::read_dir(out.join("charts")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "png")).count();
+    let charts = std::fs::read_dir(out.join("charts"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "png"))
+        .count();
     // pdfimages lists a header of two lines, then one line per image (and its soft mask).
     let drawn = images.lines().skip(2).filter(|l| l.split_whitespace().nth(2) == Some("image")).count();
     assert!(drawn >= charts, "{drawn} images in LibreOffice's rendering for {charts} charts:\n{images}");
@@ -83,7 +86,8 @@ fn markdown_sentences(markdown: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in markdown.lines() {
         let line = line.trim();
-        if line.is_empty() || line.starts_with("<a id=") || line.starts_with("<div") || line.starts_with("</div") || line.starts_with("![") {
+        if line.is_empty() || line.starts_with("<a id=") || line.starts_with("<div") || line.starts_with("</div") || line.starts_with("![")
+        {
             continue;
         }
         if line.starts_with('|') {

@@ -70,7 +70,17 @@ fn the_2024_edition_computes_its_year_over_year_figures_from_both_years() {
     assert!(drawn.contains("基金数量（个）,2024,2,"), "{drawn}");
     // Nothing of the 2024 wording's year-over-year figures is typed: each is derived.
     let (_, facts) = Project::open_edition(&dir.path().join("report.yaml"), Some(2024)).unwrap().load().unwrap();
-    for name in ["national_policies_growth", "industry_scale_growth", "financing_deals_growth", "funds_total_growth", "funds_cagr_since_2019", "parks_growth", "parks_cagr_since_2019", "local_standards_change", "funds_new_change"] {
+    for name in [
+        "national_policies_growth",
+        "industry_scale_growth",
+        "financing_deals_growth",
+        "funds_total_growth",
+        "funds_cagr_since_2019",
+        "parks_growth",
+        "parks_cagr_since_2019",
+        "local_standards_change",
+        "funds_new_change",
+    ] {
         assert_eq!(facts.number(name).map(|n| n.kind), Some(NumberKind::Derived), "{name}");
     }
 }
@@ -128,7 +138,12 @@ fn plant(p: Plant) {
         assert_eq!(old.len(), new.len(), "{year}: the same paragraphs");
         for (o, n) in old.iter().zip(&new) {
             let prints_a_moved_number = expected.iter().any(|name| o.contains(&format!("data-name=\"{name}\"")));
-            assert_eq!(o != n, prints_a_moved_number, "{year}: paragraph changed = {}, prints a moved number = {prints_a_moved_number}:\n{o}\n{n}", o != n);
+            assert_eq!(
+                o != n,
+                prints_a_moved_number,
+                "{year}: paragraph changed = {}, prints a moved number = {prints_a_moved_number}:\n{o}\n{n}",
+                o != n
+            );
         }
     }
 }
@@ -186,7 +201,8 @@ fn a_primary_changed_in_2024_moves_only_the_2024_edition() {
 fn new_edition_2025_names_each_missing_value_until_it_builds() {
     let dir = real_with_2024();
     let bin = env!("CARGO_BIN_EXE_blockchain-report");
-    let run = |args: &[&str]| std::process::Command::new(bin).args(args).arg("--config").arg(dir.path().join("report.yaml")).output().unwrap();
+    let run =
+        |args: &[&str]| std::process::Command::new(bin).args(args).arg("--config").arg(dir.path().join("report.yaml")).output().unwrap();
     build_edition(dir.path(), 2024);
     let before = read(dir.path(), "output/2024/report.md");
 
@@ -199,7 +215,12 @@ fn new_edition_2025_names_each_missing_value_until_it_builds() {
     // renamed, and each register that has them collected for 2025. The primaries come
     // one at a time below, as each build names the next.
     let rows = repo().join("tests/series/2024/rows");
-    for rel in ["data/tables/national-policies.csv", "data/tables/industry-funds.csv", "data/tables/industry-parks.csv", "data/tables/local-standards.csv"] {
+    for rel in [
+        "data/tables/national-policies.csv",
+        "data/tables/industry-funds.csv",
+        "data/tables/industry-parks.csv",
+        "data/tables/local-standards.csv",
+    ] {
         let text = std::fs::read_to_string(rows.join(rel)).unwrap();
         let mut lines = text.lines();
         let header = lines.next().unwrap();

@@ -253,8 +253,10 @@ mod tests {
             .unwrap();
         assert_eq!(whole.height(), 200);
         for size in [1, 7, 64, 1 << 20] {
-            let frames: Vec<DataFrame> =
-                csv_in_batches_of(size, &path, schema.clone(), ["name".into(), "n".into()].into()).unwrap().map(|lf| lf.unwrap().collect().unwrap()).collect();
+            let frames: Vec<DataFrame> = csv_in_batches_of(size, &path, schema.clone(), ["name".into(), "n".into()].into())
+                .unwrap()
+                .map(|lf| lf.unwrap().collect().unwrap())
+                .collect();
             let mut read = frames[0].clone();
             for f in &frames[1..] {
                 read.vstack_mut(f).unwrap();
