@@ -144,6 +144,7 @@ fn builds(scratch: &Path, runs: usize) {
 /// In the child: load a project whose derived numbers count, share, grow, rank and sum
 /// a record dataset (one streaming pass over its file); prints what it found.
 fn record_child(config: &Path) {
+    blockchain_report::grow_the_heap_in_large_steps();
     let started = Instant::now();
     let (_, facts) = blockchain_report::build::Project::open(config).expect("project").load().expect("data");
     let n = |name: &str| facts.number(name).map_or(f64::NAN, |n| n.value);

@@ -113,6 +113,7 @@ macro_rules! say_raw {
 }
 
 fn main() -> ExitCode {
+    blockchain_report::grow_the_heap_in_large_steps();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
