@@ -29,11 +29,11 @@ pub mod text;
 pub mod write;
 
 /// glibc's malloc grows its heap by what is asked and gives freed memory back to the kernel
-/// as soon as it can; a build allocates and frees a few hundred MiB (Typst most of it), so
-/// the kernel spent a fifth of the build's CPU mapping and faulting the same pages again.
-/// Growing by 64 MiB more each time (and keeping that much when trimming) cut the system
-/// time of the cold build of every edition by about a quarter (README, Speed). The program
-/// calls this first; so does the benchmark's process that stands for it.
+/// as soon as it can, while a build allocates and frees a few hundred MiB (Typst most of it);
+/// the kernel's share was a fifth of the build's CPU. Growing by 64 MiB more each time (and
+/// keeping that much when trimming) cut that system time in the cold build of every edition
+/// by a quarter (README, Speed). The program calls this first; so does the benchmark's
+/// process that stands for it.
 pub fn grow_the_heap_in_large_steps() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets a parameter of the allocator.
