@@ -493,7 +493,7 @@ fn build_files(project: &Project, options: Options) -> Result<(Summary, Vec<Path
     // (mostly one core's work), and meanwhile the Word edition, which embeds the PNGs, is
     // written and every other file is staged in the output's scratch directory, so only the
     // PDF is left to write once it is typeset.
-    let (staged, written, pdf_from_cache, audit, numbers) = std::thread::scope(|outer| -> Result<_> {
+    let (staged, summary, written) = std::thread::scope(|outer| -> Result<_> {
         let (text, pngs, typesetting) = std::thread::scope(|inner| {
             let pngs = inner.spawn(|| session.pngs());
             let text = session.render_text(options.targets);
@@ -521,19 +521,19 @@ fn build_files(project: &Project, options: Options) -> Result<(Summary, Vec<Path
             staged.write(&[("report.pdf".into(), &pdf.bytes)])?;
             written.push("report.pdf".into());
         }
-        Ok((staged, written, pdf_from_cache, audit, numbers))
+        let summary = Summary {
+            tables: session.facts.tables.len(),
+            figures: session.charts.len(),
+            files: written.len(),
+            rasterised: session.charts.iter().filter(|c| !c.png_cached).map(|c| c.id.clone()).collect(),
+            pdf_from_cache,
+            unchanged: false,
+            audit,
+            numbers,
+        };
+        Ok((staged, summary, written))
     })?;
     staged.commit()?;
-    let summary = Summary {
-        tables: session.facts.tables.len(),
-        figures: session.charts.len(),
-        files: written.len(),
-        rasterised: session.charts.iter().filter(|c| !c.png_cached).map(|c| c.id.clone()).collect(),
-        pdf_from_cache,
-        unchanged: false,
-        audit,
-        numbers,
-    };
     Ok((summary, written))
 }
 
