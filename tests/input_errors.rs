@@ -4,8 +4,8 @@
 mod common;
 use common::*;
 
-use std::collections::BTreeSet;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 /// The entries of `output/` beside the edition's directory: a build's scratch and retired
 /// directories are `.2023.new-<pid>-<n>` and `.2023.old-<pid>-<n>` (src/paths.rs); the lock
@@ -20,6 +20,12 @@ fn assert_only_the_output_and_its_lock(project: &Path) {
     assert_eq!(entries, expected, "output/ holds something besides the edition's output and its lock (a scratch directory left?)");
 }
 
+/// After a failed build: `output/` byte for byte as `before`, and no scratch directory.
+fn assert_output_as_before(project: &Path, before: &BTreeMap<PathBuf, Vec<u8>>) {
+    assert_only_the_output_and_its_lock(project);
+    assert!(tree(&project.join("output")) == *before, "the failed build changed output/");
+}
+
 #[test]
 fn failed_build_leaves_previous_output_intact() {
     let dir = mini();
@@ -30,8 +36,7 @@ fn failed_build_leaves_previous_output_intact() {
     edit(dir.path(), "data/tables/policies.csv", "2023-11", "2023-13");
     let err = build_error(dir.path());
     assert!(err.contains("not a valid month"), "{err}");
-    assert_only_the_output_and_its_lock(dir.path());
-    assert!(tree(&dir.path().join("output")) == before, "the failed build changed output/");
+    assert_output_as_before(dir.path(), &before);
 }
 
 /// The web files and the Word edition are staged in the scratch directory while the PDF is
@@ -45,8 +50,7 @@ fn failed_typesetting_after_the_other_files_were_staged_leaves_previous_output_i
     edit(dir.path(), "templates/report.typ", "set par(justify: true,", "set par(justify: ture,");
     let err = build_error(dir.path());
     assert!(err.contains("templates/report.typ:"), "{err}");
-    assert_only_the_output_and_its_lock(dir.path());
-    assert!(tree(&dir.path().join("output")) == before, "the failed build changed output/");
+    assert_output_as_before(dir.path(), &before);
 }
 
 /// A build whose writes fail half-way through the scratch directory (a file-size limit,
@@ -84,6 +88,5 @@ fn build_whose_writes_fail_leaves_previous_output_intact_and_no_scratch() {
     assert!(stderr.contains(".2023.new-"), "the error names the file it could not write:\n{stderr}");
     assert_eq!(stderr.matches("File too large").count(), 1, "the reason once:\n{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_only_the_output_and_its_lock(dir.path());
-    assert!(tree(&dir.path().join("output")) == before, "the failed build changed output/");
+    assert_output_as_before(dir.path(), &before);
 }
